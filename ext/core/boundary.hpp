@@ -1,0 +1,48 @@
+// Where C++ meets a SQLite callback. No exception may cross into SQLite's C
+// frames: every callback body runs inside one of these, which turns an
+// exception into a SQLite error that names the SQL function or table.
+#pragma once
+
+#include "core/sqlite.hpp"
+
+#include <new>
+
+namespace theater {
+
+void report_error(sqlite3_context* ctx, const char* function, const char* message, int code) noexcept;
+int report_error(sqlite3_vtab* vtab, const char* table, const char* message, int code) noexcept;
+
+// Runs the body of a scalar SQL function.
+template <class Body>
+void function_boundary(sqlite3_context* ctx, const char* function, Body&& body) noexcept {
+    try {
+        body();
+    } catch (const SqlError& e) {
+        report_error(ctx, function, e.what(), e.code());
+    } catch (const std::bad_alloc&) {
+        sqlite3_result_error_nomem(ctx);
+    } catch (const std::exception& e) {
+        report_error(ctx, function, e.what(), SQLITE_ERROR);
+    } catch (...) {
+        report_error(ctx, function, "internal error", SQLITE_ERROR);
+    }
+}
+
+// Runs the body of a virtual table method; returns the SQLite result code and
+// leaves the message in vtab->zErrMsg.
+template <class Body>
+int vtab_boundary(sqlite3_vtab* vtab, const char* table, Body&& body) noexcept {
+    try {
+        return body();
+    } catch (const SqlError& e) {
+        return report_error(vtab, table, e.what(), e.code());
+    } catch (const std::bad_alloc&) {
+        return SQLITE_NOMEM;
+    } catch (const std::exception& e) {
+        return report_error(vtab, table, e.what(), SQLITE_ERROR);
+    } catch (...) {
+        return report_error(vtab, table, "internal error", SQLITE_ERROR);
+    }
+}
+
+}  // namespace theater

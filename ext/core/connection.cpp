@@ -1,0 +1,56 @@
+#include "core/connection.hpp"
+
+#include <cstring>
+
+namespace theater {
+
+const char* const kCacheOwnerTable = "theater_migration_status";
+const char* const kNotMigratedMessage =
+    "the theater schema is not installed in this database; run SELECT theater_migrate() first";
+
+Connection::~Connection() { owner_disconnected(); }
+
+void Connection::owner_disconnected() noexcept {
+    owner_connected_ = false;
+    for (auto& entry : stmts_) sqlite3_finalize(entry.second);
+    stmts_.clear();
+}
+
+void Connection::release(void* self) noexcept {
+    auto* conn = static_cast<Connection*>(self);
+    if (--conn->refs_ == 0) delete conn;
+}
+
+void Connection::connect_owner() {
+    // Preparing a statement that names an eponymous table connects it.
+    std::string sql = "SELECT 1 FROM ";
+    sql += kCacheOwnerTable;
+    Stmt probe = prepare(db_, sql);
+    if (!owner_connected_) throw SqlError("could not connect the statement cache owner");
+}
+
+sqlite3_stmt* Connection::cached(const char* sql) {
+    for (auto& entry : stmts_) {
+        if (entry.first == sql) return entry.second;
+    }
+    if (!owner_connected_) connect_owner();
+    stmts_.reserve(stmts_.size() + 1);  // so push_back below cannot throw after prepare
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        fail(rc);
+    }
+    stmts_.emplace_back(sql, stmt);
+    return stmt;
+}
+
+void Connection::fail(int rc) const {
+    const char* message = sqlite3_errmsg(db_);
+    if (message && std::strncmp(message, "no such table: main.", 20) == 0) {
+        throw SqlError(kNotMigratedMessage, SQLITE_ERROR);
+    }
+    throw SqlError(message ? message : "unknown error", rc);
+}
+
+}  // namespace theater

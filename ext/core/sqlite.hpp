@@ -1,0 +1,79 @@
+// Thin RAII owners over the SQLite C API, as seen through the extension API.
+//
+// Every translation unit includes SQLite through this header: sqlite3ext.h
+// turns each sqlite3_* call into a call through the host's routine table, so
+// the extension never links libsqlite3 and runs inside whatever SQLite loaded it.
+#pragma once
+
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT3
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace theater {
+
+// An error to report to SQLite: a message and a primary result code. Thrown
+// inside the extension and caught at every callback boundary (see boundary.hpp).
+class SqlError : public std::exception {
+public:
+    explicit SqlError(std::string message, int code = SQLITE_ERROR)
+        : message_(std::move(message)), code_(code) {}
+    const char* what() const noexcept override { return message_.c_str(); }
+    int code() const noexcept { return code_; }
+
+private:
+    std::string message_;
+    int code_;
+};
+
+struct StmtFinalizer {
+    void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+struct SqliteFree {
+    void operator()(void* p) const noexcept { sqlite3_free(p); }
+};
+using SqliteString = std::unique_ptr<char, SqliteFree>;
+
+// Resets a cached statement when the scope that used it ends, however it ends,
+// so a cached statement never stays active (and never holds a table lock)
+// between calls.
+class ResetOnExit {
+public:
+    explicit ResetOnExit(sqlite3_stmt* stmt) noexcept : stmt_(stmt) {}
+    ResetOnExit(const ResetOnExit&) = delete;
+    ResetOnExit& operator=(const ResetOnExit&) = delete;
+    ~ResetOnExit() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+private:
+    sqlite3_stmt* stmt_;
+};
+
+// The connection's current error message, as a std::string.
+inline std::string errmsg(sqlite3* db) {
+    const char* m = sqlite3_errmsg(db);
+    return m ? m : "unknown error";
+}
+
+// Prepares a statement that the caller owns. Throws SqlError on failure.
+Stmt prepare(sqlite3* db, const std::string& sql);
+
+// Steps a statement; returns true for a row, false when done, throws on error
+// with SQLite's message and code.
+bool step(sqlite3* db, sqlite3_stmt* stmt);
+
+// Runs SQL text (one or more statements) with sqlite3_exec. Throws on error.
+void exec(sqlite3* db, const char* sql);
+
+// "name" with embedded quotes doubled: a safe SQL identifier.
+std::string quote_identifier(const std::string& name);
+
+}  // namespace theater
