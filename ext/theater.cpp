@@ -4,8 +4,17 @@
 //   theater_version                     ext/theater.cpp
 //   theater_migrate, theater_schema_version,
 //   theater_migration_status            ext/migrations/
+//   call_back, role_lead, role_understudy
+//                                       ext/domain/
+//   role_auditions, role_actors, role_locations, audition_role
+//                                       ext/relations/ (one module, four descriptors)
+//   role_casting                        ext/casting/
+#include "casting/role_casting.hpp"
 #include "core/connection.hpp"
+#include "core/module_context.hpp"
+#include "domain/domain.hpp"
 #include "migrations/migrate.hpp"
+#include "relations/theater_relations.hpp"
 
 SQLITE_EXTENSION_INIT1
 
@@ -43,15 +52,30 @@ const FunctionEntry kFunctions[] = {
     {"theater_migrate", 0, kWrites, theater_migrate_fn},
     {"theater_migrate", 1, kWrites, theater_migrate_fn},
     {"theater_schema_version", 0, kReads, theater_schema_version_fn},
+    {"call_back", 1, kWrites, call_back_fn},
+    {"role_lead", 1, kReads, role_lead_fn},
+    {"role_understudy", 1, kReads, role_understudy_fn},
 };
 
+// Every module is eponymous-only (no xCreate) and read-only.
 struct ModuleEntry {
     const char* name;
     const sqlite3_module* module;
+    const void* (*descriptor)();  // the module's own data, or nullptr
 };
 
+template <const RelationDescriptor& (*Relation)()>
+const void* relation() {
+    return &Relation();
+}
+
 const ModuleEntry kModules[] = {
-    {"theater_migration_status", &kMigrationStatusModule},
+    {"theater_migration_status", &kMigrationStatusModule, nullptr},
+    {"role_auditions", &kRelationModule, relation<role_auditions_relation>},
+    {"role_actors", &kRelationModule, relation<role_actors_relation>},
+    {"role_locations", &kRelationModule, relation<role_locations_relation>},
+    {"audition_role", &kRelationModule, relation<audition_role_relation>},
+    {"role_casting", &kRoleCastingModule, nullptr},
 };
 
 // A second load on the same connection must change nothing: re-registering
@@ -83,8 +107,13 @@ int register_all(sqlite3* db, char** error) {
     }
     for (const ModuleEntry& m : kModules) {
         if (rc != SQLITE_OK) break;
+        auto* context = new (std::nothrow) ModuleContext{conn, m.descriptor ? m.descriptor() : nullptr};
+        if (!context) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
         conn->retain();
-        rc = sqlite3_create_module_v2(db, m.name, m.module, conn, &Connection::release);
+        rc = sqlite3_create_module_v2(db, m.name, m.module, context, &ModuleContext::destroy);
         if (rc != SQLITE_OK) {
             *error = sqlite3_mprintf("theater: cannot register table %s: %s", m.name, sqlite3_errmsg(db));
         }

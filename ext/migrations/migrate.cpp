@@ -3,6 +3,7 @@
 #include "core/args.hpp"
 #include "core/boundary.hpp"
 #include "core/connection.hpp"
+#include "core/module_context.hpp"
 #include "migrations/migration.hpp"
 
 #include <climits>
@@ -236,7 +237,7 @@ int status_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab
         if (rc != SQLITE_OK) return rc;
         sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
         auto* table = new StatusTable;
-        table->conn = static_cast<Connection*>(aux);
+        table->conn = static_cast<ModuleContext*>(aux)->conn;
         table->conn->owner_connected();
         *out = &table->base;
         return SQLITE_OK;

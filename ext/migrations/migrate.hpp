@@ -9,7 +9,8 @@ namespace theater {
 void theater_migrate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void theater_schema_version_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 
-// Eponymous-only; its aux data is the Connection, whose statement cache it owns.
+// Eponymous-only; its client data is a ModuleContext. It owns the
+// connection's statement cache (see core/connection.hpp).
 extern const sqlite3_module kMigrationStatusModule;
 
 }  // namespace theater

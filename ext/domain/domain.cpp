@@ -1,0 +1,78 @@
+#include "domain/domain.hpp"
+
+#include "core/args.hpp"
+#include "core/boundary.hpp"
+#include "core/connection.hpp"
+
+#include <optional>
+#include <string>
+
+namespace theater {
+
+namespace {
+
+constexpr const char* kNthHire =
+    "SELECT id FROM main.auditions WHERE role_id = ?1 AND hired = 1 ORDER BY id LIMIT 1 OFFSET ?2";
+constexpr const char* kRoleExists = "SELECT 1 FROM main.roles WHERE id = ?1";
+constexpr const char* kCallBack = "UPDATE main.auditions SET hired = 1 WHERE id = ?1";
+
+constexpr const char* kNoLead = "no actor has been hired for this role";
+constexpr const char* kNoUnderstudy = "no actor has been hired for understudy for this role";
+
+Connection& connection_of(sqlite3_context* ctx) { return *static_cast<Connection*>(sqlite3_user_data(ctx)); }
+
+bool role_exists(Connection& conn, sqlite3_int64 role_id) {
+    sqlite3_stmt* stmt = conn.cached(kRoleExists);
+    ResetOnExit reset(stmt);
+    sqlite3_bind_int64(stmt, 1, role_id);
+    return conn.step(stmt);
+}
+
+// Role.lead() is the 1st hired audition, Role.understudy() the 2nd: the
+// lowest audition ids among the role's hires.
+void hired_at(sqlite3_context* ctx, sqlite3_value* arg, int offset, const char* nobody) {
+    Connection& conn = connection_of(ctx);
+    std::optional<sqlite3_int64> role_id = integer_argument(arg, "role_id");
+    if (!role_id) return;  // NULL in, NULL out
+    {
+        sqlite3_stmt* stmt = conn.cached(kNthHire);
+        ResetOnExit reset(stmt);
+        sqlite3_bind_int64(stmt, 1, *role_id);
+        sqlite3_bind_int(stmt, 2, offset);
+        if (conn.step(stmt)) {
+            // A hire exists, so the role does (integrity guarantees it).
+            sqlite3_result_int64(ctx, sqlite3_column_int64(stmt, 0));
+            return;
+        }
+    }
+    if (!role_exists(conn, *role_id)) throw SqlError("no role with id " + std::to_string(*role_id));
+    sqlite3_result_text(ctx, nobody, -1, SQLITE_STATIC);
+}
+
+}  // namespace
+
+void role_lead_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    function_boundary(ctx, "role_lead", [&] { hired_at(ctx, argv[0], 0, kNoLead); });
+}
+
+void role_understudy_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    function_boundary(ctx, "role_understudy", [&] { hired_at(ctx, argv[0], 1, kNoUnderstudy); });
+}
+
+void call_back_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    function_boundary(ctx, "call_back", [&] {
+        Connection& conn = connection_of(ctx);
+        std::optional<sqlite3_int64> audition_id = integer_argument(argv[0], "audition_id");
+        if (!audition_id) return;
+        sqlite3_stmt* stmt = conn.cached(kCallBack);
+        ResetOnExit reset(stmt);
+        sqlite3_bind_int64(stmt, 1, *audition_id);
+        conn.step(stmt);
+        if (sqlite3_changes(conn.db()) == 0) {
+            throw SqlError("no audition with id " + std::to_string(*audition_id));
+        }
+        sqlite3_result_int(ctx, 1);
+    });
+}
+
+}  // namespace theater

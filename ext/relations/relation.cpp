@@ -1,0 +1,233 @@
+#include "relations/relation.hpp"
+
+#include "core/args.hpp"
+#include "core/boundary.hpp"
+#include "core/module_context.hpp"
+#include "core/statement_pool.hpp"
+
+#include <optional>
+
+namespace theater {
+
+namespace {
+
+// Planner estimate for a table we have no statistics for: SQLite's own
+// default for a table without sqlite_stat1 (about a million rows).
+constexpr double kUnknownTableRows = 1048576.0;
+
+std::string select_list(const RelationDescriptor& d) {
+    std::string out;
+    for (const RelationColumn& c : d.columns) {
+        if (!out.empty()) out += ", ";
+        out += c.expr;
+    }
+    return out;
+}
+
+std::string seek_sql(const RelationDescriptor& d) {
+    std::string sql = "SELECT " + select_list(d) + " FROM " + d.from + " WHERE " + d.key + " = ?1";
+    if (!d.order.empty()) sql += " ORDER BY " + d.order;
+    return sql;
+}
+
+std::string scan_sql(const RelationDescriptor& d) {
+    std::string sql = "SELECT " + select_list(d) + ", " + d.key + " FROM " + d.from + " ORDER BY " + d.key;
+    if (!d.order.empty()) sql += ", " + d.order;
+    return sql;
+}
+
+std::string declaration(const RelationDescriptor& d) {
+    std::string sql = "CREATE TABLE x(";
+    for (const RelationColumn& c : d.columns) sql += quote_identifier(c.name) + " " + c.type + ", ";
+    sql += quote_identifier(d.argument) + " INTEGER HIDDEN)";
+    return sql;
+}
+
+struct RelationTable {
+    RelationTable(Connection& c, const RelationDescriptor& d)
+        : conn(c), desc(d), seek(c, seek_sql(d)), scan(c, scan_sql(d)) {}
+    sqlite3_vtab base{};
+    Connection& conn;
+    const RelationDescriptor& desc;
+    StatementPool seek;
+    StatementPool scan;
+    int argument_column() const { return static_cast<int>(desc.columns.size()); }
+};
+
+enum Plan { kScanAll = 0, kSeekKey = 1 };
+
+struct RelationCursor {
+    sqlite3_vtab_cursor base{};
+    StatementPool::Lease rows;
+    Plan plan = kScanAll;
+    sqlite3_int64 key = 0;
+    sqlite3_int64 rowid = 0;
+    bool eof = true;
+};
+
+RelationTable& table_of(sqlite3_vtab* vtab) { return *reinterpret_cast<RelationTable*>(vtab); }
+RelationCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_cast<RelationCursor*>(cur); }
+
+int relation_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
+    auto* context = static_cast<ModuleContext*>(aux);
+    const auto& desc = *static_cast<const RelationDescriptor*>(context->descriptor);
+    try {
+        int rc = sqlite3_declare_vtab(db, declaration(desc).c_str());
+        if (rc != SQLITE_OK) {
+            *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), sqlite3_errmsg(db));
+            return rc;
+        }
+        sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+        auto* table = new RelationTable(*context->conn, desc);
+        *out = &table->base;
+        return SQLITE_OK;
+    } catch (const std::bad_alloc&) {
+        return SQLITE_NOMEM;
+    } catch (const std::exception& e) {
+        *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), e.what());
+        return SQLITE_ERROR;
+    }
+}
+
+int relation_disconnect(sqlite3_vtab* vtab) {
+    delete &table_of(vtab);
+    return SQLITE_OK;
+}
+
+// True when every ORDER BY term is ascending and they name, in order, a
+// prefix of `natural` (the columns the plan already delivers sorted).
+bool order_is_natural(const sqlite3_index_info* info, std::initializer_list<int> natural) {
+    if (info->nOrderBy == 0 || info->nOrderBy > static_cast<int>(natural.size())) return false;
+    auto it = natural.begin();
+    for (int i = 0; i < info->nOrderBy; ++i, ++it) {
+        if (info->aOrderBy[i].desc || info->aOrderBy[i].iColumn != *it || *it < 0) return false;
+    }
+    return true;
+}
+
+int relation_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+    const RelationTable& table = table_of(vtab);
+    const RelationDescriptor& d = table.desc;
+    int argument = table.argument_column();
+    int seek = -1;
+    for (int i = 0; i < info->nConstraint; ++i) {
+        const auto& c = info->aConstraint[i];
+        if (c.usable && c.iColumn == argument && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
+            seek = i;
+            break;
+        }
+    }
+    if (seek >= 0) {
+        // One B-tree descent, then the key's rows.
+        info->aConstraintUsage[seek].argvIndex = 1;
+        info->aConstraintUsage[seek].omit = 1;
+        info->idxNum = kSeekKey;
+        info->estimatedRows = static_cast<sqlite3_int64>(d.rows_per_key + 0.5);
+        info->estimatedCost = 20.0 + d.rows_per_key;
+        if (d.unique) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+        if (order_is_natural(info, {d.order_column})) info->orderByConsumed = 1;
+    } else {
+        // No usable argument (absent, or its value comes from a table the
+        // planner has not placed yet): every row, in key order. The cost is
+        // the truth, a full pass, so a join puts this table inner and seeks.
+        info->idxNum = kScanAll;
+        info->estimatedRows = static_cast<sqlite3_int64>(kUnknownTableRows * d.rows_per_key);
+        info->estimatedCost = kUnknownTableRows * d.rows_per_key;
+        if (order_is_natural(info, {argument, d.order_column})) info->orderByConsumed = 1;
+    }
+    return SQLITE_OK;
+}
+
+int relation_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+    auto* cursor = new (std::nothrow) RelationCursor;
+    if (!cursor) return SQLITE_NOMEM;
+    *out = &cursor->base;
+    return SQLITE_OK;
+}
+
+int relation_close(sqlite3_vtab_cursor* cur) {
+    delete &cursor_of(cur);
+    return SQLITE_OK;
+}
+
+int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
+    RelationCursor& cursor = cursor_of(cur);
+    RelationTable& table = table_of(cur->pVtab);
+    return vtab_boundary(cur->pVtab, table.desc.name.c_str(), [&] {
+        cursor.rows.release();
+        cursor.eof = true;
+        cursor.rowid = 0;
+        cursor.plan = static_cast<Plan>(idx_num);
+        if (cursor.plan == kSeekKey) {
+            if (argc < 1) throw SqlError("internal error: seek without a key");
+            std::optional<sqlite3_int64> key = integer_argument(argv[0], table.desc.argument.c_str());
+            if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
+            cursor.key = *key;
+            cursor.rows = table.seek.take();
+            sqlite3_bind_int64(cursor.rows.get(), 1, cursor.key);
+        } else {
+            cursor.rows = table.scan.take();
+        }
+        cursor.eof = !cursor.rows.step();
+        return SQLITE_OK;
+    });
+}
+
+int relation_next(sqlite3_vtab_cursor* cur) {
+    RelationCursor& cursor = cursor_of(cur);
+    return vtab_boundary(cur->pVtab, table_of(cur->pVtab).desc.name.c_str(), [&] {
+        cursor.eof = !cursor.rows.step();
+        ++cursor.rowid;
+        return SQLITE_OK;
+    });
+}
+
+int relation_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
+
+int relation_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+    RelationCursor& cursor = cursor_of(cur);
+    int argument = table_of(cur->pVtab).argument_column();
+    if (column == argument && cursor.plan == kSeekKey) {
+        sqlite3_result_int64(ctx, cursor.key);
+    } else {
+        // In a scan, the key is the last column of the internal query.
+        sqlite3_result_value(ctx, sqlite3_column_value(cursor.rows.get(), column));
+    }
+    return SQLITE_OK;
+}
+
+int relation_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
+    *rowid = cursor_of(cur).rowid;
+    return SQLITE_OK;
+}
+
+}  // namespace
+
+const sqlite3_module kRelationModule = {
+    /* iVersion    */ 0,
+    /* xCreate     */ nullptr,  // eponymous only
+    /* xConnect    */ relation_connect,
+    /* xBestIndex  */ relation_best_index,
+    /* xDisconnect */ relation_disconnect,
+    /* xDestroy    */ nullptr,
+    /* xOpen       */ relation_open,
+    /* xClose      */ relation_close,
+    /* xFilter     */ relation_filter,
+    /* xNext       */ relation_next,
+    /* xEof        */ relation_eof,
+    /* xColumn     */ relation_column,
+    /* xRowid      */ relation_rowid,
+    /* xUpdate     */ nullptr,
+    /* xBegin      */ nullptr,
+    /* xSync       */ nullptr,
+    /* xCommit     */ nullptr,
+    /* xRollback   */ nullptr,
+    /* xFindMethod */ nullptr,
+    /* xRename     */ nullptr,
+    /* xSavepoint  */ nullptr,
+    /* xRelease    */ nullptr,
+    /* xRollbackTo */ nullptr,
+    /* xShadowName */ nullptr,
+};
+
+}  // namespace theater

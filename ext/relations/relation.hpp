@@ -1,0 +1,44 @@
+// The relationship cursor: one virtual table module that serves every
+// "rows of B related to this row of A" table-valued function. A relationship
+// is described by a small descriptor; the module turns it into two internal
+// queries (a seek for one key, an ordered scan for all keys) and streams their
+// rows. The theater's role_auditions, role_actors, role_locations and
+// audition_role are four descriptors (theater_relations.cpp).
+#pragma once
+
+#include "core/sqlite.hpp"
+
+#include <string>
+#include <vector>
+
+namespace theater {
+
+struct RelationColumn {
+    std::string name;  // as declared by the table-valued function
+    std::string type;  // declared type, for clients that read it
+    std::string expr;  // SQL expression over the aliases s (source) and t (target)
+};
+
+struct RelationDescriptor {
+    std::string name;      // SQL name of the table-valued function
+    std::string argument;  // hidden argument column
+    std::vector<RelationColumn> columns;
+    // FROM clause using aliases s and t, with every identifier quoted.
+    std::string from;
+    // Expression the argument is compared with: the key of one source row.
+    std::string key;
+    // Orders the rows of one key (may be empty when a key has one row).
+    std::string order;
+    // Index of the output column that follows `order`, or -1: lets the table
+    // tell the planner that ORDER BY on it needs no sort.
+    int order_column = -1;
+    // Rows per key, for the planner; `unique` when a key has at most one row.
+    double rows_per_key = 1;
+    bool unique = false;
+};
+
+// The module; its client data is a ModuleContext whose descriptor is a
+// RelationDescriptor.
+extern const sqlite3_module kRelationModule;
+
+}  // namespace theater
