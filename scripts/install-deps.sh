@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, whatever the build, the demo and the tests
+# need and this machine lacks. Safe to run again: it installs nothing when
+# everything is there.
+set -euo pipefail
+
+packages=(
+  g++ cmake make            # the build
+  sqlite3 libsqlite3-dev    # the shell, and sqlite3ext.h (the extension links no libsqlite3)
+  binutils                  # readelf/nm: tests check what the .so links and exports
+  python3 python3-pytest sqlite-utils python3-sqlalchemy python3-hypothesis  # the tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "Installing missing packages: ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
