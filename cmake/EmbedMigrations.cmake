@@ -4,8 +4,10 @@
 #   CREATE TABLE ...;
 #   -- migrate:down
 #   DROP TABLE ...;
-# The checksum is the SHA-256 of the up part's exact text: it is what was
-# applied to a database, so it is what must not change afterwards.
+# The checksum is the SHA-256 of the file's exact text after the up marker
+# (both parts): once a migration is applied to a database its text must not
+# change, down part included, since a later downgrade runs it. Comments above
+# the up marker are free to change.
 cmake_minimum_required(VERSION 3.16)
 
 file(GLOB files "${SOURCE_DIR}/*.sql")
@@ -43,7 +45,8 @@ foreach(path IN LISTS files)
       message(FATAL_ERROR "migration file ${file}: contains the text ')${delim}\"', which ends the embedded literal")
     endif()
   endforeach()
-  string(SHA256 checksum "${up}")
+  string(SUBSTRING "${text}" ${up_begin} -1 both_parts)
+  string(SHA256 checksum "${both_parts}")
   string(APPEND entries
     "    {${version}, \"${name}\",\n     R\"${delim}(${up})${delim}\",\n     R\"${delim}(${down})${delim}\",\n     \"sha256:${checksum}\"},\n")
 endforeach()

@@ -4,6 +4,6 @@
 -- index as covering; id is the rowid, named to fix the order):
 -- role_lead(r) is one seek, the casting sheet one sequential pass.
 -- migrate:up
-CREATE INDEX auditions_hired_by_role ON auditions(role_id, hired, id, actor) WHERE hired = 1;
+CREATE INDEX main.auditions_hired_by_role ON auditions(role_id, hired, id, actor) WHERE hired = 1;
 -- migrate:down
-DROP INDEX auditions_hired_by_role;
+DROP INDEX main.auditions_hired_by_role;

@@ -46,8 +46,10 @@ def conn():
 
 @pytest.fixture
 def db(conn):
-    """sqlite-utils over an in-memory database with the extension loaded."""
-    return sqlite_utils.Database(conn)
+    """sqlite-utils over an in-memory database with the extension loaded.
+    sqlite-utils turns PRAGMA recursive_triggers ON by default; this keeps
+    SQLite's default (OFF), under which REPLACE keeps a role's auditions."""
+    return sqlite_utils.Database(conn, recursive_triggers=False)
 
 
 @pytest.fixture

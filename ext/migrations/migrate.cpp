@@ -78,8 +78,8 @@ sqlite3_int64 current_version(Connection& conn, const Embedded& e, const std::ve
     for (const Applied& row : applied) {
         if (!e.knows(row.version)) {
             throw SqlError("the database has migration " + std::to_string(row.version) + " (" + row.name +
-                           ") applied, which " + known_range(e) +
-                           ": it was migrated by a newer build; use that build or a newer one");
+                           ") applied, but " + known_range(e) +
+                           " only: it was migrated by a newer build; use that build or a newer one");
         }
         const Migration& m = e.at(row.version);
         if (row.checksum != m.checksum) {

@@ -11,7 +11,7 @@ struct Migration {
     const char* name;      // from the file name: 0001_<name>.sql
     const char* up;        // SQL run to apply it
     const char* down;      // SQL run to undo it
-    const char* checksum;  // "sha256:<hex>" of the up text
+    const char* checksum;  // "sha256:<hex>" of the up and down text
 };
 
 // The migrations compiled into this build, in version order.
