@@ -8,6 +8,8 @@ import pytest
 from conftest import EXTENSION, connect, scalar
 from theater_data import (
     CAST_ANSWERS,
+    bare_connection,
+    counters_of_new_statements,
     NO_LEAD,
     NO_UNDERSTUDY,
     error_of,
@@ -16,6 +18,7 @@ from theater_data import (
     insert_auditions,
     insert_roles,
     load_cast,
+    load_random_cast,
     rows,
 )
 
@@ -34,20 +37,20 @@ def cast(migrated):
     return load_cast(migrated)
 
 
-@pytest.fixture
-def seven(migrated):
+def load_seven(conn):
     """Role 7 hires auditions 70 and 71; audition 7 (of role 7) is not hired:
     every function has an answer for the id 7."""
-    insert_roles(migrated, [(7, "Macbeth")])
+    insert_roles(conn, [(7, "Macbeth")])
     insert_auditions(
-        migrated,
-        [
-            (7, "Ann", "Oslo", None, 0, 7),
-            (70, "Ben", "Oslo", None, 1, 7),
-            (71, "Cid", "Oslo", None, 1, 7),
-        ],
+        conn,
+        [(7, "Ann", "Oslo", None, 0, 7), (70, "Ben", "Oslo", None, 1, 7), (71, "Cid", "Oslo", None, 1, 7)],
     )
-    return migrated
+    return conn
+
+
+@pytest.fixture
+def seven(migrated):
+    return load_seven(migrated)
 
 
 # The answer of each function for the id 7 in the `seven` database.
@@ -158,8 +161,7 @@ def test_never_migrated_error_changes_nothing(conn, sql):
 def test_function_works_after_migrating_on_the_same_connection(conn, function):
     error_of(conn, f"SELECT {function}(7)")
     conn.execute("SELECT theater_migrate()")
-    insert_roles(conn, [(7, "Macbeth")])
-    insert_auditions(conn, [(7, "Ann", "Oslo", None, 0, 7), (70, "Ben", "Oslo", None, 1, 7), (71, "Cid", "Oslo", None, 1, 7)])
+    load_seven(conn)
     assert scalar(conn, f"SELECT {function}(7)") == ANSWER_FOR_SEVEN[function]
 
 
@@ -425,17 +427,25 @@ NESTED_CALL_BACK = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="call_back re-enters its own cached UPDATE statement while it is running when a TEMP "
-    "trigger fired by that UPDATE calls call_back again: unbounded recursion, SIGSEGV "
-    "(expected: both auditions hired, or a clean error)",
-)
 def test_call_back_nested_through_a_temp_trigger_does_not_crash():
+    # Run in a child process: a crash here must not take pytest down.
     done = subprocess.run(
         [sys.executable, "-c", NESTED_CALL_BACK, str(EXTENSION)], capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stdout.strip()) == (0, "1,1"), done.stderr[-500:]
+
+
+ENDLESS_CALL_BACK = NESTED_CALL_BACK.replace("WHEN NEW.id = 1 ", "").replace("call_back(2)", "call_back(NEW.id)")
+
+
+def test_call_back_calling_itself_forever_through_a_trigger_is_a_clean_error():
+    done = subprocess.run(
+        [sys.executable, "-c", ENDLESS_CALL_BACK, str(EXTENSION)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done.stderr[-500:]
+    last_line = done.stderr.strip().splitlines()[-1]
+    assert last_line == ("sqlite3.OperationalError: call_back: nested too deeply: triggers call call_back "
+                         "from inside call_back more than 64 levels deep")
 
 
 # --- statements are prepared once and reused ---------------------------------
@@ -469,3 +479,29 @@ def test_prepared_statement_count_stays_constant_over_many_calls(cast):
     for role_id in range(100):
         cast.execute(calls, (role_id % 4 + 1, role_id % 4 + 1)).fetchall()
     assert scalar(cast, count) == before
+
+
+@pytest.mark.parametrize("counter", ["nscan", "nsort", "naidx"])
+def test_every_lookup_is_an_index_seek(counter):
+    # sqlite_stmt counts full-scan steps, sorts and automatic indexes of
+    # each statement: the extension's own statements may do none of them.
+    conn = bare_connection()
+    try:
+        load_random_cast(conn, seed=3, roles=50)
+
+        def run():
+            conn.execute("SELECT role_lead(id), role_understudy(id) FROM roles").fetchall()
+            conn.execute("SELECT call_back(id) FROM auditions").fetchall()
+
+        counters = counters_of_new_statements(conn, run, counter)
+        assert len(counters) >= 2 and set(counters.values()) == {0}, counters
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_temp_tables_with_the_same_names_are_ignored(seven, function):
+    # A TEMP table shadows main in unqualified SQL; the functions read main.
+    seven.execute("CREATE TEMP TABLE roles (id INTEGER PRIMARY KEY, character_name TEXT)")
+    seven.execute("CREATE TEMP TABLE auditions (id INTEGER PRIMARY KEY, actor, location, phone, hired, role_id)")
+    assert scalar(seven, f"SELECT {function}(7)") == ANSWER_FOR_SEVEN[function]

@@ -80,14 +80,15 @@ def plan_details(conn, sql, params=()):
     return [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
 
 
-def extension_statements(conn, own_sql):
-    """sql -> run count of every statement prepared on conn except the ones in
-    own_sql (the caller's own, possibly cached by the sqlite3 module) and the
+def extension_statements(conn, own_sql, counter="run"):
+    """sql -> counter (a column of the sqlite_stmt table: run, nscan, nsort,
+    naidx...) of every statement prepared on conn except the ones in own_sql
+    (the caller's own, possibly cached by the sqlite3 module) and the
     sqlite_stmt query itself."""
-    query = "SELECT sql, run FROM sqlite_stmt"
+    query = f"SELECT sql, {counter} FROM sqlite_stmt"
     return {
-        sql: run
-        for sql, run in conn.execute(query).fetchall()
+        sql: value
+        for sql, value in conn.execute(query).fetchall()
         if sql != query and sql not in own_sql
     }
 
@@ -153,3 +154,19 @@ def load_random_cast(conn, seed, **kwargs):
 def expected_hires(audition_rows, role_id):
     """Hired audition ids of a role, lowest first (the reference answer)."""
     return sorted(a[0] for a in audition_rows if a[5] == role_id and a[4])
+
+
+def counters_of_new_statements(conn, run, counter):
+    """Calls run(); returns sql -> counter for the statements the extension
+    prepared meanwhile."""
+    before = set(extension_statements(conn, set()))
+    run()
+    return {sql: value for sql, value in extension_statements(conn, set(), counter).items() if sql not in before}
+
+
+def bare_connection():
+    """A connection whose sqlite3 module caches no statement of its own, so
+    sqlite_stmt shows the extension's statements (and the running query)."""
+    from conftest import connect
+
+    return connect(cached_statements=0)

@@ -1,13 +1,31 @@
 #include "core/boundary.hpp"
 
+#include <cstring>
+
 namespace theater {
+
+namespace {
+
+// An error from a nested call of the same function (a trigger that calls it
+// again) already carries the "<name>: " prefix; do not add another.
+bool already_prefixed(const char* name, const char* message) {
+    std::size_t n = std::strlen(name);
+    return std::strncmp(message, name, n) == 0 && message[n] == ':' && message[n + 1] == ' ';
+}
+
+char* prefixed(const char* name, const char* message) {
+    return already_prefixed(name, message) ? sqlite3_mprintf("%s", message)
+                                           : sqlite3_mprintf("%s: %s", name, message);
+}
+
+}  // namespace
 
 void report_error(sqlite3_context* ctx, const char* function, const char* message, int code) noexcept {
     if ((code & 0xff) == SQLITE_NOMEM) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    SqliteString text(sqlite3_mprintf("%s: %s", function, message));
+    SqliteString text(prefixed(function, message));
     if (!text) {
         sqlite3_result_error_nomem(ctx);
         return;
@@ -21,7 +39,7 @@ void report_error(sqlite3_context* ctx, const char* function, const char* messag
 int report_error(sqlite3_vtab* vtab, const char* table, const char* message, int code) noexcept {
     if ((code & 0xff) == SQLITE_NOMEM) return SQLITE_NOMEM;
     sqlite3_free(vtab->zErrMsg);
-    vtab->zErrMsg = sqlite3_mprintf("%s: %s", table, message);
+    vtab->zErrMsg = prefixed(table, message);
     if (!vtab->zErrMsg) return SQLITE_NOMEM;
     return code;
 }

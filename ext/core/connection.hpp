@@ -27,9 +27,13 @@ public:
     sqlite3* db() const noexcept { return db_; }
 
     // The prepared statement for `sql`, a string with static storage (the
-    // pointer is the cache key). Prepared on first use. The caller resets it
-    // (ResetOnExit) before returning to SQLite.
+    // pointer is the cache key), prepared on first use. Use it through
+    // CachedStatement, which resets it after use.
     sqlite3_stmt* cached(const char* sql);
+
+    // How deeply extension calls that write are nested on this connection: a
+    // trigger fired by call_back's UPDATE may call call_back again.
+    int& write_depth() noexcept { return write_depth_; }
 
     // Called by the owner table's xConnect / xDisconnect.
     void owner_connected() noexcept { owner_connected_ = true; }
@@ -58,8 +62,40 @@ private:
 
     sqlite3* db_;
     int refs_ = 0;
+    int write_depth_ = 0;
     bool owner_connected_ = false;
     std::vector<std::pair<const char*, sqlite3_stmt*>> stmts_;
+};
+
+// One use of a cached statement, reset (bindings cleared) when the scope
+// ends, however it ends, so a cached statement never stays active between
+// calls. When the cached statement is already running (the same function was
+// re-entered from a trigger its own statement fired), this use gets a fresh
+// statement of its own, finalized afterwards.
+class CachedStatement {
+public:
+    CachedStatement(Connection& conn, const char* sql) : conn_(conn), stmt_(conn.cached(sql)) {
+        if (sqlite3_stmt_busy(stmt_)) {
+            own_ = prepare(conn.db(), sql);
+            stmt_ = own_.get();
+        }
+    }
+    CachedStatement(const CachedStatement&) = delete;
+    CachedStatement& operator=(const CachedStatement&) = delete;
+    ~CachedStatement() {
+        if (!own_) {
+            sqlite3_reset(stmt_);
+            sqlite3_clear_bindings(stmt_);
+        }
+    }
+
+    sqlite3_stmt* get() const noexcept { return stmt_; }
+    bool step() const { return conn_.step(stmt_); }
+
+private:
+    Connection& conn_;
+    sqlite3_stmt* stmt_;
+    Stmt own_;
 };
 
 // The name of the eponymous table that owns the statement cache.

@@ -40,23 +40,6 @@ struct SqliteFree {
 };
 using SqliteString = std::unique_ptr<char, SqliteFree>;
 
-// Resets a cached statement when the scope that used it ends, however it ends,
-// so a cached statement never stays active (and never holds a table lock)
-// between calls.
-class ResetOnExit {
-public:
-    explicit ResetOnExit(sqlite3_stmt* stmt) noexcept : stmt_(stmt) {}
-    ResetOnExit(const ResetOnExit&) = delete;
-    ResetOnExit& operator=(const ResetOnExit&) = delete;
-    ~ResetOnExit() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
-
-private:
-    sqlite3_stmt* stmt_;
-};
-
 // The connection's current error message, as a std::string.
 inline std::string errmsg(sqlite3* db) {
     const char* m = sqlite3_errmsg(db);

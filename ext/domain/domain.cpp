@@ -19,13 +19,31 @@ constexpr const char* kCallBack = "UPDATE main.auditions SET hired = 1 WHERE id 
 constexpr const char* kNoLead = "no actor has been hired for this role";
 constexpr const char* kNoUnderstudy = "no actor has been hired for understudy for this role";
 
+constexpr int kMaxWriteDepth = 64;
+
+class DepthGuard {
+public:
+    explicit DepthGuard(int& depth) : depth_(depth) {
+        if (depth_ >= kMaxWriteDepth) {
+            throw SqlError("nested too deeply: triggers call call_back from inside call_back more than " +
+                           std::to_string(kMaxWriteDepth) + " levels deep");
+        }
+        ++depth_;
+    }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+    ~DepthGuard() { --depth_; }
+
+private:
+    int& depth_;
+};
+
 Connection& connection_of(sqlite3_context* ctx) { return *static_cast<Connection*>(sqlite3_user_data(ctx)); }
 
 bool role_exists(Connection& conn, sqlite3_int64 role_id) {
-    sqlite3_stmt* stmt = conn.cached(kRoleExists);
-    ResetOnExit reset(stmt);
-    sqlite3_bind_int64(stmt, 1, role_id);
-    return conn.step(stmt);
+    CachedStatement stmt(conn, kRoleExists);
+    sqlite3_bind_int64(stmt.get(), 1, role_id);
+    return stmt.step();
 }
 
 // Role.lead() is the 1st hired audition, Role.understudy() the 2nd: the
@@ -35,13 +53,12 @@ void hired_at(sqlite3_context* ctx, sqlite3_value* arg, int offset, const char* 
     std::optional<sqlite3_int64> role_id = integer_argument(arg, "role_id");
     if (!role_id) return;  // NULL in, NULL out
     {
-        sqlite3_stmt* stmt = conn.cached(kNthHire);
-        ResetOnExit reset(stmt);
-        sqlite3_bind_int64(stmt, 1, *role_id);
-        sqlite3_bind_int(stmt, 2, offset);
-        if (conn.step(stmt)) {
+        CachedStatement stmt(conn, kNthHire);
+        sqlite3_bind_int64(stmt.get(), 1, *role_id);
+        sqlite3_bind_int(stmt.get(), 2, offset);
+        if (stmt.step()) {
             // A hire exists, so the role does (integrity guarantees it).
-            sqlite3_result_int64(ctx, sqlite3_column_int64(stmt, 0));
+            sqlite3_result_int64(ctx, sqlite3_column_int64(stmt.get(), 0));
             return;
         }
     }
@@ -64,10 +81,12 @@ void call_back_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         Connection& conn = connection_of(ctx);
         std::optional<sqlite3_int64> audition_id = integer_argument(argv[0], "audition_id");
         if (!audition_id) return;
-        sqlite3_stmt* stmt = conn.cached(kCallBack);
-        ResetOnExit reset(stmt);
-        sqlite3_bind_int64(stmt, 1, *audition_id);
-        conn.step(stmt);
+        // A trigger on auditions may call call_back again from inside this
+        // UPDATE; bound the nesting before it exhausts the stack.
+        DepthGuard depth(conn.write_depth());
+        CachedStatement stmt(conn, kCallBack);
+        sqlite3_bind_int64(stmt.get(), 1, *audition_id);
+        stmt.step();
         if (sqlite3_changes(conn.db()) == 0) {
             throw SqlError("no audition with id " + std::to_string(*audition_id));
         }

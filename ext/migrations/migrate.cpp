@@ -48,21 +48,20 @@ std::string column_text(sqlite3_stmt* stmt, int i) {
 }
 
 bool table_exists(Connection& conn, const char* name) {
-    sqlite3_stmt* stmt = conn.cached(kTableExists);
-    ResetOnExit reset(stmt);
-    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-    return conn.step(stmt);
+    CachedStatement stmt(conn, kTableExists);
+    sqlite3_bind_text(stmt.get(), 1, name, -1, SQLITE_STATIC);
+    return stmt.step();
 }
 
 // The bookkeeping table's rows, or nothing when it does not exist.
 std::vector<Applied> read_applied(Connection& conn) {
     std::vector<Applied> rows;
     if (!table_exists(conn, kBookkeeping)) return rows;
-    sqlite3_stmt* stmt = conn.cached(kReadApplied);
-    ResetOnExit reset(stmt);
-    while (conn.step(stmt)) {
-        rows.push_back({sqlite3_column_int64(stmt, 0), column_text(stmt, 1), column_text(stmt, 2),
-                        column_text(stmt, 3)});
+    CachedStatement stmt(conn, kReadApplied);
+    while (stmt.step()) {
+        sqlite3_stmt* row = stmt.get();
+        rows.push_back({sqlite3_column_int64(row, 0), column_text(row, 1), column_text(row, 2),
+                        column_text(row, 3)});
     }
     return rows;
 }

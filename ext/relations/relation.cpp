@@ -24,14 +24,18 @@ std::string select_list(const RelationDescriptor& d) {
     return out;
 }
 
+// Both internal queries return the output columns, then the key (the hidden
+// argument column), then the rowid.
 std::string seek_sql(const RelationDescriptor& d) {
-    std::string sql = "SELECT " + select_list(d) + " FROM " + d.from + " WHERE " + d.key + " = ?1";
+    std::string sql = "SELECT " + select_list(d) + ", " + d.key + ", " + d.rowid + " FROM " + d.from + " WHERE " +
+                      d.key + " = ?1";
     if (!d.order.empty()) sql += " ORDER BY " + d.order;
     return sql;
 }
 
 std::string scan_sql(const RelationDescriptor& d) {
-    std::string sql = "SELECT " + select_list(d) + ", " + d.key + " FROM " + d.from + " ORDER BY " + d.key;
+    std::string sql =
+        "SELECT " + select_list(d) + ", " + d.key + ", " + d.rowid + " FROM " + d.from + " ORDER BY " + d.key;
     if (!d.order.empty()) sql += ", " + d.order;
     return sql;
 }
@@ -60,8 +64,6 @@ struct RelationCursor {
     sqlite3_vtab_cursor base{};
     StatementPool::Lease rows;
     Plan plan = kScanAll;
-    sqlite3_int64 key = 0;
-    sqlite3_int64 rowid = 0;
     bool eof = true;
 };
 
@@ -156,15 +158,13 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
     return vtab_boundary(cur->pVtab, table.desc.name.c_str(), [&] {
         cursor.rows.release();
         cursor.eof = true;
-        cursor.rowid = 0;
         cursor.plan = static_cast<Plan>(idx_num);
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
             std::optional<sqlite3_int64> key = integer_argument(argv[0], table.desc.argument.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
-            cursor.key = *key;
             cursor.rows = table.seek.take();
-            sqlite3_bind_int64(cursor.rows.get(), 1, cursor.key);
+            sqlite3_bind_int64(cursor.rows.get(), 1, *key);
         } else {
             cursor.rows = table.scan.take();
         }
@@ -177,7 +177,6 @@ int relation_next(sqlite3_vtab_cursor* cur) {
     RelationCursor& cursor = cursor_of(cur);
     return vtab_boundary(cur->pVtab, table_of(cur->pVtab).desc.name.c_str(), [&] {
         cursor.eof = !cursor.rows.step();
-        ++cursor.rowid;
         return SQLITE_OK;
     });
 }
@@ -185,19 +184,16 @@ int relation_next(sqlite3_vtab_cursor* cur) {
 int relation_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
 
 int relation_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
-    RelationCursor& cursor = cursor_of(cur);
-    int argument = table_of(cur->pVtab).argument_column();
-    if (column == argument && cursor.plan == kSeekKey) {
-        sqlite3_result_int64(ctx, cursor.key);
-    } else {
-        // In a scan, the key is the last column of the internal query.
-        sqlite3_result_value(ctx, sqlite3_column_value(cursor.rows.get(), column));
-    }
+    // Output columns and the hidden key are the internal query's columns in
+    // the same order.
+    sqlite3_result_value(ctx, sqlite3_column_value(cursor_of(cur).rows.get(), column));
     return SQLITE_OK;
 }
 
 int relation_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
-    *rowid = cursor_of(cur).rowid;
+    const RelationCursor& cursor = cursor_of(cur);
+    int column = table_of(cur->pVtab).argument_column() + 1;
+    *rowid = sqlite3_column_int64(cursor.rows.get(), column);
     return SQLITE_OK;
 }
 

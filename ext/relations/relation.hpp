@@ -27,6 +27,10 @@ struct RelationDescriptor {
     std::string from;
     // Expression the argument is compared with: the key of one source row.
     std::string key;
+    // Expression unique per row of the result, across keys: the rowid the
+    // table reports (SQLite relies on it, e.g. to merge the branches of an
+    // OR into one result without duplicates).
+    std::string rowid;
     // Orders the rows of one key (may be empty when a key has one row).
     std::string order;
     // Index of the output column that follows `order`, or -1: lets the table

@@ -14,6 +14,7 @@ RelationDescriptor role_to_auditions(const char* name, std::vector<RelationColum
     d.columns = std::move(columns);
     d.from = "main.auditions AS t";
     d.key = "t.role_id";
+    d.rowid = "t.id";
     d.order = "t.id";
     d.order_column = order_column;
     d.rows_per_key = 5;
@@ -55,6 +56,7 @@ const RelationDescriptor& audition_role_relation() {
         r.columns = {{"id", "INTEGER", "t.id"}, {"character_name", "TEXT", "t.character_name"}};
         r.from = "main.auditions AS s JOIN main.roles AS t ON t.id = s.role_id";
         r.key = "s.id";
+        r.rowid = "s.id";
         r.rows_per_key = 1;
         r.unique = true;
         return r;
