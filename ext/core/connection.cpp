@@ -1,5 +1,7 @@
 #include "core/connection.hpp"
 
+#include "core/statement_pool.hpp"
+
 #include <cstring>
 
 namespace theater {
@@ -8,12 +10,25 @@ const char* const kCacheOwnerTable = "theater_migration_status";
 const char* const kNotMigratedMessage =
     "the theater schema is not installed in this database; run SELECT theater_migrate() first";
 
+Connection::Connection(sqlite3* db) noexcept : db_(db) {}
+
 Connection::~Connection() { owner_disconnected(); }
 
 void Connection::owner_disconnected() noexcept {
     owner_connected_ = false;
     for (auto& entry : stmts_) sqlite3_finalize(entry.second);
     stmts_.clear();
+    for (auto& entry : pools_) entry.second->drain();
+}
+
+StatementPool& Connection::pool(const char* sql) {
+    // The owner must be connected so that its xDisconnect drains the pool.
+    if (!owner_connected_) connect_owner();
+    for (auto& entry : pools_) {
+        if (entry.first == sql) return *entry.second;
+    }
+    pools_.emplace_back(sql, std::make_unique<StatementPool>(*this, sql));
+    return *pools_.back().second;
 }
 
 void Connection::release(void* self) noexcept {

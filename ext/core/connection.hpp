@@ -12,14 +12,17 @@
 
 #include "core/sqlite.hpp"
 
+#include <memory>
 #include <utility>
 #include <vector>
 
 namespace theater {
 
+class StatementPool;
+
 class Connection {
 public:
-    explicit Connection(sqlite3* db) noexcept : db_(db) {}
+    explicit Connection(sqlite3* db) noexcept;
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -30,6 +33,11 @@ public:
     // pointer is the cache key), prepared on first use. Use it through
     // CachedStatement, which resets it after use.
     sqlite3_stmt* cached(const char* sql);
+
+    // A pool of statements for `sql` (static storage; the pointer is the key),
+    // for state that keeps a statement open across calls, e.g. the
+    // HireStream of one outer statement (domain/hire_stream.hpp).
+    StatementPool& pool(const char* sql);
 
     // How deeply extension calls that write are nested on this connection: a
     // trigger fired by call_back's UPDATE may call call_back again.
@@ -65,6 +73,7 @@ private:
     int write_depth_ = 0;
     bool owner_connected_ = false;
     std::vector<std::pair<const char*, sqlite3_stmt*>> stmts_;
+    std::vector<std::pair<const char*, std::unique_ptr<StatementPool>>> pools_;
 };
 
 // One use of a cached statement, reset (bindings cleared) when the scope

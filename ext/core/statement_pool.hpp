@@ -53,6 +53,7 @@ public:
     };
 
     Lease take() {
+        drained_ = false;
         free_.reserve(free_.size() + 1);  // give_back() must not allocate
         if (!free_.empty()) {
             sqlite3_stmt* stmt = free_.back();
@@ -70,17 +71,26 @@ public:
 
     const std::string& sql() const noexcept { return sql_; }
 
+    // Finalizes the idle statements now, and each statement on loan when it
+    // comes back, until the next take(): for a connection that is closing.
+    void drain() noexcept {
+        for (sqlite3_stmt* stmt : free_) sqlite3_finalize(stmt);
+        free_.clear();
+        drained_ = true;
+    }
+
 private:
     void give_back(sqlite3_stmt* stmt) noexcept {
         sqlite3_reset(stmt);
         sqlite3_clear_bindings(stmt);
-        if (free_.size() < free_.capacity()) free_.push_back(stmt);
+        if (!drained_ && free_.size() < free_.capacity()) free_.push_back(stmt);
         else sqlite3_finalize(stmt);
     }
 
     Connection* conn_;
     std::string sql_;
     std::vector<sqlite3_stmt*> free_;
+    bool drained_ = false;
 };
 
 }  // namespace theater

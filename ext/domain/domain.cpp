@@ -3,6 +3,9 @@
 #include "core/args.hpp"
 #include "core/boundary.hpp"
 #include "core/connection.hpp"
+#include "domain/hire_stream.hpp"
+
+#include <memory>
 
 #include <optional>
 #include <string>
@@ -11,9 +14,6 @@ namespace theater {
 
 namespace {
 
-constexpr const char* kNthHire =
-    "SELECT id FROM main.auditions WHERE role_id = ?1 AND hired = 1 ORDER BY id LIMIT 1 OFFSET ?2";
-constexpr const char* kRoleExists = "SELECT 1 FROM main.roles WHERE id = ?1";
 constexpr const char* kCallBack = "UPDATE main.auditions SET hired = 1 WHERE id = ?1";
 
 constexpr const char* kNoLead = "no actor has been hired for this role";
@@ -40,30 +40,28 @@ private:
 
 Connection& connection_of(sqlite3_context* ctx) { return *static_cast<Connection*>(sqlite3_user_data(ctx)); }
 
-bool role_exists(Connection& conn, sqlite3_int64 role_id) {
-    CachedStatement stmt(conn, kRoleExists);
-    sqlite3_bind_int64(stmt.get(), 1, role_id);
-    return stmt.step();
-}
-
 // Role.lead() is the 1st hired audition, Role.understudy() the 2nd: the
 // lowest audition ids among the role's hires.
 void hired_at(sqlite3_context* ctx, sqlite3_value* arg, int offset, const char* nobody) {
     Connection& conn = connection_of(ctx);
     std::optional<sqlite3_int64> role_id = integer_argument(arg, "role_id");
     if (!role_id) return;  // NULL in, NULL out
-    {
-        CachedStatement stmt(conn, kNthHire);
-        sqlite3_bind_int64(stmt.get(), 1, *role_id);
-        sqlite3_bind_int(stmt.get(), 2, offset);
-        if (stmt.step()) {
-            // A hire exists, so the role does (integrity guarantees it).
-            sqlite3_result_int64(ctx, sqlite3_column_int64(stmt.get(), 0));
-            return;
-        }
+    HireStream* stream = HireStream::of_statement(ctx);
+    std::unique_ptr<HireStream> fresh;
+    if (!stream) {
+        fresh = std::make_unique<HireStream>(conn);
+        stream = fresh.get();
     }
-    if (!role_exists(conn, *role_id)) throw SqlError("no role with id " + std::to_string(*role_id));
-    sqlite3_result_text(ctx, nobody, -1, SQLITE_STATIC);
+    RoleHires hires = stream->hires(*role_id);
+    // A hire exists, so the role does (integrity guarantees it).
+    bool exists = hires.count > 0 || stream->role_exists(*role_id);
+    if (fresh) HireStream::keep_for_statement(ctx, fresh.release());
+    if (!exists) throw SqlError("no role with id " + std::to_string(*role_id));
+    if (hires.count > offset) {
+        sqlite3_result_int64(ctx, offset == 0 ? hires.first : hires.second);
+    } else {
+        sqlite3_result_text(ctx, nobody, -1, SQLITE_STATIC);
+    }
 }
 
 }  // namespace

@@ -2,9 +2,11 @@
 
 #include "core/args.hpp"
 #include "core/boundary.hpp"
+#include "core/forward_scan.hpp"
 #include "core/module_context.hpp"
 #include "core/statement_pool.hpp"
 
+#include <cstdint>
 #include <optional>
 
 namespace theater {
@@ -25,11 +27,13 @@ std::string select_list(const RelationDescriptor& d) {
 }
 
 // Both internal queries return the output columns, then the key (the hidden
-// argument column), then the rowid.
+// argument column), then the rowid. The seek is a forward scan from a key on
+// (see core/forward_scan.hpp): a join that asks for ascending keys walks it
+// instead of seeking anew for each.
 std::string seek_sql(const RelationDescriptor& d) {
     std::string sql = "SELECT " + select_list(d) + ", " + d.key + ", " + d.rowid + " FROM " + d.from + " WHERE " +
-                      d.key + " = ?1";
-    if (!d.order.empty()) sql += " ORDER BY " + d.order;
+                      d.key + " >= ?1 ORDER BY " + d.key;
+    if (!d.order.empty()) sql += ", " + d.order;
     return sql;
 }
 
@@ -61,10 +65,20 @@ struct RelationTable {
 enum Plan { kScanAll = 0, kSeekKey = 1 };
 
 struct RelationCursor {
+    explicit RelationCursor(RelationTable& table)
+        : seek(table.seek, table.argument_column()) {}
     sqlite3_vtab_cursor base{};
-    StatementPool::Lease rows;
     Plan plan = kScanAll;
     bool eof = true;
+    // kScanAll: every row in key order.
+    StatementPool::Lease rows;
+    // kSeekKey: the rows of `key`, read from a forward scan that lives as
+    // long as this cursor (the outer statement's loop over this table).
+    ForwardScan seek;
+    sqlite3_int64 key = 0;
+    int changes = 0;
+
+    sqlite3_stmt* current() const { return plan == kSeekKey ? seek.row() : rows.get(); }
 };
 
 RelationTable& table_of(sqlite3_vtab* vtab) { return *reinterpret_cast<RelationTable*>(vtab); }
@@ -140,8 +154,8 @@ int relation_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     return SQLITE_OK;
 }
 
-int relation_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
-    auto* cursor = new (std::nothrow) RelationCursor;
+int relation_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+    auto* cursor = new (std::nothrow) RelationCursor(table_of(vtab));
     if (!cursor) return SQLITE_NOMEM;
     *out = &cursor->base;
     return SQLITE_OK;
@@ -163,11 +177,19 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
             if (argc < 1) throw SqlError("internal error: seek without a key");
             std::optional<sqlite3_int64> key = integer_argument(argv[0], table.desc.argument.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
-            cursor.rows = table.seek.take();
-            sqlite3_bind_int64(cursor.rows.get(), 1, *key);
-        } else {
-            cursor.rows = table.scan.take();
+            int changes = sqlite3_total_changes(table.conn.db());
+            if (changes != cursor.changes) {
+                // The connection wrote since the scan was positioned.
+                cursor.seek.forget();
+                cursor.changes = changes;
+            }
+            cursor.key = *key;
+            cursor.eof = !cursor.seek.position_at(cursor.key) || cursor.seek.key() != cursor.key;
+            if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);
+            else cursor.seek.forget();
+            return SQLITE_OK;
         }
+        cursor.rows = table.scan.take();
         cursor.eof = !cursor.rows.step();
         return SQLITE_OK;
     });
@@ -176,7 +198,11 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
 int relation_next(sqlite3_vtab_cursor* cur) {
     RelationCursor& cursor = cursor_of(cur);
     return vtab_boundary(cur->pVtab, table_of(cur->pVtab).desc.name.c_str(), [&] {
-        cursor.eof = !cursor.rows.step();
+        if (cursor.plan == kSeekKey) {
+            cursor.eof = !cursor.seek.next() || cursor.seek.key() != cursor.key;
+        } else {
+            cursor.eof = !cursor.rows.step();
+        }
         return SQLITE_OK;
     });
 }
@@ -186,14 +212,14 @@ int relation_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
 int relation_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
     // Output columns and the hidden key are the internal query's columns in
     // the same order.
-    sqlite3_result_value(ctx, sqlite3_column_value(cursor_of(cur).rows.get(), column));
+    sqlite3_result_value(ctx, sqlite3_column_value(cursor_of(cur).current(), column));
     return SQLITE_OK;
 }
 
 int relation_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
     const RelationCursor& cursor = cursor_of(cur);
     int column = table_of(cur->pVtab).argument_column() + 1;
-    *rowid = sqlite3_column_int64(cursor.rows.get(), column);
+    *rowid = sqlite3_column_int64(cursor.current(), column);
     return SQLITE_OK;
 }
 

@@ -1,0 +1,67 @@
+"""The measured pairs: each extension query beside the hand-written SQL a
+careful user would write for the same answer. Columns are aliased c1, c2...
+so the timing wrapper can count them."""
+
+LEAD_HAND = ("SELECT coalesce((SELECT id FROM auditions WHERE role_id = r.id AND hired = 1 ORDER BY id LIMIT 1),"
+             " 'no actor has been hired for this role') AS c1 FROM roles r ORDER BY r.id")
+UNDERSTUDY_HAND = ("SELECT coalesce((SELECT id FROM auditions WHERE role_id = r.id AND hired = 1 ORDER BY id"
+                   " LIMIT 1 OFFSET 1), 'no actor has been hired for understudy for this role') AS c1"
+                   " FROM roles r ORDER BY r.id")
+
+CASTING_CORRELATED = """
+SELECT r.id AS c1, r.character_name AS c2, l.id AS c3, l.actor AS c4, u.id AS c5, u.actor AS c6
+FROM roles r
+LEFT JOIN auditions l ON l.id = (SELECT id FROM auditions WHERE role_id = r.id AND hired = 1 ORDER BY id LIMIT 1)
+LEFT JOIN auditions u ON u.id = (SELECT id FROM auditions WHERE role_id = r.id AND hired = 1
+                                 ORDER BY id LIMIT 1 OFFSET 1)
+ORDER BY r.id"""
+
+CASTING_WINDOW = """
+WITH ranked AS (
+  SELECT role_id, id, actor, row_number() OVER (PARTITION BY role_id ORDER BY id) AS n
+  FROM auditions WHERE hired = 1),
+sheet AS (
+  SELECT role_id,
+         max(CASE WHEN n = 1 THEN id END) AS lead, max(CASE WHEN n = 1 THEN actor END) AS lead_actor,
+         max(CASE WHEN n = 2 THEN id END) AS understudy, max(CASE WHEN n = 2 THEN actor END) AS understudy_actor
+  FROM ranked WHERE n <= 2 GROUP BY role_id)
+SELECT r.id AS c1, r.character_name AS c2, s.lead AS c3, s.lead_actor AS c4, s.understudy AS c5,
+       s.understudy_actor AS c6
+FROM roles r LEFT JOIN sheet s ON s.role_id = r.id
+ORDER BY r.id"""
+
+CASTING_GROUP_BY = """
+WITH leads AS (SELECT role_id, min(id) AS lead FROM auditions WHERE hired = 1 GROUP BY role_id),
+understudies AS (SELECT a.role_id, min(a.id) AS understudy FROM auditions a JOIN leads l ON l.role_id = a.role_id
+                 WHERE a.hired = 1 AND a.id > l.lead GROUP BY a.role_id)
+SELECT r.id AS c1, r.character_name AS c2, l.lead AS c3, la.actor AS c4, u.understudy AS c5, ua.actor AS c6
+FROM roles r
+LEFT JOIN leads l ON l.role_id = r.id LEFT JOIN auditions la ON la.id = l.lead
+LEFT JOIN understudies u ON u.role_id = r.id LEFT JOIN auditions ua ON ua.id = u.understudy
+ORDER BY r.id"""
+
+# name -> (what it counts, extension SQL, {hand-written form: SQL})
+READS = {
+    "role_lead": ("roles", "SELECT role_lead(id) AS c1 FROM roles ORDER BY id", {"correlated subquery": LEAD_HAND}),
+    "role_understudy": ("roles", "SELECT role_understudy(id) AS c1 FROM roles ORDER BY id",
+                        {"correlated subquery": UNDERSTUDY_HAND}),
+    "role_actors join": ("rows", "SELECT r.id AS c1, a.actor AS c2 FROM roles r, role_actors(r.id) a",
+                         {"plain join": "SELECT r.id AS c1, a.actor AS c2 FROM roles r JOIN auditions a"
+                                        " ON a.role_id = r.id ORDER BY r.id, a.id"}),
+    "role_auditions join": ("rows", "SELECT r.id AS c1, a.id AS c2, a.actor AS c3, a.location AS c4,"
+                                    " a.phone AS c5, a.hired AS c6 FROM roles r, role_auditions(r.id) a",
+                            {"plain join": "SELECT r.id AS c1, a.id AS c2, a.actor AS c3, a.location AS c4,"
+                                           " a.phone AS c5, a.hired AS c6 FROM roles r JOIN auditions a"
+                                           " ON a.role_id = r.id ORDER BY r.id, a.id"}),
+    "role_casting": ("roles", "SELECT role_id AS c1, character_name AS c2, lead AS c3, lead_actor AS c4,"
+                              " understudy AS c5, understudy_actor AS c6 FROM role_casting",
+                     {"correlated subqueries": CASTING_CORRELATED, "window function": CASTING_WINDOW,
+                      "GROUP BY": CASTING_GROUP_BY}),
+}
+
+
+def counted(sql, columns):
+    """Wraps a query so SQLite computes every value of every row but returns
+    one row: the timing then measures SQLite, not the client's row handling."""
+    total = " + ".join(f"count(c{i})" for i in range(1, columns + 1))
+    return f"SELECT {total}, count(*) FROM ({sql})"

@@ -1,0 +1,49 @@
+// An ordered query "... WHERE key >= ?1 ORDER BY key ..." kept open and
+// walked forward. Used where SQLite asks the same question for ascending keys
+// many times in one statement (role_lead(r.id) over every role; a join that
+// seeks role_actors(r.id) per role): instead of a new seek, a cursor open and
+// a reset per question, the next answer is usually a step or two away.
+//
+// The owner decides how long a scan may live (never beyond the outer
+// statement) and calls forget() whenever the connection has written since it
+// was positioned.
+#pragma once
+
+#include "core/statement_pool.hpp"
+
+namespace theater {
+
+class ForwardScan {
+public:
+    ForwardScan(StatementPool& pool, int key_column) noexcept : pool_(pool), key_column_(key_column) {}
+
+    // Moves to the first unconsumed row whose key is >= `key`; false when
+    // there is none.
+    bool position_at(sqlite3_int64 key);
+    // Steps to the next row; false at the end.
+    bool next();
+    // The caller will consume, or skip, every row whose key is below `key`.
+    void consumed_below(sqlite3_int64 key) noexcept {
+        if (key > floor_) floor_ = key;
+    }
+    void forget() noexcept { positioned_ = false; }
+
+    bool at_end() const noexcept { return at_end_; }
+    sqlite3_int64 key() const noexcept { return row_key_; }
+    sqlite3_stmt* row() const noexcept { return rows_.get(); }
+
+private:
+    void seek(sqlite3_int64 key);
+
+    StatementPool& pool_;
+    int key_column_;
+    StatementPool::Lease rows_;
+    bool positioned_ = false;
+    bool at_end_ = false;
+    // While positioned, every row whose key is >= floor_ is at or after the
+    // current row (rows before it with such keys do not exist).
+    sqlite3_int64 floor_ = 0;
+    sqlite3_int64 row_key_ = 0;
+};
+
+}  // namespace theater

@@ -1,0 +1,88 @@
+#include "domain/hire_stream.hpp"
+
+#include <cstdint>
+
+namespace theater {
+
+namespace {
+
+// The hired auditions of every role from a given one on, in role order, from
+// the covering partial index auditions_hired_by_role.
+constexpr const char* kHires =
+    "SELECT role_id, id FROM main.auditions WHERE hired = 1 AND role_id >= ?1 ORDER BY role_id";
+constexpr const char* kRoles = "SELECT id FROM main.roles WHERE id >= ?1 ORDER BY id";
+
+// Auxiliary data slot of the outer statement. A negative slot belongs to the
+// statement as a whole rather than to one argument, which is what a stream
+// shared by every call in the statement needs. SQLite 3.40 supports this but
+// does not document it, so nothing depends on the data surviving: if SQLite
+// drops it (now or in some future version), the next call starts a new
+// stream. The tag guards against another extension using the same slot.
+constexpr int kStatementSlot = -0x7468;
+const char kTag = 'H';
+
+void destroy(void* p) { delete static_cast<HireStream*>(p); }
+
+}  // namespace
+
+// ---- HireStream ------------------------------------------------------------
+
+HireStream::HireStream(Connection& conn)
+    : conn_(conn), hires_(conn.pool(kHires), 0), roles_(conn.pool(kRoles), 0), changes_(sqlite3_total_changes(conn.db())),
+      tag_(&kTag) {}
+
+HireStream* HireStream::of_statement(sqlite3_context* ctx) {
+    auto* stream = static_cast<HireStream*>(sqlite3_get_auxdata(ctx, kStatementSlot));
+    if (stream && stream->tag_ != &kTag) return nullptr;
+    return stream;
+}
+
+void HireStream::keep_for_statement(sqlite3_context* ctx, HireStream* stream) {
+    sqlite3_set_auxdata(ctx, kStatementSlot, stream, destroy);
+}
+
+void HireStream::forget_if_written() {
+    int changes = sqlite3_total_changes(conn_.db());
+    if (changes != changes_) {
+        // The connection wrote since the streams were positioned: what they
+        // read may be stale. Start over from the data as it is now.
+        hires_.forget();
+        roles_.forget();
+        have_last_ = false;
+        changes_ = changes;
+    }
+}
+
+RoleHires HireStream::hires(sqlite3_int64 role) {
+    forget_if_written();
+    if (have_last_ && last_role_ == role) return last_;
+    RoleHires found;
+    if (hires_.position_at(role)) {
+        while (!hires_.at_end() && hires_.key() == role) {
+            // Within a role the index yields hires in id order; keep the two
+            // lowest anyway, so the answer never depends on the plan.
+            sqlite3_int64 id = sqlite3_column_int64(hires_.row(), 1);
+            if (found.count == 0 || id < found.first) {
+                found.second = found.first;
+                found.first = id;
+                found.count = found.count == 0 ? 1 : 2;
+            } else if (found.count == 1 || id < found.second) {
+                found.second = id;
+                found.count = 2;
+            }
+            hires_.next();
+        }
+        if (role < INT64_MAX) hires_.consumed_below(role + 1);
+    }
+    have_last_ = true;
+    last_role_ = role;
+    last_ = found;
+    return found;
+}
+
+bool HireStream::role_exists(sqlite3_int64 role) {
+    forget_if_written();
+    return roles_.position_at(role) && roles_.key() == role;
+}
+
+}  // namespace theater
