@@ -16,15 +16,19 @@
 #include "migrations/migrate.hpp"
 #include "relations/theater_relations.hpp"
 
+#include <cstring>
+#include <string>
+
 SQLITE_EXTENSION_INIT1
 
 namespace theater {
 namespace {
 
-// Oldest SQLite this extension supports: SQLITE_INNOCUOUS and
-// SQLITE_VTAB_INNOCUOUS came in 3.31.0. (Tested on 3.40.1.)
-constexpr int kOldestSqlite = 3031000;
-constexpr const char* kOldestSqliteText = "3.31.0";
+// Oldest SQLite this extension supports: sqlite3_txn_state() came in 3.34.0
+// (SQLITE_INNOCUOUS and SQLITE_VTAB_INNOCUOUS in 3.31.0). Every routine the
+// extension calls must exist in that version's routine table. Tested on 3.40.1.
+constexpr int kOldestSqlite = 3034000;
+constexpr const char* kOldestSqliteText = "3.34.0";
 
 void theater_version_fn(sqlite3_context* ctx, int, sqlite3_value**) {
     sqlite3_result_text(ctx, THEATER_VERSION, -1, SQLITE_STATIC);
@@ -47,14 +51,16 @@ struct FunctionEntry {
     ScalarFn fn;
 };
 
+// theater_version comes last: a second load looks for it (already_loaded),
+// so it must exist only once everything else does.
 const FunctionEntry kFunctions[] = {
-    {"theater_version", 0, kConstant, theater_version_fn},
     {"theater_migrate", 0, kWrites, theater_migrate_fn},
     {"theater_migrate", 1, kWrites, theater_migrate_fn},
     {"theater_schema_version", 0, kReads, theater_schema_version_fn},
     {"call_back", 1, kWrites, call_back_fn},
     {"role_lead", 1, kReads, role_lead_fn},
     {"role_understudy", 1, kReads, role_understudy_fn},
+    {"theater_version", 0, kConstant, theater_version_fn},
 };
 
 // Every module is eponymous-only (no xCreate) and read-only.
@@ -81,11 +87,53 @@ const ModuleEntry kModules[] = {
 // A second load on the same connection must change nothing: re-registering
 // would fail with "unable to delete/modify user-function due to active
 // statements" when the load itself runs as SELECT load_extension(...).
-bool already_loaded(sqlite3* db) {
-    sqlite3_stmt* probe = nullptr;
-    int rc = sqlite3_prepare_v2(db, "SELECT theater_version()", -1, &probe, nullptr);
-    sqlite3_finalize(probe);
-    return rc == SQLITE_OK;
+// Returns SQLITE_OK when this build is loaded already, SQLITE_DONE when
+// nothing is, an error (with *error set) when another build is.
+int already_loaded(sqlite3* db, char** error) {
+    Stmt probe;
+    {
+        sqlite3_stmt* raw = nullptr;
+        int rc = sqlite3_prepare_v2(db, "SELECT theater_version()", -1, &raw, nullptr);
+        probe.reset(raw);
+        if (rc != SQLITE_OK) return SQLITE_DONE;
+    }
+    const unsigned char* loaded = sqlite3_step(probe.get()) == SQLITE_ROW ? sqlite3_column_text(probe.get(), 0) : nullptr;
+    if (loaded && std::strcmp(reinterpret_cast<const char*>(loaded), THEATER_VERSION) == 0) return SQLITE_OK;
+    *error = sqlite3_mprintf("theater: another build of theater (%s) is loaded on this connection already; "
+                             "open a new connection to load %s",
+                             loaded ? reinterpret_cast<const char*>(loaded) : "unknown", THEATER_VERSION);
+    return SQLITE_ERROR;
+}
+
+// Registering over an application's function of the same name and arity
+// would replace it (or fail halfway through when statements are active), so
+// a clash refuses the load before anything is registered.
+int refuse_clashes(sqlite3* db, char** error) {
+    for (const FunctionEntry& f : kFunctions) {
+        std::string call = std::string("SELECT ") + f.name + "(";
+        for (int i = 0; i < f.arguments; ++i) call += i ? ", NULL" : "NULL";
+        call += ")";
+        sqlite3_stmt* raw = nullptr;
+        int rc = sqlite3_prepare_v2(db, call.c_str(), -1, &raw, nullptr);
+        sqlite3_finalize(raw);
+        if (rc == SQLITE_OK) {
+            *error = sqlite3_mprintf("theater: this connection already has a function %s() with %d argument(s); "
+                                     "theater cannot be loaded beside it",
+                                     f.name, f.arguments);
+            return SQLITE_ERROR;
+        }
+    }
+    return SQLITE_OK;
+}
+
+// Removes what a failed load registered: SQLite unloads the library after a
+// failed init, and no function may be left pointing into it.
+void unregister(sqlite3* db, std::size_t functions, std::size_t modules) {
+    for (std::size_t i = 0; i < functions; ++i) {
+        const FunctionEntry& f = kFunctions[i];
+        sqlite3_create_function_v2(db, f.name, f.arguments, f.flags, nullptr, nullptr, nullptr, nullptr, nullptr);
+    }
+    for (std::size_t i = 0; i < modules; ++i) sqlite3_create_module_v2(db, kModules[i].name, nullptr, nullptr, nullptr);
 }
 
 int register_all(sqlite3* db, char** error) {
@@ -96,17 +144,8 @@ int register_all(sqlite3* db, char** error) {
     // reference taken here keeps conn alive until every entry is tried.
     conn->retain();
     int rc = SQLITE_OK;
-    for (const FunctionEntry& f : kFunctions) {
-        conn->retain();
-        rc = sqlite3_create_function_v2(db, f.name, f.arguments, f.flags, conn, f.fn, nullptr, nullptr,
-                                        &Connection::release);
-        if (rc != SQLITE_OK) {
-            *error = sqlite3_mprintf("theater: cannot register function %s: %s", f.name, sqlite3_errmsg(db));
-            break;
-        }
-    }
+    std::size_t modules = 0;  // registered so far
     for (const ModuleEntry& m : kModules) {
-        if (rc != SQLITE_OK) break;
         auto* context = new (std::nothrow) ModuleContext{conn, m.descriptor ? m.descriptor() : nullptr};
         if (!context) {
             rc = SQLITE_NOMEM;
@@ -116,8 +155,23 @@ int register_all(sqlite3* db, char** error) {
         rc = sqlite3_create_module_v2(db, m.name, m.module, context, &ModuleContext::destroy);
         if (rc != SQLITE_OK) {
             *error = sqlite3_mprintf("theater: cannot register table %s: %s", m.name, sqlite3_errmsg(db));
+            break;
         }
+        ++modules;
     }
+    std::size_t functions = 0;  // registered so far
+    for (const FunctionEntry& f : kFunctions) {
+        if (rc != SQLITE_OK) break;
+        conn->retain();
+        rc = sqlite3_create_function_v2(db, f.name, f.arguments, f.flags, conn, f.fn, nullptr, nullptr,
+                                        &Connection::release);
+        if (rc != SQLITE_OK) {
+            *error = sqlite3_mprintf("theater: cannot register function %s: %s", f.name, sqlite3_errmsg(db));
+            break;
+        }
+        ++functions;
+    }
+    if (rc != SQLITE_OK) unregister(db, functions, modules);
     Connection::release(conn);
     return rc;
 }
@@ -133,6 +187,13 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_theater_init(sqlit
                                  theater::kOldestSqliteText, sqlite3_libversion());
         return SQLITE_ERROR;
     }
-    if (theater::already_loaded(db)) return SQLITE_OK;
-    return theater::register_all(db, error);
+    try {
+        int rc = theater::already_loaded(db, error);
+        if (rc != SQLITE_DONE) return rc;
+        rc = theater::refuse_clashes(db, error);
+        if (rc != SQLITE_OK) return rc;
+        return theater::register_all(db, error);
+    } catch (...) {  // nothing may unwind into the host's C frames
+        return SQLITE_NOMEM;
+    }
 }

@@ -41,7 +41,8 @@ struct CastingTable {
 
 struct Hire {
     sqlite3_int64 id = 0;
-    std::string actor;
+    std::string actor;  // its bytes, NULs included
+    bool actor_is_text = true;
     bool present = false;
 };
 
@@ -58,8 +59,12 @@ struct CastingCursor {
     static void take(Hire& slot, sqlite3_stmt* h) {
         slot.present = true;
         slot.id = sqlite3_column_int64(h, 1);
-        const unsigned char* actor = sqlite3_column_text(h, 2);
-        slot.actor.assign(actor ? reinterpret_cast<const char*>(actor) : "");
+        // actor is TEXT NOT NULL, but SQLite stores what it is given: keep
+        // the exact bytes (an embedded NUL included) and whether it was a blob.
+        slot.actor_is_text = sqlite3_column_type(h, 2) != SQLITE_BLOB;
+        const void* actor = slot.actor_is_text ? static_cast<const void*>(sqlite3_column_text(h, 2))
+                                               : sqlite3_column_blob(h, 2);
+        slot.actor.assign(actor ? static_cast<const char*>(actor) : "", static_cast<std::size_t>(sqlite3_column_bytes(h, 2)));
     }
 
     // Moves to the next role and collects its first two hires.
@@ -120,21 +125,25 @@ int casting_disconnect(sqlite3_vtab* vtab) {
     return SQLITE_OK;
 }
 
-enum Plan { kWholeSheet = 0, kOneRole = 1 };
+// kOneRole: role_casting(x) or WHERE for_role_id = x, where x follows the
+// argument rules (a non-integer is an error). kOneRoleByColumn: WHERE
+// role_id = x, a filter on an ordinary column: like a table's INTEGER
+// column, a value that is no integer matches no row.
+enum Plan { kWholeSheet = 0, kOneRole = 1, kOneRoleByColumn = 2 };
 
 int casting_best_index(sqlite3_vtab*, sqlite3_index_info* info) {
     // role_casting(5) and WHERE role_id = 5 are the same seek.
     int seek = -1;
-    for (int i = 0; i < info->nConstraint && seek < 0; ++i) {
+    for (int i = 0; i < info->nConstraint; ++i) {
         const auto& c = info->aConstraint[i];
-        if (c.usable && c.op == SQLITE_INDEX_CONSTRAINT_EQ && (c.iColumn == kArgument || c.iColumn == kRoleId)) {
-            seek = i;
-        }
+        if (!c.usable || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+        // The argument wins over the column: its errors must not be skipped.
+        if (c.iColumn == kArgument || (c.iColumn == kRoleId && seek < 0)) seek = i;
     }
     if (seek >= 0) {
         info->aConstraintUsage[seek].argvIndex = 1;
         info->aConstraintUsage[seek].omit = 1;
-        info->idxNum = kOneRole;
+        info->idxNum = info->aConstraint[seek].iColumn == kArgument ? kOneRole : kOneRoleByColumn;
         info->estimatedRows = 1;
         info->estimatedCost = 25;
         info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
@@ -169,9 +178,18 @@ int casting_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
         cursor.roles.release();
         cursor.hires.release();
         cursor.eof = true;
-        if (idx_num == kOneRole) {
+        if (idx_num != kWholeSheet) {
             if (argc < 1) throw SqlError("internal error: seek without a role id");
-            std::optional<sqlite3_int64> role_id = integer_argument(argv[0], "role_id");
+            std::optional<sqlite3_int64> role_id;
+            if (idx_num == kOneRole) {
+                role_id = integer_argument(argv[0], "role_id");
+            } else {
+                try {
+                    role_id = integer_argument(argv[0], "role_id");
+                } catch (const SqlError&) {
+                    return SQLITE_OK;  // no integer: no role has that id
+                }
+            }
             if (!role_id) return SQLITE_OK;
             cursor.roles = table.roles_seek.take();
             cursor.hires = table.hires_seek.take();
@@ -201,7 +219,10 @@ void result_hire_id(sqlite3_context* ctx, const Hire& hire) {
 }
 
 void result_hire_actor(sqlite3_context* ctx, const Hire& hire) {
-    if (hire.present) sqlite3_result_text(ctx, hire.actor.data(), static_cast<int>(hire.actor.size()), SQLITE_TRANSIENT);
+    if (!hire.present) return;
+    int size = static_cast<int>(hire.actor.size());
+    if (hire.actor_is_text) sqlite3_result_text(ctx, hire.actor.data(), size, SQLITE_TRANSIENT);
+    else sqlite3_result_blob(ctx, hire.actor.data(), size, SQLITE_TRANSIENT);
 }
 
 int casting_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {

@@ -12,10 +12,14 @@ const char* const kNotMigratedMessage =
 
 Connection::Connection(sqlite3* db) noexcept : db_(db) {}
 
-Connection::~Connection() { owner_disconnected(); }
+Connection::~Connection() {
+    owners_ = 1;
+    owner_disconnected();
+}
 
 void Connection::owner_disconnected() noexcept {
-    owner_connected_ = false;
+    if (owners_ > 0) --owners_;
+    if (owners_ > 0) return;
     for (auto& entry : stmts_) sqlite3_finalize(entry.second);
     stmts_.clear();
     for (auto& entry : pools_) entry.second->drain();
@@ -23,7 +27,7 @@ void Connection::owner_disconnected() noexcept {
 
 StatementPool& Connection::pool(const char* sql) {
     // The owner must be connected so that its xDisconnect drains the pool.
-    if (!owner_connected_) connect_owner();
+    if (owners_ == 0) connect_owner();
     for (auto& entry : pools_) {
         if (entry.first == sql) return *entry.second;
     }
@@ -38,17 +42,18 @@ void Connection::release(void* self) noexcept {
 
 void Connection::connect_owner() {
     // Preparing a statement that names an eponymous table connects it.
-    std::string sql = "SELECT 1 FROM ";
+    // main. skips a TEMP table of the same name.
+    std::string sql = "SELECT 1 FROM main.";
     sql += kCacheOwnerTable;
     Stmt probe = prepare(db_, sql);
-    if (!owner_connected_) throw SqlError("could not connect the statement cache owner");
+    if (owners_ == 0) throw SqlError("could not connect the statement cache owner");
 }
 
 sqlite3_stmt* Connection::cached(const char* sql) {
     for (auto& entry : stmts_) {
         if (entry.first == sql) return entry.second;
     }
-    if (!owner_connected_) connect_owner();
+    if (owners_ == 0) connect_owner();
     stmts_.reserve(stmts_.size() + 1);  // so push_back below cannot throw after prepare
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);

@@ -43,8 +43,10 @@ public:
     // trigger fired by call_back's UPDATE may call call_back again.
     int& write_depth() noexcept { return write_depth_; }
 
-    // Called by the owner table's xConnect / xDisconnect.
-    void owner_connected() noexcept { owner_connected_ = true; }
+    // Called by the owner table's xConnect / xDisconnect. After a failed
+    // sqlite3_close() a second owner may connect before the first one
+    // disconnects, so owners are counted.
+    void owner_connected() noexcept { ++owners_; }
     void owner_disconnected() noexcept;
 
     // Every SQL function and module registered on the connection holds one
@@ -71,7 +73,7 @@ private:
     sqlite3* db_;
     int refs_ = 0;
     int write_depth_ = 0;
-    bool owner_connected_ = false;
+    int owners_ = 0;
     std::vector<std::pair<const char*, sqlite3_stmt*>> stmts_;
     std::vector<std::pair<const char*, std::unique_ptr<StatementPool>>> pools_;
 };

@@ -7,6 +7,13 @@ namespace {
 constexpr int kMaxForwardSteps = 16;
 }  // namespace
 
+bool connection_may_have_written(sqlite3* db, int* changes) noexcept {
+    int now = sqlite3_total_changes(db);
+    bool stale = now != *changes || sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
+    *changes = now;
+    return stale;
+}
+
 void ForwardScan::seek(sqlite3_int64 key) {
     if (!rows_) rows_ = pool_.take();
     sqlite3_reset(rows_.get());

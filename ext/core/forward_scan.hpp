@@ -5,13 +5,21 @@
 // a reset per question, the next answer is usually a step or two away.
 //
 // The owner decides how long a scan may live (never beyond the outer
-// statement) and calls forget() whenever the connection has written since it
-// was positioned.
+// statement) and calls forget() whenever connection_may_have_written() says
+// so.
 #pragma once
 
 #include "core/statement_pool.hpp"
 
 namespace theater {
+
+// True when what a scan read may be stale: the connection completed a write
+// since the last check (*changes holds sqlite3_total_changes then), or it is
+// inside a write transaction, where a statement may be writing right now
+// (total_changes moves only when a writing statement completes, so an UPDATE
+// calling role_lead on each row would go unseen). Reads in a writing
+// transaction therefore seek anew every time.
+bool connection_may_have_written(sqlite3* db, int* changes) noexcept;
 
 class ForwardScan {
 public:

@@ -28,8 +28,7 @@ void destroy(void* p) { delete static_cast<HireStream*>(p); }
 // ---- HireStream ------------------------------------------------------------
 
 HireStream::HireStream(Connection& conn)
-    : conn_(conn), hires_(conn.pool(kHires), 0), roles_(conn.pool(kRoles), 0), changes_(sqlite3_total_changes(conn.db())),
-      tag_(&kTag) {}
+    : conn_(conn), hires_(conn.pool(kHires), 0), roles_(conn.pool(kRoles), 0), changes_(-1), tag_(&kTag) {}
 
 HireStream* HireStream::of_statement(sqlite3_context* ctx) {
     auto* stream = static_cast<HireStream*>(sqlite3_get_auxdata(ctx, kStatementSlot));
@@ -42,14 +41,12 @@ void HireStream::keep_for_statement(sqlite3_context* ctx, HireStream* stream) {
 }
 
 void HireStream::forget_if_written() {
-    int changes = sqlite3_total_changes(conn_.db());
-    if (changes != changes_) {
-        // The connection wrote since the streams were positioned: what they
-        // read may be stale. Start over from the data as it is now.
+    if (connection_may_have_written(conn_.db(), &changes_)) {
+        // What the streams read may be stale: start over from the data as
+        // it is now, with a new seek.
         hires_.forget();
         roles_.forget();
         have_last_ = false;
-        changes_ = changes;
     }
 }
 

@@ -15,7 +15,7 @@ namespace theater {
 namespace {
 
 constexpr const char* kTableExists =
-    "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1";
+    "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE";
 constexpr const char* kReadApplied =
     "SELECT version, name, checksum, applied_at FROM main.theater_schema_migrations ORDER BY version";
 constexpr const char* kBookkeeping = "theater_schema_migrations";
@@ -132,7 +132,7 @@ void unrecord(Connection& conn, const Migration& m) {
     conn.step(stmt.get());
 }
 
-sqlite3_int64 migrate_in_savepoint(Connection& conn, const Embedded& e, sqlite3_int64 target) {
+sqlite3_int64 migrate_in_transaction(Connection& conn, const Embedded& e, sqlite3_int64 target) {
     std::vector<Applied> applied = read_applied(conn);
     sqlite3_int64 current = current_version(conn, e, applied);
     if (target > current) {
@@ -159,16 +159,42 @@ sqlite3_int64 migrate_in_savepoint(Connection& conn, const Embedded& e, sqlite3_
     return target;
 }
 
+// True when the database is at `target` already and passes every check, so
+// the call has nothing to write (it then works on a read-only database and
+// takes no write lock).
+bool nothing_to_do(Connection& conn, const Embedded& e, sqlite3_int64 target) {
+    std::vector<Applied> applied = read_applied(conn);
+    sqlite3_int64 current = current_version(conn, e, applied);
+    return current == target && (target != 0 || !table_exists(conn, kBookkeeping));
+}
+
 sqlite3_int64 migrate(Connection& conn, sqlite3_int64 target) {
     Embedded e = embedded();
     if (target < 0 || target > static_cast<sqlite3_int64>(e.count)) {
         throw SqlError("no migration with version " + std::to_string(target) + "; " + known_range(e));
     }
-    // A savepoint makes the call all-or-nothing, and nests inside a
-    // transaction the caller opened: a failure undoes only this call's work.
-    exec(conn.db(), "SAVEPOINT theater_migrate");
+    if (nothing_to_do(conn, e, target)) return target;
+    sqlite3* db = conn.db();
+    if (sqlite3_get_autocommit(db)) {
+        // Our own transaction. IMMEDIATE takes the write lock up front, so a
+        // busy database is waited for (busy_timeout) rather than failing on
+        // the upgrade from a read; whatever fails, ROLLBACK leaves the
+        // connection in autocommit mode again, never stuck in a transaction.
+        exec(db, "BEGIN IMMEDIATE");
+        try {
+            sqlite3_int64 result = migrate_in_transaction(conn, e, target);
+            exec(db, "COMMIT");
+            return result;
+        } catch (...) {
+            if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+    // Inside the caller's transaction: a savepoint makes the call
+    // all-or-nothing, and a failure undoes only this call's work.
+    exec(db, "SAVEPOINT theater_migrate");
     try {
-        sqlite3_int64 result = migrate_in_savepoint(conn, e, target);
+        sqlite3_int64 result = migrate_in_transaction(conn, e, target);
         exec(conn.db(), "RELEASE theater_migrate");
         return result;
     } catch (...) {

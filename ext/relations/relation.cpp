@@ -76,7 +76,7 @@ struct RelationCursor {
     // long as this cursor (the outer statement's loop over this table).
     ForwardScan seek;
     sqlite3_int64 key = 0;
-    int changes = 0;
+    int changes = -1;
 
     sqlite3_stmt* current() const { return plan == kSeekKey ? seek.row() : rows.get(); }
 };
@@ -177,12 +177,7 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
             if (argc < 1) throw SqlError("internal error: seek without a key");
             std::optional<sqlite3_int64> key = integer_argument(argv[0], table.desc.argument.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
-            int changes = sqlite3_total_changes(table.conn.db());
-            if (changes != cursor.changes) {
-                // The connection wrote since the scan was positioned.
-                cursor.seek.forget();
-                cursor.changes = changes;
-            }
+            if (connection_may_have_written(table.conn.db(), &cursor.changes)) cursor.seek.forget();
             cursor.key = *key;
             cursor.eof = !cursor.seek.position_at(cursor.key) || cursor.seek.key() != cursor.key;
             if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);
