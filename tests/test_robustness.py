@@ -121,3 +121,24 @@ def test_loading_beside_a_function_of_the_same_name_is_refused_and_registers_not
                         "('role_lead', 'theater_version', 'theater_migrate')") == 0
     assert scalar(conn, "SELECT count(*) FROM pragma_module_list WHERE name LIKE 'role%'") == 0
     conn.close()
+
+
+def test_a_write_by_another_statement_between_fetches_is_seen(conn):
+    seeded(conn)
+    conn.execute("INSERT INTO roles VALUES (3, 'Ghost')")
+    conn.execute("INSERT INTO auditions (id, actor, location, role_id) VALUES (5, 'E', 'X', 3)")
+    reading = conn.execute("SELECT id, role_lead(id) FROM roles ORDER BY id")
+    # Python's sqlite3 steps one row ahead: role 2 is computed by now.
+    assert reading.fetchone() == (1, "no actor has been hired for this role")
+    conn.execute("SELECT call_back(5)")  # role 3, not computed yet
+    assert reading.fetchall() == [(2, "no actor has been hired for this role"), (3, 5)]
+
+
+def test_roles_asked_out_of_order_get_their_own_answers(conn):
+    seeded(conn)
+    for audition in (3, 2, 4):
+        conn.execute("SELECT call_back(?)", (audition,))
+    got = conn.execute("SELECT column1, role_lead(column1), role_understudy(column1)"
+                       " FROM (VALUES (2), (1), (2), (1), (1))").fetchall()
+    nobody = "no actor has been hired for understudy for this role"
+    assert got == [(2, 4, nobody), (1, 2, 3), (2, 4, nobody), (1, 2, 3), (1, 2, 3)]
