@@ -9,6 +9,9 @@ packages=(
   sqlite3 libsqlite3-dev    # the shell, and sqlite3ext.h (the extension links no libsqlite3)
   binutils                  # readelf/nm: tests check what the .so links and exports
   python3 python3-pytest sqlite-utils python3-sqlalchemy python3-hypothesis  # the tests
+  libgtest-dev valgrind     # C++ tests: out-of-memory paths, memcheck
+  clang libclang-rt-14-dev  # the libFuzzer target
+  strace                    # proves the extension opens no files and no sockets
 )
 
 missing=()

@@ -1,5 +1,6 @@
 """Shared fixtures. Run with Debian's /usr/bin/python3: its sqlite3 module can
 load extensions (pyenv's default build cannot)."""
+import os
 import pathlib
 import sqlite3
 
@@ -7,7 +8,9 @@ import pytest
 import sqlite_utils
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build"
+# THEATER_BUILD points the suite at another build of the same tree, e.g. the
+# sanitizer build (scripts/test-sanitizers.sh).
+BUILD = pathlib.Path(os.environ.get("THEATER_BUILD", ROOT / "build"))
 EXTENSION = BUILD / "theater.so"
 # Same code as theater.so, but embedding tests/failing_migrations instead of
 # migrations/: lets tests prove that a failing migration leaves nothing behind.
