@@ -8,6 +8,7 @@ sqlite3_step() by a process that runs the query once and by one that runs it
 twice; the difference is one warm run, divided by the roles (or rows) it
 covers."""
 import argparse
+import os
 import pathlib
 import re
 import subprocess
@@ -19,7 +20,7 @@ import generate  # noqa: E402
 import queries  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-EXTENSION = ROOT / "build" / "theater.so"
+EXTENSION = pathlib.Path(os.environ.get("THEATER_BUILD", ROOT / "build")) / "theater.so"
 
 CHILD = """
 import sqlite3, sys

@@ -23,7 +23,7 @@ import orm  # noqa: E402
 import queries  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-EXTENSION = ROOT / "build" / "theater.so"
+EXTENSION = pathlib.Path(os.environ.get("THEATER_BUILD", ROOT / "build")) / "theater.so"
 CALL_BACKS = 100_000
 
 

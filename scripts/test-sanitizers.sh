@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the extension with AddressSanitizer and UndefinedBehaviorSanitizer
+# (build-asan/) and runs the whole Python-driven suite against that build.
+#
+# An ASan-built .so inside /usr/bin/python3 or the sqlite3 shell needs the ASan
+# runtime loaded first (LD_PRELOAD); the leak checker would then report the
+# host's own leaks (Python's), so it is off here: the extension's leaks are
+# checked by the C++ tests under valgrind (scripts/test-cpp.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTHEATER_WERROR=ON -DTHEATER_BUILD_TESTING=ON \
+  -DCMAKE_CXX_FLAGS="$flags" >/dev/null
+cmake --build build-asan -j"$(nproc)" >/dev/null
+export LD_PRELOAD="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)"
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:detect_stack_use_after_return=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export THEATER_BUILD="$PWD/build-asan"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests "$@"
