@@ -175,6 +175,10 @@ sqlite3_int64 migrate(Connection& conn, sqlite3_int64 target) {
     }
     if (nothing_to_do(conn, e, target)) return target;
     sqlite3* db = conn.db();
+    if (sqlite3_db_readonly(db, "main") == 1) {
+        throw SqlError("attempt to write a readonly database (this connection opened it read-only)",
+                       SQLITE_READONLY);
+    }
     if (sqlite3_get_autocommit(db)) {
         // Our own transaction. IMMEDIATE takes the write lock up front, so a
         // busy database is waited for (busy_timeout) rather than failing on
