@@ -176,8 +176,9 @@ sqlite3_int64 migrate(Connection& conn, sqlite3_int64 target) {
     if (nothing_to_do(conn, e, target)) return target;
     sqlite3* db = conn.db();
     if (sqlite3_db_readonly(db, "main") == 1) {
-        throw SqlError("attempt to write a readonly database (this connection opened it read-only)",
-                       SQLITE_READONLY);
+        // SQLite's own words, before any migration is tried, so the error
+        // does not blame the migration that happened to run first.
+        throw SqlError("attempt to write a readonly database", SQLITE_READONLY);
     }
     if (sqlite3_get_autocommit(db)) {
         // Our own transaction. IMMEDIATE takes the write lock up front, so a
