@@ -70,7 +70,11 @@ void Connection::fail(int rc) const {
     if (message && std::strncmp(message, "no such table: main.", 20) == 0) {
         throw SqlError(kNotMigratedMessage, SQLITE_ERROR);
     }
-    throw SqlError(message ? message : "unknown error", rc);
+    // The extended code (SQLITE_BUSY_SNAPSHOT, SQLITE_CONSTRAINT_CHECK...)
+    // tells callers more than the primary one: "retry the transaction" is
+    // not "the lock wait timed out".
+    int extended = sqlite3_extended_errcode(db_);
+    throw SqlError(message ? message : "unknown error", (extended & 0xff) == (rc & 0xff) ? extended : rc);
 }
 
 }  // namespace theater
