@@ -84,6 +84,22 @@ const ModuleEntry kModules[] = {
     {"role_casting", &kRoleCastingModule, nullptr},
 };
 
+// A probe below that failed to prepare: SQLITE_DONE when it failed because the
+// function does not exist (with that arity), which is what it asks. Any other
+// failure (a low SQLITE_LIMIT_SQL_LENGTH, no memory) answers nothing: taking
+// it for "absent" would register everything a second time over live tables,
+// or over an application's function. The load fails instead.
+int probe_failed(sqlite3* db, int rc, char** error) {
+    const char* message = sqlite3_errmsg(db);
+    if (message && (std::strncmp(message, "no such function: ", 18) == 0 ||
+                    std::strncmp(message, "wrong number of arguments to function ", 38) == 0)) {
+        return SQLITE_DONE;
+    }
+    *error = sqlite3_mprintf("theater: cannot check this connection's functions before loading: %s",
+                             message ? message : "unknown error");
+    return rc;
+}
+
 // A second load on the same connection must change nothing: re-registering
 // would fail with "unable to delete/modify user-function due to active
 // statements" when the load itself runs as SELECT load_extension(...).
@@ -95,7 +111,7 @@ int already_loaded(sqlite3* db, char** error) {
         sqlite3_stmt* raw = nullptr;
         int rc = sqlite3_prepare_v2(db, "SELECT theater_version()", -1, &raw, nullptr);
         probe.reset(raw);
-        if (rc != SQLITE_OK) return SQLITE_DONE;
+        if (rc != SQLITE_OK) return probe_failed(db, rc, error);
     }
     const unsigned char* loaded = sqlite3_step(probe.get()) == SQLITE_ROW ? sqlite3_column_text(probe.get(), 0) : nullptr;
     if (loaded && std::strcmp(reinterpret_cast<const char*>(loaded), THEATER_VERSION) == 0) return SQLITE_OK;
@@ -116,6 +132,7 @@ int refuse_clashes(sqlite3* db, char** error) {
         sqlite3_stmt* raw = nullptr;
         int rc = sqlite3_prepare_v2(db, call.c_str(), -1, &raw, nullptr);
         sqlite3_finalize(raw);
+        if (rc != SQLITE_OK && probe_failed(db, rc, error) != SQLITE_DONE) return rc;
         if (rc == SQLITE_OK) {
             *error = sqlite3_mprintf("theater: this connection already has a function %s() with %d argument(s); "
                                      "theater cannot be loaded beside it",
@@ -146,7 +163,16 @@ int register_all(sqlite3* db, char** error) {
     int rc = SQLITE_OK;
     std::size_t modules = 0;  // registered so far
     for (const ModuleEntry& m : kModules) {
-        auto* context = new (std::nothrow) ModuleContext{conn, m.descriptor ? m.descriptor() : nullptr};
+        // A descriptor is built on its first use and may throw bad_alloc; an
+        // exception leaving this loop would skip the undo below and leak conn.
+        const void* descriptor = nullptr;
+        try {
+            descriptor = m.descriptor ? m.descriptor() : nullptr;
+        } catch (...) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        auto* context = new (std::nothrow) ModuleContext{conn, descriptor};
         if (!context) {
             rc = SQLITE_NOMEM;
             break;
@@ -189,10 +215,16 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_theater_init(sqlit
     }
     try {
         int rc = theater::already_loaded(db, error);
-        if (rc != SQLITE_DONE) return rc;
-        rc = theater::refuse_clashes(db, error);
-        if (rc != SQLITE_OK) return rc;
-        return theater::register_all(db, error);
+        if (rc == SQLITE_DONE) {
+            rc = theater::refuse_clashes(db, error);
+            if (rc == SQLITE_OK) rc = theater::register_all(db, error);
+        }
+        // The probes above fail on purpose and leave their error on the
+        // connection; sqlite3_open() returns that error when the extension is
+        // registered with sqlite3_auto_extension(). An empty sqlite3_exec()
+        // clears it.
+        if (rc == SQLITE_OK) sqlite3_exec(db, "", nullptr, nullptr, nullptr);
+        return rc;
     } catch (...) {  // nothing may unwind into the host's C frames
         return SQLITE_NOMEM;
     }

@@ -465,9 +465,7 @@ def test_migrate_down_on_a_read_only_database_is_refused(db_path):
     setup.execute("SELECT theater_migrate()")
     setup.close()
     reader = connect(f"file:{db_path}?mode=ro", uri=True)
-    message = refused(reader, "SELECT theater_migrate(0)")
-    assert message.startswith("theater_migrate: migration ")
-    assert message.endswith("failed going down: attempt to write a readonly database")
+    assert refused(reader, "SELECT theater_migrate(0)") == "theater_migrate: attempt to write a readonly database"
 
 
 def test_migrate_while_another_connection_writes_is_refused_as_busy(db_path):

@@ -12,17 +12,18 @@ const char* const kNotMigratedMessage =
 
 Connection::Connection(sqlite3* db) noexcept : db_(db) {}
 
-Connection::~Connection() {
-    owners_ = 1;
-    owner_disconnected();
+Connection::~Connection() { finalize_cache(); }
+
+void Connection::finalize_cache() noexcept {
+    for (auto& entry : stmts_) sqlite3_finalize(entry.second);
+    stmts_.clear();
+    for (auto& entry : pools_) entry.second->drain();
 }
 
 void Connection::owner_disconnected() noexcept {
     if (owners_ > 0) --owners_;
-    if (owners_ > 0) return;
-    for (auto& entry : stmts_) sqlite3_finalize(entry.second);
-    stmts_.clear();
-    for (auto& entry : pools_) entry.second->drain();
+    if (owners_ == 0) finalize_cache();
+    release(this);  // the owner's reference; may delete this
 }
 
 StatementPool& Connection::pool(const char* sql) {

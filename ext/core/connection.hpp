@@ -45,9 +45,18 @@ public:
 
     // Called by the owner table's xConnect / xDisconnect. After a failed
     // sqlite3_close() a second owner may connect before the first one
-    // disconnects, so owners are counted.
-    void owner_connected() noexcept { ++owners_; }
+    // disconnects, so owners are counted. An owner holds a reference: some
+    // SQLite versions (3.40 among them) destroy a module's client data, and
+    // with it the module's reference, before they call its xDisconnect.
+    void owner_connected() noexcept {
+        ++owners_;
+        retain();
+    }
     void owner_disconnected() noexcept;
+    // Connects the owner if none is connected (after a failed close).
+    void ensure_owner() {
+        if (owners_ == 0) connect_owner();
+    }
 
     // Every SQL function and module registered on the connection holds one
     // reference; SQLite calls release() through each one's destructor.
@@ -69,6 +78,7 @@ public:
 
 private:
     void connect_owner();
+    void finalize_cache() noexcept;
 
     sqlite3* db_;
     int refs_ = 0;

@@ -53,6 +53,9 @@ public:
     };
 
     Lease take() {
+        // A drained pool (its connection failed to close) pools statements
+        // again only once an owner is connected to finalize them later.
+        if (drained_) conn_->ensure_owner();
         drained_ = false;
         free_.reserve(free_.size() + 1);  // give_back() must not allocate
         if (!free_.empty()) {

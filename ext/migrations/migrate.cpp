@@ -102,9 +102,130 @@ sqlite3_int64 current_version(Connection& conn, const Embedded& e, const std::ve
     return current;
 }
 
-void run_step(Connection& conn, const Migration& m, const char* direction, const char* sql) {
+// Undoes a failed call, whatever failed. After an out-of-memory error inside
+// theater_migrate(), SQLite prepares no statement on this connection until
+// the statement that called it returns (the connection's malloc-failed state
+// is cleared only then): a ROLLBACK run through sqlite3_exec() fails, and the
+// connection would stay inside the migration's transaction, its work in
+// place. So the undo is ready before it is needed, in two forms:
+//   * the undo statements, prepared in advance. CREATE INDEX expires every
+//     prepared statement that is not running (an expired one is prepared
+//     again when stepped, which fails then), so they are prepared anew each
+//     time the guard below pauses, while it still runs;
+//   * a guard: a reading statement kept running between two rows. A running
+//     statement does not expire, and one that reads and halts with
+//     SQLITE_NOMEM makes SQLite roll the whole transaction back, so stepping
+//     it to its end undoes everything after an out-of-memory error. A running
+//     reader makes DROP TABLE and DROP INDEX fail with SQLITE_LOCKED, so the
+//     guard pauses for such a statement, while the fresh undo statements
+//     cover it.
+class Undo {
+public:
+    // own_transaction: the call runs BEGIN IMMEDIATE itself (else it runs
+    // inside the caller's transaction, under SAVEPOINT theater_migrate).
+    Undo(sqlite3* db, bool own_transaction)
+        : db_(db), own_(own_transaction),
+          guard_(prepare(db, "SELECT 1 UNION ALL SELECT 1 FROM main.sqlite_master")) {
+        refresh();
+    }
+
+    // Starts (or resumes) the guard; once the transaction or savepoint exists.
+    void guard() {
+        if (guarding_) return;
+        int rc = sqlite3_step(guard_.get());
+        if (rc != SQLITE_ROW) throw SqlError(errmsg(db_), rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+        guarding_ = true;
+    }
+
+    // Stops the guard (for a DROP, or before the call ends), with the undo
+    // statements prepared anew first, while the guard still covers that.
+    void pause_guard() {
+        refresh();
+        sqlite3_reset(guard_.get());
+        guarding_ = false;
+    }
+
+    // Runs `sql` (one or more statements) one statement at a time, the guard
+    // running except for a statement it blocks.
+    void run(const char* sql) {
+        const char* next = sql;
+        while (next && *next) {
+            guard();
+            sqlite3_stmt* raw = nullptr;
+            int rc = sqlite3_prepare_v2(db_, next, -1, &raw, &next);
+            Stmt stmt(raw);
+            if (rc != SQLITE_OK) throw SqlError(errmsg(db_), rc);
+            if (!stmt) continue;  // only a comment or white space was left
+            rc = step_to_end(stmt.get());
+            if ((rc & 0xff) == SQLITE_LOCKED && guarding_) {
+                // When undoing the refused statement failed, SQLite rolled
+                // the whole transaction back (and still says SQLITE_LOCKED):
+                // running it again would run it on its own, in autocommit.
+                if (sqlite3_get_autocommit(db_)) {
+                    throw SqlError("the transaction was rolled back: out of memory", SQLITE_NOMEM);
+                }
+                pause_guard();
+                sqlite3_reset(stmt.get());
+                rc = step_to_end(stmt.get());
+            }
+            if (rc != SQLITE_DONE) throw SqlError(errmsg(db_), rc);
+        }
+        guard();
+    }
+
+    // After a failure: undoes what the call did. Never throws.
+    void undo() noexcept {
+        if (own_) {
+            if (sqlite3_get_autocommit(db_)) return;  // SQLite rolled back already
+            sqlite3_step(first_.get());               // ROLLBACK
+        } else if (sqlite3_step(first_.get()) == SQLITE_DONE) {  // ROLLBACK TO theater_migrate
+            // RELEASE may have expired with the schema rolled back; the
+            // savepoint then stays, empty, until the caller's transaction ends.
+            sqlite3_step(second_.get());
+            return;
+        }
+        if (own_ && sqlite3_get_autocommit(db_)) return;
+        // The undo statements could not run (out of memory, expired): the
+        // guard rolls back the whole transaction, the caller's too inside one
+        // (what SQLite itself may do after SQLITE_NOMEM).
+        if (guarding_) {
+            while (sqlite3_step(guard_.get()) == SQLITE_ROW) {
+            }
+            sqlite3_reset(guard_.get());
+            guarding_ = false;
+            if (sqlite3_get_autocommit(db_)) return;
+        }
+        // No out-of-memory state is left: plain SQL works again.
+        sqlite3_exec(db_, own_ ? "ROLLBACK" : "ROLLBACK TO theater_migrate; RELEASE theater_migrate", nullptr,
+                     nullptr, nullptr);
+    }
+
+private:
+    void refresh() {
+        Stmt first = prepare(db_, own_ ? "ROLLBACK" : "ROLLBACK TO theater_migrate");
+        Stmt second = own_ ? Stmt() : prepare(db_, "RELEASE theater_migrate");
+        first_ = std::move(first);
+        second_ = std::move(second);
+    }
+
+    static int step_to_end(sqlite3_stmt* stmt) noexcept {
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        }
+        return rc;
+    }
+
+    sqlite3* db_;
+    bool own_;
+    Stmt guard_;
+    Stmt first_;   // ROLLBACK, or ROLLBACK TO theater_migrate
+    Stmt second_;  // nothing, or RELEASE theater_migrate
+    bool guarding_ = false;
+};
+
+void run_step(Undo& undo, const Migration& m, const char* direction, const char* sql) {
     try {
-        exec(conn.db(), sql);
+        undo.run(sql);
     } catch (const SqlError& err) {
         std::string message = "migration " + std::to_string(m.version) + " (" + m.name + ") failed going " +
                               direction + ": " + err.what();
@@ -132,30 +253,31 @@ void unrecord(Connection& conn, const Migration& m) {
     conn.step(stmt.get());
 }
 
-sqlite3_int64 migrate_in_transaction(Connection& conn, const Embedded& e, sqlite3_int64 target) {
+sqlite3_int64 migrate_in_transaction(Connection& conn, Undo& undo, const Embedded& e, sqlite3_int64 target) {
+    undo.guard();
     std::vector<Applied> applied = read_applied(conn);
     sqlite3_int64 current = current_version(conn, e, applied);
     if (target > current) {
-        exec(conn.db(),
-             "CREATE TABLE IF NOT EXISTS main.theater_schema_migrations ("
-             " version INTEGER PRIMARY KEY,"
-             " name TEXT NOT NULL,"
-             " checksum TEXT NOT NULL,"
-             " applied_at TEXT NOT NULL)");
+        undo.run("CREATE TABLE IF NOT EXISTS main.theater_schema_migrations ("
+                 " version INTEGER PRIMARY KEY,"
+                 " name TEXT NOT NULL,"
+                 " checksum TEXT NOT NULL,"
+                 " applied_at TEXT NOT NULL)");
         for (sqlite3_int64 v = current + 1; v <= target; ++v) {
-            run_step(conn, e.at(v), "up", e.at(v).up);
+            run_step(undo, e.at(v), "up", e.at(v).up);
             record(conn, e.at(v));
         }
     } else if (target < current) {
         for (sqlite3_int64 v = current; v > target; --v) {
-            run_step(conn, e.at(v), "down", e.at(v).down);
+            run_step(undo, e.at(v), "down", e.at(v).down);
             unrecord(conn, e.at(v));
         }
     }
     // Version 0 means no theater tables at all, bookkeeping included.
     if (target == 0 && table_exists(conn, kBookkeeping)) {
-        exec(conn.db(), "DROP TABLE main.theater_schema_migrations");
+        undo.run("DROP TABLE main.theater_schema_migrations");
     }
+    undo.pause_guard();  // the guard must not outlive the call
     return target;
 }
 
@@ -183,28 +305,29 @@ sqlite3_int64 migrate(Connection& conn, sqlite3_int64 target) {
     if (sqlite3_get_autocommit(db)) {
         // Our own transaction. IMMEDIATE takes the write lock up front, so a
         // busy database is waited for (busy_timeout) rather than failing on
-        // the upgrade from a read; whatever fails, ROLLBACK leaves the
+        // the upgrade from a read; whatever fails, the undo leaves the
         // connection in autocommit mode again, never stuck in a transaction.
+        Undo undo(db, true);
         exec(db, "BEGIN IMMEDIATE");
         try {
-            sqlite3_int64 result = migrate_in_transaction(conn, e, target);
+            sqlite3_int64 result = migrate_in_transaction(conn, undo, e, target);
             exec(db, "COMMIT");
             return result;
         } catch (...) {
-            if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+            undo.undo();
             throw;
         }
     }
     // Inside the caller's transaction: a savepoint makes the call
     // all-or-nothing, and a failure undoes only this call's work.
+    Undo undo(db, false);
     exec(db, "SAVEPOINT theater_migrate");
     try {
-        sqlite3_int64 result = migrate_in_transaction(conn, e, target);
+        sqlite3_int64 result = migrate_in_transaction(conn, undo, e, target);
         exec(conn.db(), "RELEASE theater_migrate");
         return result;
     } catch (...) {
-        sqlite3_exec(conn.db(), "ROLLBACK TO theater_migrate", nullptr, nullptr, nullptr);
-        sqlite3_exec(conn.db(), "RELEASE theater_migrate", nullptr, nullptr, nullptr);
+        undo.undo();
         throw;
     }
 }

@@ -1,5 +1,7 @@
 #include "relations/theater_relations.hpp"
 
+#include <memory>
+
 namespace theater {
 
 // The descriptors are immortal (allocated once, never destroyed): a
@@ -55,7 +57,7 @@ const RelationDescriptor& role_locations_relation() {
 // whose id is the argument; two primary-key seeks.
 const RelationDescriptor& audition_role_relation() {
     static const RelationDescriptor& d = *[] {
-        auto* r = new RelationDescriptor;
+        auto r = std::make_unique<RelationDescriptor>();  // freed if an assignment throws
         r->name = "audition_role";
         r->argument = "audition_id";
         r->columns = {{"id", "INTEGER", "t.id"}, {"character_name", "TEXT", "t.character_name"}};
@@ -64,7 +66,7 @@ const RelationDescriptor& audition_role_relation() {
         r->rowid = "s.id";
         r->rows_per_key = 1;
         r->unique = true;
-        return r;
+        return r.release();
     }();
     return d;
 }
