@@ -5,7 +5,8 @@
 #   2. rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
 #      same suite against that build (scripts/test-sanitizers.sh);
 #   3. runs the C++ out-of-memory tests with ctest, then under valgrind
-#      memcheck (scripts/test-cpp.sh).
+#      memcheck (scripts/test-cpp.sh);
+#   4. fuzzes for a minute (scripts/test-fuzz.sh; long runs: fuzz/README.md).
 # Arguments go to pytest in step 1 (e.g. -k migrate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,3 +17,5 @@ echo "== pytest (build/)"
 echo "== pytest under ASan/UBSan (build-asan/)"
 bash scripts/test-sanitizers.sh
 bash scripts/test-cpp.sh
+echo "== fuzzing (short run)"
+bash scripts/test-fuzz.sh
