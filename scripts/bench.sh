@@ -6,11 +6,7 @@
 # Takes about 10 minutes on 2 cores, most of it at 1M roles and in SQLAlchemy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-if ! command -v valgrind >/dev/null; then
-  sudo=(); [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-  "${sudo[@]}" apt-get install -y -qq valgrind >/dev/null
-fi
-bash scripts/build.sh -DCMAKE_BUILD_TYPE=Release >/dev/null
+bash scripts/install-deps.sh bench
+bash scripts/build.sh -DCMAKE_BUILD_TYPE=Release -DTHEATER_BUILD_TESTING=OFF >/dev/null
 /usr/bin/python3 bench/run.py "$@"
 /usr/bin/python3 bench/instructions.py --roles 10000

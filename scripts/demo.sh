@@ -4,8 +4,8 @@
 # sqlite3 shell. Safe to re-run: the demo database is made anew each time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-bash scripts/build.sh >/dev/null
+bash scripts/install-deps.sh demo
+bash scripts/build.sh -DTHEATER_BUILD_TESTING=OFF >/dev/null
 db=build/demo.db
 rm -f "$db" "$db-wal" "$db-shm"
 sqlite3 -bail "$db" -cmd '.load ./build/theater' < sql/demo_data.sql >/dev/null

@@ -10,7 +10,7 @@
 # Arguments go to pytest in step 1 (e.g. -k migrate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh test
 bash scripts/build.sh -DTHEATER_WERROR=ON -DTHEATER_BUILD_TESTING=ON
 echo "== pytest (build/)"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests "$@"
