@@ -1,35 +1,13 @@
-"""The seed's way: SQLAlchemy ORM models of the theater, with Role.lead(),
-Role.understudy() and Role.actors written as the tutorial writes them."""
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, create_engine
-from sqlalchemy.orm import Session, declarative_base, relationship, selectinload
+"""The seed's way: the SQLAlchemy ORM models of the theater (tests/seed_models.py),
+with Role.lead() and Role.actors written as the tutorial writes them."""
+import pathlib
+import sys
 
-Base = declarative_base()
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, selectinload
 
-
-class Role(Base):
-    __tablename__ = "roles"
-    id = Column(Integer, primary_key=True)
-    character_name = Column(String)
-    auditions = relationship("Audition", back_populates="role", order_by="Audition.id")
-
-    @property
-    def actors(self):
-        return [audition.actor for audition in self.auditions]
-
-    def lead(self):
-        hired = [audition for audition in self.auditions if audition.hired]
-        return hired[0] if hired else "no actor has been hired for this role"
-
-
-class Audition(Base):
-    __tablename__ = "auditions"
-    id = Column(Integer, primary_key=True)
-    actor = Column(String)
-    location = Column(String)
-    phone = Column(Integer)
-    hired = Column(Boolean)
-    role_id = Column(Integer, ForeignKey("roles.id"))
-    role = relationship("Role", back_populates="auditions")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
+from seed_models import Role  # noqa: E402  (the one definition, shared with the tests)
 
 
 def _roles(session, eager):

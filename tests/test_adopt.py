@@ -2,32 +2,12 @@
 import sqlite3
 
 import pytest
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, create_engine
-from sqlalchemy.orm import Session, declarative_base, relationship
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from conftest import ROOT, connect
+from seed_models import Audition, Base, Role
 from shell import run_shell
-
-Base = declarative_base()
-
-
-class Role(Base):
-    __tablename__ = "roles"
-    id = Column(Integer, primary_key=True)
-    character_name = Column(String)
-    auditions = relationship("Audition", back_populates="role")
-
-
-class Audition(Base):
-    __tablename__ = "auditions"
-    id = Column(Integer, primary_key=True)
-    actor = Column(String)
-    location = Column(String)
-    phone = Column(Integer)
-    hired = Column(Boolean)
-    role_id = Column(Integer, ForeignKey("roles.id"))
-    role = relationship("Role", back_populates="auditions")
-
 
 ADOPT = (ROOT / "sql" / "adopt.sql").read_text()
 

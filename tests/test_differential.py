@@ -3,8 +3,8 @@
 The seed (shared/seeds/000_fefb47db3b22cf07.txt) describes SQLAlchemy models
 Role and Audition with Audition.role, Audition.call_back(), Role.auditions,
 Role.actors, Role.locations, Role.lead() and Role.understudy(). They are
-written below the way the seed's tutorial does, in Python over the ORM
-relationship. Each random database is written by the ORM into file A (after
+written the way the seed's tutorial does, in Python over the ORM
+relationship (tests/seed_models.py). Each random database is written by the ORM into file A (after
 the extension migrated it), copied to file B, and then every answer of the
 ORM on A is compared with the extension's answer on B; then the same random
 call_back sequence runs on both sides and everything is compared again."""
@@ -12,53 +12,12 @@ import random
 import sqlite3
 
 import pytest
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, create_engine, event, select
-from sqlalchemy.orm import Session, declarative_base, relationship
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.orm import Session
 
 from conftest import connect
+from seed_models import Audition, Role
 from theater_data import ACTORS, random_cast, rows
-
-Base = declarative_base()
-
-
-class Role(Base):
-    __tablename__ = "roles"
-
-    id = Column(Integer, primary_key=True)
-    character_name = Column(String, nullable=False)
-    auditions = relationship("Audition", back_populates="role", order_by="Audition.id")
-
-    @property
-    def actors(self):
-        return [audition.actor for audition in self.auditions]
-
-    @property
-    def locations(self):
-        return [audition.location for audition in self.auditions]
-
-    def lead(self):
-        hired = [audition for audition in self.auditions if audition.hired]
-        return hired[0] if hired else "no actor has been hired for this role"
-
-    def understudy(self):
-        hired = [audition for audition in self.auditions if audition.hired]
-        return hired[1] if len(hired) > 1 else "no actor has been hired for understudy for this role"
-
-
-class Audition(Base):
-    __tablename__ = "auditions"
-
-    id = Column(Integer, primary_key=True)
-    actor = Column(String, nullable=False)
-    location = Column(String, nullable=False)
-    phone = Column(Integer)
-    hired = Column(Boolean, nullable=False, default=False)
-    role_id = Column(Integer, ForeignKey("roles.id"), nullable=False)
-    role = relationship("Role", back_populates="auditions")
-
-    def call_back(self):
-        self.hired = True
-
 
 SEEDS = list(range(20))
 

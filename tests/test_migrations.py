@@ -291,26 +291,9 @@ def seed_database_made_by_sqlalchemy(path):
     """The seed's declarative models (shared/seeds/000_*.txt), created and
     filled through SQLAlchemy as the seed project would."""
     sqlalchemy = pytest.importorskip("sqlalchemy")
-    from sqlalchemy import Boolean, Column, ForeignKey, Integer, String
-    from sqlalchemy.orm import Session, declarative_base, relationship
+    from sqlalchemy.orm import Session
 
-    Base = declarative_base()
-
-    class Role(Base):
-        __tablename__ = "roles"
-        id = Column(Integer, primary_key=True)
-        character_name = Column(String)
-        auditions = relationship("Audition", back_populates="role")
-
-    class Audition(Base):
-        __tablename__ = "auditions"
-        id = Column(Integer, primary_key=True)
-        actor = Column(String)
-        location = Column(String)
-        phone = Column(Integer)
-        hired = Column(Boolean, default=False)
-        role_id = Column(Integer, ForeignKey("roles.id"))
-        role = relationship("Role", back_populates="auditions")
+    from seed_models import Audition, Base, Role
 
     engine = sqlalchemy.create_engine(f"sqlite:///{path}", future=True)
     Base.metadata.create_all(engine)
