@@ -29,6 +29,11 @@ public:
 
     sqlite3* db() const noexcept { return db_; }
 
+    // The connection state of a SQL function registered with it as user data.
+    static Connection& of(sqlite3_context* ctx) noexcept {
+        return *static_cast<Connection*>(sqlite3_user_data(ctx));
+    }
+
     // The prepared statement for `sql`, a string with static storage (the
     // pointer is the cache key), prepared on first use. Use it through
     // CachedStatement, which resets it after use.

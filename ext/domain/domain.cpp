@@ -38,12 +38,10 @@ private:
     int& depth_;
 };
 
-Connection& connection_of(sqlite3_context* ctx) { return *static_cast<Connection*>(sqlite3_user_data(ctx)); }
-
 // Role.lead() is the 1st hired audition, Role.understudy() the 2nd: the
 // lowest audition ids among the role's hires.
 void hired_at(sqlite3_context* ctx, sqlite3_value* arg, int offset, const char* nobody) {
-    Connection& conn = connection_of(ctx);
+    Connection& conn = Connection::of(ctx);
     std::optional<sqlite3_int64> role_id = integer_argument(arg, "role_id");
     if (!role_id) return;  // NULL in, NULL out
     HireStream* stream = HireStream::of_statement(ctx);
@@ -76,7 +74,7 @@ void role_understudy_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 void call_back_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     function_boundary(ctx, "call_back", [&] {
-        Connection& conn = connection_of(ctx);
+        Connection& conn = Connection::of(ctx);
         std::optional<sqlite3_int64> audition_id = integer_argument(argv[0], "audition_id");
         if (!audition_id) return;
         // A trigger on auditions may call call_back again from inside this

@@ -332,10 +332,6 @@ sqlite3_int64 migrate(Connection& conn, sqlite3_int64 target) {
     }
 }
 
-Connection& connection_of(sqlite3_context* ctx) {
-    return *static_cast<Connection*>(sqlite3_user_data(ctx));
-}
-
 }  // namespace
 
 void theater_migrate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
@@ -347,13 +343,13 @@ void theater_migrate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
             if (!version) throw SqlError("version must be an integer, not NULL");
             target = *version;
         }
-        sqlite3_result_int64(ctx, migrate(connection_of(ctx), target));
+        sqlite3_result_int64(ctx, migrate(Connection::of(ctx), target));
     });
 }
 
 void theater_schema_version_fn(sqlite3_context* ctx, int, sqlite3_value**) {
     function_boundary(ctx, "theater_schema_version", [&] {
-        std::vector<Applied> applied = read_applied(connection_of(ctx));
+        std::vector<Applied> applied = read_applied(Connection::of(ctx));
         sqlite3_result_int64(ctx, applied.empty() ? 0 : applied.back().version);
     });
 }
