@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace theater {
 
@@ -41,8 +42,13 @@ struct CastingTable {
 
 struct Hire {
     sqlite3_int64 id = 0;
-    std::string actor;  // its bytes, NULs included
-    bool actor_is_text = true;
+    // actor is TEXT NOT NULL, but SQLite stores what it is given. Text and
+    // blobs (the real cases) keep their bytes, NULs included, in a buffer
+    // reused from role to role; anything else (a schema edited by hand) is
+    // kept as a copy of the value.
+    int actor_type = SQLITE_TEXT;
+    std::string actor_bytes;
+    Value actor_other;
     bool present = false;
 };
 
@@ -57,14 +63,14 @@ struct CastingCursor {
     Hire understudy;
 
     static void take(Hire& slot, sqlite3_stmt* h) {
-        slot.present = true;
+        slot.actor_type = sqlite3_column_type(h, 2);
+        if (slot.actor_type == SQLITE_TEXT || slot.actor_type == SQLITE_BLOB) {
+            column_bytes(h, 2, slot.actor_bytes);
+        } else {
+            slot.actor_other = duplicate(sqlite3_column_value(h, 2));
+        }
         slot.id = sqlite3_column_int64(h, 1);
-        // actor is TEXT NOT NULL, but SQLite stores what it is given: keep
-        // the exact bytes (an embedded NUL included) and whether it was a blob.
-        slot.actor_is_text = sqlite3_column_type(h, 2) != SQLITE_BLOB;
-        const void* actor = slot.actor_is_text ? static_cast<const void*>(sqlite3_column_text(h, 2))
-                                               : sqlite3_column_blob(h, 2);
-        slot.actor.assign(actor ? static_cast<const char*>(actor) : "", static_cast<std::size_t>(sqlite3_column_bytes(h, 2)));
+        slot.present = true;
     }
 
     // Moves to the next role and collects its first two hires.
@@ -85,7 +91,7 @@ struct CastingCursor {
         while (hires_left && sqlite3_column_int64(h, 0) == role_id) {
             sqlite3_int64 id = sqlite3_column_int64(h, 1);
             if (!lead.present || id < lead.id) {
-                understudy = lead;
+                std::swap(understudy, lead);
                 take(lead, h);
             } else if (!understudy.present || id < understudy.id) {
                 take(understudy, h);
@@ -220,9 +226,12 @@ void result_hire_id(sqlite3_context* ctx, const Hire& hire) {
 
 void result_hire_actor(sqlite3_context* ctx, const Hire& hire) {
     if (!hire.present) return;
-    int size = static_cast<int>(hire.actor.size());
-    if (hire.actor_is_text) sqlite3_result_text(ctx, hire.actor.data(), size, SQLITE_TRANSIENT);
-    else sqlite3_result_blob(ctx, hire.actor.data(), size, SQLITE_TRANSIENT);
+    int size = static_cast<int>(hire.actor_bytes.size());
+    switch (hire.actor_type) {
+    case SQLITE_TEXT: sqlite3_result_text(ctx, hire.actor_bytes.data(), size, SQLITE_TRANSIENT); break;
+    case SQLITE_BLOB: sqlite3_result_blob(ctx, hire.actor_bytes.data(), size, SQLITE_TRANSIENT); break;
+    default: sqlite3_result_value(ctx, hire.actor_other.get()); break;
+    }
 }
 
 int casting_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {

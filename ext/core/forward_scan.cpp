@@ -1,5 +1,8 @@
 #include "core/forward_scan.hpp"
 
+#include <cmath>
+#include <cstdint>
+
 namespace theater {
 
 namespace {
@@ -14,6 +17,38 @@ bool connection_may_have_written(sqlite3* db, int* changes) noexcept {
     return stale;
 }
 
+void ForwardScan::read_key() noexcept {
+    sqlite3_stmt* row = rows_.get();
+    switch (sqlite3_column_type(row, key_column_)) {
+    case SQLITE_INTEGER:
+        row_key_ = sqlite3_column_int64(row, key_column_);
+        exact_ = true;
+        return;
+    case SQLITE_FLOAT: {
+        // 2^63 as a double: every double below it and at or above -2^63
+        // converts to an int64 without overflow.
+        constexpr double kLimit = 9223372036854775808.0;
+        double value = sqlite3_column_double(row, key_column_);
+        if (value >= kLimit) {
+            row_key_ = INT64_MAX;
+            exact_ = false;
+        } else if (value < -kLimit) {
+            row_key_ = INT64_MIN;
+            exact_ = false;
+        } else {
+            double whole = std::floor(value);
+            row_key_ = static_cast<sqlite3_int64>(whole);
+            exact_ = whole == value;
+        }
+        return;
+    }
+    default:  // text and blobs sort after every number (NULL is never >= ?1)
+        row_key_ = INT64_MAX;
+        exact_ = false;
+        return;
+    }
+}
+
 void ForwardScan::seek(sqlite3_int64 key) {
     if (!rows_) rows_ = pool_.take();
     sqlite3_reset(rows_.get());
@@ -25,7 +60,7 @@ void ForwardScan::seek(sqlite3_int64 key) {
 
 bool ForwardScan::next() {
     at_end_ = !rows_.step();
-    if (!at_end_) row_key_ = sqlite3_column_int64(rows_.get(), key_column_);
+    if (!at_end_) read_key();
     return !at_end_;
 }
 

@@ -37,11 +37,17 @@ public:
     void forget() noexcept { positioned_ = false; }
 
     bool at_end() const noexcept { return at_end_; }
+    // The current row's key as an integer, for ordering: a real is rounded
+    // down, text and blobs (which sort after every number) read as INT64_MAX.
     sqlite3_int64 key() const noexcept { return row_key_; }
+    // Whether the current row's key equals `key` exactly, as `=` in SQL
+    // would say: 5.5 or '5' in a column without affinity is not 5.
+    bool key_is(sqlite3_int64 key) const noexcept { return exact_ && row_key_ == key; }
     sqlite3_stmt* row() const noexcept { return rows_.get(); }
 
 private:
     void seek(sqlite3_int64 key);
+    void read_key() noexcept;
 
     StatementPool& pool_;
     int key_column_;
@@ -52,6 +58,7 @@ private:
     // current row (rows before it with such keys do not exist).
     sqlite3_int64 floor_ = 0;
     sqlite3_int64 row_key_ = 0;
+    bool exact_ = false;
 };
 
 }  // namespace theater

@@ -24,6 +24,29 @@ void exec(sqlite3* db, const char* sql) {
     if (rc != SQLITE_OK) throw SqlError(message ? message.get() : errmsg(db), rc);
 }
 
+Value duplicate(const sqlite3_value* value) {
+    Value copy(sqlite3_value_dup(value));
+    if (!copy) throw SqlError("out of memory", SQLITE_NOMEM);
+    return copy;
+}
+
+void column_bytes(sqlite3_stmt* stmt, int column, std::string& out) {
+    int type = sqlite3_column_type(stmt, column);
+    const void* data = type == SQLITE_BLOB ? sqlite3_column_blob(stmt, column)
+                                           : static_cast<const void*>(sqlite3_column_text(stmt, column));
+    int size = sqlite3_column_bytes(stmt, column);
+    // NULL is legitimate only for an SQL NULL and an empty blob.
+    if (!data && type != SQLITE_NULL && !(type == SQLITE_BLOB && size == 0)) throw SqlError("out of memory", SQLITE_NOMEM);
+    if (data) out.assign(static_cast<const char*>(data), static_cast<std::size_t>(size));
+    else out.clear();
+}
+
+std::string column_bytes(sqlite3_stmt* stmt, int column) {
+    std::string out;
+    column_bytes(stmt, column, out);
+    return out;
+}
+
 std::string quote_identifier(const std::string& name) {
     std::string out;
     out.reserve(name.size() + 2);

@@ -40,6 +40,14 @@ struct SqliteFree {
 };
 using SqliteString = std::unique_ptr<char, SqliteFree>;
 
+struct ValueFree {
+    void operator()(sqlite3_value* v) const noexcept { sqlite3_value_free(v); }
+};
+using Value = std::unique_ptr<sqlite3_value, ValueFree>;
+
+// An owned copy of a value (sqlite3_value_dup); throws SQLITE_NOMEM.
+Value duplicate(const sqlite3_value* value);
+
 // The connection's current error message, as a std::string.
 inline std::string errmsg(sqlite3* db) {
     const char* m = sqlite3_errmsg(db);
@@ -55,6 +63,14 @@ bool step(sqlite3* db, sqlite3_stmt* stmt);
 
 // Runs SQL text (one or more statements) with sqlite3_exec. Throws on error.
 void exec(sqlite3* db, const char* sql);
+
+// A TEXT or BLOB column's exact bytes (embedded NULs included). SQLite's
+// sqlite3_column_text() may have to allocate (to add a terminator or change
+// encoding) and then returns NULL: that throws SQLITE_NOMEM rather than being
+// read as an empty string.
+std::string column_bytes(sqlite3_stmt* stmt, int column);
+// The same into a buffer whose capacity is reused.
+void column_bytes(sqlite3_stmt* stmt, int column, std::string& out);
 
 // "name" with embedded quotes doubled: a safe SQL identifier.
 std::string quote_identifier(const std::string& name);

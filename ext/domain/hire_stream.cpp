@@ -55,7 +55,7 @@ RoleHires HireStream::hires(sqlite3_int64 role) {
     if (have_last_ && last_role_ == role) return last_;
     RoleHires found;
     if (hires_.position_at(role)) {
-        while (!hires_.at_end() && hires_.key() == role) {
+        while (!hires_.at_end() && hires_.key_is(role)) {
             // Within a role the index yields hires in id order; keep the two
             // lowest anyway, so the answer never depends on the plan.
             sqlite3_int64 id = sqlite3_column_int64(hires_.row(), 1);
@@ -79,7 +79,7 @@ RoleHires HireStream::hires(sqlite3_int64 role) {
 
 bool HireStream::role_exists(sqlite3_int64 role) {
     forget_if_written();
-    return roles_.position_at(role) && roles_.key() == role;
+    return roles_.position_at(role) && roles_.key_is(role);
 }
 
 }  // namespace theater

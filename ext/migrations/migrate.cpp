@@ -42,10 +42,6 @@ Embedded embedded() {
     return e;
 }
 
-std::string column_text(sqlite3_stmt* stmt, int i) {
-    const unsigned char* text = sqlite3_column_text(stmt, i);
-    return text ? reinterpret_cast<const char*>(text) : "";
-}
 
 bool table_exists(Connection& conn, const char* name) {
     CachedStatement stmt(conn, kTableExists);
@@ -60,8 +56,8 @@ std::vector<Applied> read_applied(Connection& conn) {
     CachedStatement stmt(conn, kReadApplied);
     while (stmt.step()) {
         sqlite3_stmt* row = stmt.get();
-        rows.push_back({sqlite3_column_int64(row, 0), column_text(row, 1), column_text(row, 2),
-                        column_text(row, 3)});
+        rows.push_back({sqlite3_column_int64(row, 0), column_bytes(row, 1), column_bytes(row, 2),
+                        column_bytes(row, 3)});
     }
     return rows;
 }

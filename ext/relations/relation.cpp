@@ -179,7 +179,7 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
             if (connection_may_have_written(table.conn.db(), &cursor.changes)) cursor.seek.forget();
             cursor.key = *key;
-            cursor.eof = !cursor.seek.position_at(cursor.key) || cursor.seek.key() != cursor.key;
+            cursor.eof = !cursor.seek.position_at(cursor.key) || !cursor.seek.key_is(cursor.key);
             if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);
             else cursor.seek.forget();
             return SQLITE_OK;
@@ -194,7 +194,7 @@ int relation_next(sqlite3_vtab_cursor* cur) {
     RelationCursor& cursor = cursor_of(cur);
     return vtab_boundary(cur->pVtab, table_of(cur->pVtab).desc.name.c_str(), [&] {
         if (cursor.plan == kSeekKey) {
-            cursor.eof = !cursor.seek.next() || cursor.seek.key() != cursor.key;
+            cursor.eof = !cursor.seek.next() || !cursor.seek.key_is(cursor.key);
         } else {
             cursor.eof = !cursor.rows.step();
         }

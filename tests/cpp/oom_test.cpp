@@ -482,6 +482,8 @@ const Scenario kScenarios[] = {
     {"role_casting_one", Start::kMigrated, Act::kSql, "SELECT * FROM role_casting(1)", "SELECT * FROM role_casting(1)", 2, 2},
     {"role_casting_where", Start::kMigrated, Act::kSql, "SELECT * FROM role_casting WHERE role_id = 5",
      "SELECT * FROM role_casting WHERE role_id = 5", 2, 2},
+    {"role_casting_join", Start::kMigrated, Act::kSql, "SELECT r.id, c.* FROM roles AS r, role_casting(r.id) AS c",
+     "SELECT r.id, c.* FROM roles AS r, role_casting(r.id) AS c", 2, 2},
 };
 
 struct Case {
