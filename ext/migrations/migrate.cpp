@@ -4,6 +4,7 @@
 #include "core/boundary.hpp"
 #include "core/connection.hpp"
 #include "core/module_context.hpp"
+#include "core/write_transaction.hpp"
 #include "migrations/migration.hpp"
 
 #include <climits>
@@ -98,127 +99,6 @@ sqlite3_int64 current_version(Connection& conn, const Embedded& e, const std::ve
     return current;
 }
 
-// Undoes a failed call, whatever failed. After an out-of-memory error inside
-// theater_migrate(), SQLite prepares no statement on this connection until
-// the statement that called it returns (the connection's malloc-failed state
-// is cleared only then): a ROLLBACK run through sqlite3_exec() fails, and the
-// connection would stay inside the migration's transaction, its work in
-// place. So the undo is ready before it is needed, in two forms:
-//   * the undo statements, prepared in advance. CREATE INDEX expires every
-//     prepared statement that is not running (an expired one is prepared
-//     again when stepped, which fails then), so they are prepared anew each
-//     time the guard below pauses, while it still runs;
-//   * a guard: a reading statement kept running between two rows. A running
-//     statement does not expire, and one that reads and halts with
-//     SQLITE_NOMEM makes SQLite roll the whole transaction back, so stepping
-//     it to its end undoes everything after an out-of-memory error. A running
-//     reader makes DROP TABLE and DROP INDEX fail with SQLITE_LOCKED, so the
-//     guard pauses for such a statement, while the fresh undo statements
-//     cover it.
-class Undo {
-public:
-    // own_transaction: the call runs BEGIN IMMEDIATE itself (else it runs
-    // inside the caller's transaction, under SAVEPOINT theater_migrate).
-    Undo(sqlite3* db, bool own_transaction)
-        : db_(db), own_(own_transaction),
-          guard_(prepare(db, "SELECT 1 UNION ALL SELECT 1 FROM main.sqlite_master")) {
-        refresh();
-    }
-
-    // Starts (or resumes) the guard; once the transaction or savepoint exists.
-    void guard() {
-        if (guarding_) return;
-        int rc = sqlite3_step(guard_.get());
-        if (rc != SQLITE_ROW) throw SqlError(errmsg(db_), rc == SQLITE_DONE ? SQLITE_ERROR : rc);
-        guarding_ = true;
-    }
-
-    // Stops the guard (for a DROP, or before the call ends), with the undo
-    // statements prepared anew first, while the guard still covers that.
-    void pause_guard() {
-        refresh();
-        sqlite3_reset(guard_.get());
-        guarding_ = false;
-    }
-
-    // Runs `sql` (one or more statements) one statement at a time, the guard
-    // running except for a statement it blocks.
-    void run(const char* sql) {
-        const char* next = sql;
-        while (next && *next) {
-            guard();
-            sqlite3_stmt* raw = nullptr;
-            int rc = sqlite3_prepare_v2(db_, next, -1, &raw, &next);
-            Stmt stmt(raw);
-            if (rc != SQLITE_OK) throw SqlError(errmsg(db_), rc);
-            if (!stmt) continue;  // only a comment or white space was left
-            rc = step_to_end(stmt.get());
-            if ((rc & 0xff) == SQLITE_LOCKED && guarding_) {
-                // When undoing the refused statement failed, SQLite rolled
-                // the whole transaction back (and still says SQLITE_LOCKED):
-                // running it again would run it on its own, in autocommit.
-                if (sqlite3_get_autocommit(db_)) {
-                    throw SqlError("the transaction was rolled back: out of memory", SQLITE_NOMEM);
-                }
-                pause_guard();
-                sqlite3_reset(stmt.get());
-                rc = step_to_end(stmt.get());
-            }
-            if (rc != SQLITE_DONE) throw SqlError(errmsg(db_), rc);
-        }
-        guard();
-    }
-
-    // After a failure: undoes what the call did. Never throws.
-    void undo() noexcept {
-        if (own_) {
-            if (sqlite3_get_autocommit(db_)) return;  // SQLite rolled back already
-            sqlite3_step(first_.get());               // ROLLBACK
-        } else if (sqlite3_step(first_.get()) == SQLITE_DONE) {  // ROLLBACK TO theater_migrate
-            // RELEASE may have expired with the schema rolled back; the
-            // savepoint then stays, empty, until the caller's transaction ends.
-            sqlite3_step(second_.get());
-            return;
-        }
-        if (own_ && sqlite3_get_autocommit(db_)) return;
-        // The undo statements could not run (out of memory, expired): the
-        // guard rolls back the whole transaction, the caller's too inside one
-        // (what SQLite itself may do after SQLITE_NOMEM).
-        if (guarding_) {
-            while (sqlite3_step(guard_.get()) == SQLITE_ROW) {
-            }
-            sqlite3_reset(guard_.get());
-            guarding_ = false;
-            if (sqlite3_get_autocommit(db_)) return;
-        }
-        // No out-of-memory state is left: plain SQL works again.
-        sqlite3_exec(db_, own_ ? "ROLLBACK" : "ROLLBACK TO theater_migrate; RELEASE theater_migrate", nullptr,
-                     nullptr, nullptr);
-    }
-
-private:
-    void refresh() {
-        Stmt first = prepare(db_, own_ ? "ROLLBACK" : "ROLLBACK TO theater_migrate");
-        Stmt second = own_ ? Stmt() : prepare(db_, "RELEASE theater_migrate");
-        first_ = std::move(first);
-        second_ = std::move(second);
-    }
-
-    static int step_to_end(sqlite3_stmt* stmt) noexcept {
-        int rc;
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        }
-        return rc;
-    }
-
-    sqlite3* db_;
-    bool own_;
-    Stmt guard_;
-    Stmt first_;   // ROLLBACK, or ROLLBACK TO theater_migrate
-    Stmt second_;  // nothing, or RELEASE theater_migrate
-    bool guarding_ = false;
-};
-
 void run_step(Undo& undo, const Migration& m, const char* direction, const char* sql) {
     try {
         undo.run(sql);
@@ -292,40 +172,10 @@ sqlite3_int64 migrate(Connection& conn, sqlite3_int64 target) {
         throw SqlError("no migration with version " + std::to_string(target) + "; " + known_range(e));
     }
     if (nothing_to_do(conn, e, target)) return target;
-    sqlite3* db = conn.db();
-    if (sqlite3_db_readonly(db, "main") == 1) {
-        // SQLite's own words, before any migration is tried, so the error
-        // does not blame the migration that happened to run first.
-        throw SqlError("attempt to write a readonly database", SQLITE_READONLY);
-    }
-    if (sqlite3_get_autocommit(db)) {
-        // Our own transaction. IMMEDIATE takes the write lock up front, so a
-        // busy database is waited for (busy_timeout) rather than failing on
-        // the upgrade from a read; whatever fails, the undo leaves the
-        // connection in autocommit mode again, never stuck in a transaction.
-        Undo undo(db, true);
-        exec(db, "BEGIN IMMEDIATE");
-        try {
-            sqlite3_int64 result = migrate_in_transaction(conn, undo, e, target);
-            exec(db, "COMMIT");
-            return result;
-        } catch (...) {
-            undo.undo();
-            throw;
-        }
-    }
-    // Inside the caller's transaction: a savepoint makes the call
-    // all-or-nothing, and a failure undoes only this call's work.
-    Undo undo(db, false);
-    exec(db, "SAVEPOINT theater_migrate");
-    try {
-        sqlite3_int64 result = migrate_in_transaction(conn, undo, e, target);
-        exec(conn.db(), "RELEASE theater_migrate");
-        return result;
-    } catch (...) {
-        undo.undo();
-        throw;
-    }
+    // A read-only database is refused before any migration is tried, so the
+    // error does not blame the migration that happened to run first.
+    return write_transaction(conn.db(), "theater_migrate",
+                             [&](Undo& undo) { return migrate_in_transaction(conn, undo, e, target); });
 }
 
 }  // namespace
