@@ -9,11 +9,14 @@
 //   role_auditions, role_actors, role_locations, audition_role
 //                                       ext/relations/ (one module, four descriptors)
 //   role_casting                        ext/casting/
+//   theater_relate, theater_unrelate, theater_refresh and every declared
+//   relationship                        ext/model/declared.cpp (served by ext/relations/)
 #include "casting/role_casting.hpp"
 #include "core/connection.hpp"
 #include "core/module_context.hpp"
 #include "domain/domain.hpp"
 #include "migrations/migrate.hpp"
+#include "model/declared.hpp"
 #include "relations/theater_relations.hpp"
 
 #include <cstring>
@@ -60,6 +63,11 @@ const FunctionEntry kFunctions[] = {
     {"call_back", 1, kWrites, call_back_fn},
     {"role_lead", 1, kReads, role_lead_fn},
     {"role_understudy", 1, kReads, role_understudy_fn},
+    {"theater_relate", 3, kWrites, theater_relate_fn},
+    {"theater_relate", 4, kWrites, theater_relate_fn},
+    {"theater_relate", 5, kWrites, theater_relate_fn},
+    {"theater_unrelate", 1, kWrites, theater_unrelate_fn},
+    {"theater_refresh", 0, kWrites, theater_refresh_fn},
     {"theater_version", 0, kConstant, theater_version_fn},
 };
 
@@ -172,7 +180,7 @@ int register_all(sqlite3* db, char** error) {
             rc = SQLITE_NOMEM;
             break;
         }
-        auto* context = new (std::nothrow) ModuleContext{conn, descriptor};
+        auto* context = new (std::nothrow) ModuleContext{conn, descriptor, nullptr};
         if (!context) {
             rc = SQLITE_NOMEM;
             break;
@@ -198,6 +206,9 @@ int register_all(sqlite3* db, char** error) {
         ++functions;
     }
     if (rc != SQLITE_OK) unregister(db, functions, modules);
+    // Relationships declared earlier, read from the database. Loading never
+    // fails for them (see model/declared.hpp).
+    if (rc == SQLITE_OK) register_stored_relationships(*conn);
     Connection::release(conn);
     return rc;
 }

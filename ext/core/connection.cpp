@@ -68,7 +68,10 @@ sqlite3_stmt* Connection::cached(const char* sql) {
 
 void Connection::fail(int rc) const {
     const char* message = sqlite3_errmsg(db_);
-    if (message && std::strncmp(message, "no such table: main.", 20) == 0) {
+    // Only the theater's own tables: a declared relationship over a table
+    // that was dropped says which table is missing.
+    if (message && (std::strcmp(message, "no such table: main.roles") == 0 ||
+                    std::strcmp(message, "no such table: main.auditions") == 0)) {
         throw SqlError(kNotMigratedMessage, SQLITE_ERROR);
     }
     // The extended code (SQLITE_BUSY_SNAPSHOT, SQLITE_CONSTRAINT_CHECK...)

@@ -4,11 +4,16 @@
 
 #include "core/connection.hpp"
 
+#include <memory>
+
 namespace theater {
 
 struct ModuleContext {
     Connection* conn;
     const void* descriptor;
+    // Keeps a descriptor made at run time (a declared relationship) alive as
+    // long as SQLite keeps the module.
+    std::shared_ptr<const void> owned;
 
     // sqlite3_create_module_v2's destructor.
     static void destroy(void* self) noexcept {

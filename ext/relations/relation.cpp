@@ -5,6 +5,7 @@
 #include "core/forward_scan.hpp"
 #include "core/module_context.hpp"
 #include "core/statement_pool.hpp"
+#include "model/declared.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -59,6 +60,7 @@ struct RelationTable {
     const RelationDescriptor& desc;
     StatementPool seek;
     StatementPool scan;
+    DeclarationCheck check;  // declared relationships only
     int argument_column() const { return static_cast<int>(desc.columns.size()); }
 };
 
@@ -172,6 +174,7 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
     return vtab_boundary(cur->pVtab, table.desc.name.c_str(), [&] {
         cursor.rows.release();
         cursor.eof = true;
+        table.check.ensure(table.conn, table.desc);
         cursor.plan = static_cast<Plan>(idx_num);
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");

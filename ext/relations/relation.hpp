@@ -39,6 +39,13 @@ struct RelationDescriptor {
     // Rows per key, for the planner; `unique` when a key has at most one row.
     double rows_per_key = 1;
     bool unique = false;
+    // A relationship declared with theater_relate (model/): what its row in
+    // theater_relationships must still say for it to be used. Empty for the
+    // theater's own relationships.
+    std::string declared;
+    // Why a declared relationship cannot be used (the schema no longer
+    // supports it); it then returns this error instead of rows.
+    std::string broken;
 };
 
 // The module; its client data is a ModuleContext whose descriptor is a

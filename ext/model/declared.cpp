@@ -1,0 +1,282 @@
+#include "model/declared.hpp"
+
+#include "core/boundary.hpp"
+#include "core/module_context.hpp"
+#include "core/write_transaction.hpp"
+#include "model/relationship.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+
+namespace theater {
+
+namespace {
+
+constexpr const char* kCreateTable =
+    "CREATE TABLE IF NOT EXISTS main.theater_relationships ("
+    " name TEXT PRIMARY KEY COLLATE NOCASE,"
+    " from_table TEXT NOT NULL,"
+    " to_table TEXT NOT NULL,"
+    " through_table TEXT,"
+    " options TEXT NOT NULL,"
+    " declared_at TEXT NOT NULL)";
+constexpr const char* kStore =
+    "INSERT OR REPLACE INTO main.theater_relationships(name, from_table, to_table, through_table, options, "
+    "declared_at) VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+constexpr const char* kRemove = "DELETE FROM main.theater_relationships WHERE name = ?1";
+constexpr const char* kTableExists =
+    "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'theater_relationships'";
+constexpr const char* kReadAll =
+    "SELECT name, from_table, to_table, through_table, options FROM main.theater_relationships ORDER BY name";
+constexpr const char* kReadOne =
+    "SELECT from_table, to_table, through_table, options FROM main.theater_relationships WHERE name = ?1";
+constexpr const char* kTableOrView =
+    "SELECT type FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND type IN ('table', 'view') "
+    "UNION ALL SELECT type FROM temp.sqlite_master WHERE name = ?1 COLLATE NOCASE AND type IN ('table', 'view')";
+constexpr const char* kModuleExists = "SELECT 1 FROM pragma_module_list WHERE name = ?1 COLLATE NOCASE";
+
+std::string text_argument(sqlite3_value* value, const char* what) {
+    if (sqlite3_value_type(value) != SQLITE_TEXT) throw SqlError(std::string(what) + " must be text");
+    const unsigned char* text = sqlite3_value_text(value);
+    int size = sqlite3_value_bytes(value);
+    if (!text) throw SqlError("out of memory", SQLITE_NOMEM);
+    std::string out(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+    if (out.find('\0') != std::string::npos) throw SqlError(std::string(what) + " must not contain a NUL character");
+    return out;
+}
+
+void bind(sqlite3_stmt* stmt, int index, const std::string& value) {
+    sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+}
+
+// What the stored row says, in one string: the registration must match it.
+std::string signature(const std::string& from, const std::string& to, const std::string& through,
+                      const std::string& options) {
+    return from + '\x1f' + to + '\x1f' + through + '\x1f' + options;
+}
+
+bool is_declared_here(Connection& conn, const std::string& name) {
+    const auto& names = conn.declared_names();
+    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return same_name(n, name); });
+}
+
+// Registers (or replaces) the module `d.name` on the connection.
+void register_module(Connection& conn, std::shared_ptr<RelationDescriptor> d) {
+    if (!is_declared_here(conn, d->name)) conn.declared_names().reserve(conn.declared_names().size() + 1);
+    auto* context = new ModuleContext{&conn, d.get(), d};
+    conn.retain();  // dropped by ModuleContext::destroy, which SQLite calls also on failure
+    int rc = sqlite3_create_module_v2(conn.db(), d->name.c_str(), &kRelationModule, context, &ModuleContext::destroy);
+    if (rc != SQLITE_OK) throw SqlError("cannot register " + d->name + ": " + errmsg(conn.db()), rc);
+    if (!is_declared_here(conn, d->name)) conn.declared_names().push_back(d->name);  // capacity reserved above
+}
+
+// A declaration that can no longer be served: the module still exists, with
+// only its argument column, and reports why when used.
+std::shared_ptr<RelationDescriptor> broken(const std::string& name, const std::string& why) {
+    auto d = std::make_shared<RelationDescriptor>();
+    d->name = name;
+    d->argument = "from_id";
+    d->broken = "this relationship no longer fits the schema (" + why +
+                "); declare it again with theater_relate, or remove it with theater_unrelate('" + name + "')";
+    return d;
+}
+
+// The descriptor for a declaration; it checks that the stored row still
+// says `row` (what theater_relate stored, or what a load read).
+std::shared_ptr<RelationDescriptor> descriptor_for(Resolved&& r, const Declaration& row) {
+    auto out = std::make_shared<RelationDescriptor>(std::move(r.descriptor));
+    out->declared = signature(row.from_table, row.to_table, row.through_table, row.options);
+    return out;
+}
+
+// Refuses a name that something else on the connection answers to: a table
+// or view (it would hide the function), a module of SQLite or of another
+// extension (registering would replace it).
+void ensure_name_free(Connection& conn, const std::string& name) {
+    sqlite3* db = conn.db();
+    if (is_declared_here(conn, name)) return;
+    Stmt tables = prepare(db, kTableOrView);
+    bind(tables.get(), 1, name);
+    if (step(db, tables.get())) {
+        throw SqlError("a " + column_bytes(tables.get(), 0) + " named " + name +
+                       " exists; a relationship needs a name of its own");
+    }
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db, kModuleExists, -1, &raw, nullptr);
+    Stmt modules(raw);
+    if (rc == SQLITE_OK) {
+        bind(modules.get(), 1, name);
+        if (step(db, modules.get())) {
+            throw SqlError("a table-valued function or module named " + name +
+                           " is registered on this connection already");
+        }
+    } else if (rc == SQLITE_NOMEM) {
+        throw SqlError("out of memory", SQLITE_NOMEM);
+    }
+    // Without pragma_module_list (a SQLite built without introspection
+    // pragmas), an eponymous table of that name still shows up here.
+    std::string probe = "SELECT 1 FROM " + quote_identifier(name) + " LIMIT 0";
+    raw = nullptr;
+    rc = sqlite3_prepare_v2(db, probe.c_str(), -1, &raw, nullptr);
+    sqlite3_finalize(raw);
+    if (rc == SQLITE_OK) throw SqlError("a table or table-valued function named " + name + " exists on this connection");
+    if (rc == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
+}
+
+bool relationships_table_exists(sqlite3* db) {
+    Stmt exists = prepare(db, kTableExists);
+    return step(db, exists.get());
+}
+
+// Registers every stored declaration; returns how many.
+int register_stored(Connection& conn) {
+    sqlite3* db = conn.db();
+    if (!relationships_table_exists(db)) return 0;
+    std::vector<Declaration> stored;
+    {
+        Stmt all = prepare(db, kReadAll);
+        while (step(db, all.get())) {
+            Declaration d;
+            d.name = column_bytes(all.get(), 0);
+            d.from_table = column_bytes(all.get(), 1);
+            d.to_table = column_bytes(all.get(), 2);
+            d.through_table = column_bytes(all.get(), 3);
+            d.options = column_bytes(all.get(), 4);
+            stored.push_back(std::move(d));
+        }
+    }
+    int count = 0;
+    for (const Declaration& d : stored) {
+        // A row edited by hand into a bad name is never registered.
+        if (!invalid_relationship_name(d.name).empty()) continue;
+        std::shared_ptr<RelationDescriptor> descriptor;
+        try {
+            descriptor = descriptor_for(resolve(db, d), d);
+        } catch (const SqlError& e) {
+            if (e.code() == SQLITE_NOMEM) throw;
+            descriptor = broken(d.name, e.what());
+        }
+        register_module(conn, std::move(descriptor));
+        ++count;
+    }
+    return count;
+}
+
+}  // namespace
+
+void DeclarationCheck::ensure(Connection& conn, const RelationDescriptor& d) {
+    if (!d.broken.empty()) throw SqlError(d.broken);
+    if (d.declared.empty()) return;
+    sqlite3* db = conn.db();
+    int changes = sqlite3_total_changes(db);
+    unsigned int version = 0;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
+    if (confirmed_ && changes == changes_ && version == data_version_) return;
+    std::string found;
+    bool exists = false;
+    {
+        sqlite3_stmt* raw = nullptr;
+        int rc = sqlite3_prepare_v2(db, kReadOne, -1, &raw, nullptr);
+        Stmt lookup(raw);
+        if (rc == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
+        if (rc == SQLITE_OK) {  // else the table itself is gone (rolled back)
+            bind(lookup.get(), 1, d.name);
+            if (conn.step(lookup.get())) {
+                exists = true;
+                found = signature(column_bytes(lookup.get(), 0), column_bytes(lookup.get(), 1),
+                                  column_bytes(lookup.get(), 2), column_bytes(lookup.get(), 3));
+            }
+        }
+    }
+    if (!exists) {
+        throw SqlError("no relationship named " + d.name +
+                       " is declared (theater_unrelate removed it, or the transaction that declared it was rolled "
+                       "back); declare it with theater_relate");
+    }
+    if (found != d.declared) {
+        throw SqlError("the declaration of " + d.name +
+                       " was changed by another connection; run SELECT theater_refresh() to use the new one");
+    }
+    confirmed_ = sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE;
+    changes_ = changes;
+    data_version_ = version;
+}
+
+void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    function_boundary(ctx, "theater_relate", [&] {
+        Connection& conn = Connection::of(ctx);
+        sqlite3* db = conn.db();
+        Declaration d;
+        d.name = text_argument(argv[0], "name");
+        std::string why = invalid_relationship_name(d.name);
+        if (!why.empty()) throw SqlError("invalid name '" + d.name + "': " + why);
+        d.from_table = text_argument(argv[1], "from_table");
+        d.to_table = text_argument(argv[2], "to_table");
+        // The fourth argument is the through_table, or the options when it is
+        // a JSON object and there is no fifth.
+        if (argc >= 4 && sqlite3_value_type(argv[3]) != SQLITE_NULL) {
+            std::string fourth = text_argument(argv[3], "through_table");
+            if (argc == 4 && !fourth.empty() && fourth[0] == '{') d.options = fourth;
+            else d.through_table = fourth;
+        }
+        if (argc >= 5 && sqlite3_value_type(argv[4]) != SQLITE_NULL) d.options = text_argument(argv[4], "options");
+        ensure_name_free(conn, d.name);
+        Resolved r = resolve(db, d);
+        std::string summary = r.summary;
+        Declaration stored = r.stored;
+        std::shared_ptr<RelationDescriptor> descriptor = descriptor_for(std::move(r), stored);
+        write_transaction(db, "theater_relate", [&](Undo& undo) {
+            undo.run(kCreateTable);
+            Stmt store = prepare(db, kStore);
+            bind(store.get(), 1, stored.name);
+            bind(store.get(), 2, stored.from_table);
+            bind(store.get(), 3, stored.to_table);
+            if (!stored.through_table.empty()) bind(store.get(), 4, stored.through_table);
+            bind(store.get(), 5, stored.options);
+            undo.run(store.get());
+            register_module(conn, descriptor);
+            undo.pause_guard();
+            return 0;
+        });
+        sqlite3_result_text(ctx, summary.data(), static_cast<int>(summary.size()), SQLITE_TRANSIENT);
+    });
+}
+
+void theater_unrelate_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    function_boundary(ctx, "theater_unrelate", [&] {
+        Connection& conn = Connection::of(ctx);
+        sqlite3* db = conn.db();
+        std::string name = text_argument(argv[0], "name");
+        if (!relationships_table_exists(db)) {
+            sqlite3_result_int(ctx, 0);
+            return;
+        }
+        // The module stays registered: a statement may still be using it.
+        // Used again, it reports that the relationship was removed.
+        int removed = write_transaction(db, "theater_unrelate", [&](Undo& undo) {
+            Stmt remove = prepare(db, kRemove);
+            bind(remove.get(), 1, name);
+            undo.run(remove.get());
+            int n = sqlite3_changes(db);
+            undo.pause_guard();
+            return n;
+        });
+        sqlite3_result_int(ctx, removed);
+    });
+}
+
+void theater_refresh_fn(sqlite3_context* ctx, int, sqlite3_value**) {
+    function_boundary(ctx, "theater_refresh", [&] { sqlite3_result_int(ctx, register_stored(Connection::of(ctx))); });
+}
+
+void register_stored_relationships(Connection& conn) noexcept {
+    try {
+        register_stored(conn);
+    } catch (...) {
+        // Loading never fails for a declaration; theater_refresh() says why.
+    }
+}
+
+}  // namespace theater

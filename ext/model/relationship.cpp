@@ -1,0 +1,473 @@
+#include "model/relationship.hpp"
+
+#include <cctype>
+#include <map>
+
+namespace theater {
+
+namespace {
+
+constexpr const char* kOptionsObject = "SELECT json_type(?1)";
+constexpr const char* kOptionsEach = "SELECT key, value, type FROM json_each(?1)";
+
+// The theater's own table-valued functions: built in, their names reserved.
+const char* const kReserved[] = {"role_auditions", "role_actors",   "role_locations",
+                                 "audition_role",  "role_casting", "call_back",
+                                 "role_lead",      "role_understudy"};
+
+std::string q(const std::string& identifier) { return quote_identifier(identifier); }
+
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + "\"";
+}
+
+// A declared type as a virtual table column type: the type name without
+// its size ("VARCHAR(30)" becomes VARCHAR), letters, digits, _ and spaces
+// only, so that nothing in it can end the declaration early.
+std::string column_type(const std::string& declared) {
+    std::string out;
+    for (char c : declared.substr(0, declared.find('('))) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ' ') out += c;
+    }
+    return out;
+}
+
+struct Options {
+    std::map<std::string, std::string> values;
+    const std::string* get(const char* key) const {
+        auto it = values.find(key);
+        return it == values.end() ? nullptr : &it->second;
+    }
+};
+
+Options parse_options(sqlite3* db, const std::string& json) {
+    Options o;
+    if (json.empty()) return o;
+    Stmt type = prepare(db, kOptionsObject);
+    sqlite3_bind_text(type.get(), 1, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+    bool ok = false;
+    try {
+        ok = step(db, type.get()) && column_bytes(type.get(), 0) == "object";
+    } catch (const SqlError& e) {
+        if (e.code() == SQLITE_NOMEM) throw;
+    }
+    if (!ok) {
+        throw SqlError("options must be a JSON object such as '{\"column\": \"author_id\"}', not " + json);
+    }
+    Stmt each = prepare(db, kOptionsEach);
+    sqlite3_bind_text(each.get(), 1, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+    while (step(db, each.get())) {
+        std::string key = column_bytes(each.get(), 0);
+        if (key != "column" && key != "from_column" && key != "to_column" && key != "argument" &&
+            key != "direction") {
+            throw SqlError("unknown option " + json_string(key) +
+                           "; the options are column, from_column, to_column, argument and direction");
+        }
+        if (column_bytes(each.get(), 2) != "text") {
+            throw SqlError("option " + json_string(key) + " must be a string");
+        }
+        o.values[key] = column_bytes(each.get(), 1);
+    }
+    if (const std::string* direction = o.get("direction")) {
+        if (*direction != "one-to-many" && *direction != "many-to-one") {
+            throw SqlError("option \"direction\" must be \"one-to-many\" or \"many-to-one\", not " +
+                           json_string(*direction));
+        }
+    }
+    return o;
+}
+
+SchemaTable need_table(sqlite3* db, const std::string& name, const char* role) {
+    std::optional<SchemaTable> t = read_table(db, name);
+    if (!t) throw SqlError(std::string(role) + ": no table named " + json_string(name) + " in the main database");
+    return *t;
+}
+
+// The column a foreign key refers to: the one it names, or the parent's
+// one-column primary key.
+std::string referenced(const SchemaForeignKey& fk, const SchemaTable& parent) {
+    if (!fk.parent_columns[0].empty()) return fk.parent_columns[0];
+    std::vector<std::string> key = parent.primary_key();
+    return key.size() == 1 ? key[0] : std::string();
+}
+
+struct Candidate {
+    Path::Kind kind;
+    std::string table;   // that holds the foreign key
+    std::string column;  // the foreign key column
+    std::string ref;     // the column it references
+};
+
+std::string describe_candidate(const Candidate& c, const std::string& parent) {
+    return c.table + "." + c.column + " -> " + parent + "." + c.ref +
+           (c.kind == Path::kOneToMany ? " (one-to-many)" : " (many-to-one)");
+}
+
+// Does an option naming a column ("author_id" or "books.author_id") pick
+// the foreign key `column` of `table`?
+bool option_names(const std::string& option, const std::string& table, const std::string& column) {
+    std::size_t dot = option.rfind('.');
+    if (dot != std::string::npos && same_name(option.substr(0, dot), table) &&
+        same_name(option.substr(dot + 1), column)) {
+        return true;
+    }
+    return same_name(option, column);
+}
+
+bool single_column(const SchemaForeignKey& fk) { return fk.columns.size() == 1; }
+
+void resolve_direct(const SchemaTable& from, const SchemaTable& to, const Options& o, Path& p) {
+    std::vector<Candidate> found;
+    bool composite = false;
+    for (const SchemaForeignKey& fk : to.foreign_keys) {
+        if (!same_name(fk.parent, from.name)) continue;
+        if (!single_column(fk)) {
+            composite = true;
+            continue;
+        }
+        found.push_back({Path::kOneToMany, to.name, fk.columns[0], referenced(fk, from)});
+    }
+    for (const SchemaForeignKey& fk : from.foreign_keys) {
+        if (!same_name(fk.parent, to.name)) continue;
+        if (!single_column(fk)) {
+            composite = true;
+            continue;
+        }
+        found.push_back({Path::kManyToOne, from.name, fk.columns[0], referenced(fk, to)});
+    }
+    std::vector<Candidate> chosen;
+    for (const Candidate& c : found) {
+        const std::string* column = o.get("column");
+        const std::string* direction = o.get("direction");
+        if (column && !option_names(*column, c.table, c.column)) continue;
+        if (direction && (*direction == "one-to-many") != (c.kind == Path::kOneToMany)) continue;
+        chosen.push_back(c);
+    }
+    if (found.empty()) {
+        throw SqlError("no foreign key joins " + from.name + " and " + to.name + ": neither table has a FOREIGN KEY " +
+                       "that references the other" + (composite ? " (composite foreign keys are not supported)" : "") +
+                       "; declare one in the schema, or name an association table as through_table for "
+                       "many-to-many");
+    }
+    auto list = [&](const std::vector<Candidate>& cs) {
+        std::string out;
+        for (const Candidate& c : cs) {
+            if (!out.empty()) out += ", ";
+            out += describe_candidate(c, c.kind == Path::kOneToMany ? from.name : to.name);
+        }
+        return out;
+    };
+    if (chosen.empty()) {
+        throw SqlError("the options name no foreign key that joins " + from.name + " and " + to.name +
+                       "; the candidates are " + list(found));
+    }
+    if (chosen.size() > 1) {
+        bool self = same_name(from.name, to.name);
+        throw SqlError(std::to_string(chosen.size()) + " foreign keys could join " + from.name + " and " + to.name +
+                       ": " + list(chosen) + "; name the one to use in the options argument, e.g. '{\"column\": " +
+                       json_string(chosen[0].column) + (self ? ", \"direction\": \"one-to-many\"" : "") + "}'");
+    }
+    const Candidate& c = chosen[0];
+    if (c.ref.empty()) {
+        throw SqlError("the foreign key " + c.table + "." + c.column + " refers to the primary key of " +
+                       (c.kind == Path::kOneToMany ? from.name : to.name) + ", which has no one-column primary key");
+    }
+    p.kind = c.kind;
+    p.fk = c.column;
+    p.ref = c.ref;
+    if (c.kind == Path::kOneToMany) {
+        p.unique = to.unique_column(c.column);
+    } else {
+        p.unique = true;
+    }
+}
+
+void resolve_through(const SchemaTable& from, const SchemaTable& to, const SchemaTable& through, const Options& o,
+                     Path& p) {
+    std::vector<const SchemaForeignKey*> to_from, to_to;
+    for (const SchemaForeignKey& fk : through.foreign_keys) {
+        if (!single_column(fk)) continue;
+        if (same_name(fk.parent, from.name)) to_from.push_back(&fk);
+        if (same_name(fk.parent, to.name)) to_to.push_back(&fk);
+    }
+    if (to_from.empty() || to_to.empty()) {
+        throw SqlError("no many-to-many path through " + through.name + ": it needs a FOREIGN KEY to " +
+                       (to_from.empty() ? from.name : to.name) + " (one-column foreign keys only)");
+    }
+    struct Pair {
+        const SchemaForeignKey* from;
+        const SchemaForeignKey* to;
+    };
+    std::vector<Pair> all, chosen;
+    for (const SchemaForeignKey* a : to_from) {
+        for (const SchemaForeignKey* b : to_to) {
+            if (a == b) continue;
+            all.push_back({a, b});
+            const std::string* fc = o.get("from_column");
+            const std::string* tc = o.get("to_column");
+            if (fc && !option_names(*fc, through.name, a->columns[0])) continue;
+            if (tc && !option_names(*tc, through.name, b->columns[0])) continue;
+            chosen.push_back({a, b});
+        }
+    }
+    auto list = [&](const std::vector<Pair>& ps) {
+        std::string out;
+        for (const Pair& pair : ps) {
+            if (!out.empty()) out += ", ";
+            out += through.name + "." + pair.from->columns[0] + " -> " + from.name + " with " + through.name + "." +
+                   pair.to->columns[0] + " -> " + to.name;
+        }
+        return out;
+    };
+    if (all.empty()) {
+        throw SqlError("no many-to-many path through " + through.name + ": it needs two different foreign keys, one to " +
+                       from.name + " and one to " + to.name);
+    }
+    if (chosen.empty()) {
+        throw SqlError("the options name no path through " + through.name + "; the candidates are " + list(all));
+    }
+    if (chosen.size() > 1) {
+        throw SqlError(std::to_string(chosen.size()) + " paths through " + through.name + " could join " + from.name +
+                       " to " + to.name + ": " + list(chosen) + "; name them in the options argument, e.g. " +
+                       "'{\"from_column\": " + json_string(chosen[0].from->columns[0]) +
+                       ", \"to_column\": " + json_string(chosen[0].to->columns[0]) + "}'");
+    }
+    p.kind = Path::kManyToMany;
+    p.through_table = through.name;
+    p.fk = chosen[0].from->columns[0];
+    p.ref = referenced(*chosen[0].from, from);
+    p.to_fk = chosen[0].to->columns[0];
+    p.to_ref = referenced(*chosen[0].to, to);
+    if (p.ref.empty() || p.to_ref.empty()) {
+        throw SqlError("a foreign key of " + through.name + " refers to a primary key that is not one column");
+    }
+    p.through_rowid = through.rowid_name();
+    if (p.through_rowid.empty()) {
+        throw SqlError(through.name + " is a WITHOUT ROWID table; association tables need a rowid");
+    }
+    if (const SchemaIndex* index = through.index_leading_with(p.fk)) {
+        for (std::size_t i = 1; i < index->columns.size(); ++i) {
+            if (index->columns[i].empty()) break;  // an expression: order by rowid from here
+            p.through_order.push_back(index->columns[i]);
+        }
+    }
+}
+
+std::string index_note(const SchemaTable& table, const std::string& column) {
+    if (const SchemaIndex* index = table.index_leading_with(column)) {
+        return "seeks use the index " + index->name;
+    }
+    std::vector<std::string> key = table.primary_key();
+    if (key.size() == 1 && same_name(key[0], column)) return "seeks use the primary key of " + table.name;
+    return "no index on " + table.name + "(" + column + "), so every call scans " + table.name + ": CREATE INDEX ON " +
+           q(table.name) + "(" + q(column) + ") to seek";
+}
+
+}  // namespace
+
+std::string invalid_relationship_name(const std::string& name) {
+    if (name.empty()) return "the name is empty";
+    if (name.size() > 64) return "the name is longer than 64 characters";
+    if (!(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) {
+        return "a name starts with a letter or _";
+    }
+    for (char c : name) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+            return "a name has only letters, digits and _ (it is used unquoted, as a table-valued function)";
+        }
+    }
+    std::string lower;
+    for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.rfind("theater_", 0) == 0 || lower.rfind("sqlite_", 0) == 0 || lower.rfind("pragma_", 0) == 0) {
+        return "names starting with theater_, sqlite_ or pragma_ are reserved";
+    }
+    for (const char* reserved : kReserved) {
+        if (lower == reserved) return "it is one of the theater's own functions";
+    }
+    return "";
+}
+
+RelationDescriptor describe(const std::string& name, const Path& p) {
+    RelationDescriptor d;
+    d.name = name;
+    d.argument = p.argument;
+    for (const auto& column : p.to_columns) d.columns.push_back({column.first, column.second, "t." + q(column.first)});
+    const std::string from = "main." + q(p.from_table);
+    const std::string to = "main." + q(p.to_table);
+    bool direct = same_name(p.ref, p.from_key);
+    switch (p.kind) {
+    case Path::kOneToMany:
+        if (direct) {
+            d.from = to + " AS t";
+            d.key = "t." + q(p.fk);
+        } else {
+            d.from = from + " AS s JOIN " + to + " AS t ON t." + q(p.fk) + " = s." + q(p.ref);
+            d.key = "s." + q(p.from_key);
+        }
+        d.rowid = "t." + q(p.to_rowid);
+        d.order = d.rowid;
+        d.rows_per_key = p.unique ? 1 : 10;
+        d.unique = p.unique;
+        for (std::size_t i = 0; i < p.to_columns.size(); ++i) {
+            if (same_name(p.to_columns[i].first, p.to_rowid)) d.order_column = static_cast<int>(i);
+        }
+        break;
+    case Path::kManyToOne:
+        d.from = from + " AS s JOIN " + to + " AS t ON t." + q(p.ref) + " = s." + q(p.fk);
+        d.key = "s." + q(p.from_key);
+        d.rowid = d.key;
+        d.rows_per_key = 1;
+        d.unique = true;
+        break;
+    case Path::kManyToMany: {
+        const std::string through = "main." + q(p.through_table);
+        std::string join_to = " JOIN " + to + " AS t ON t." + q(p.to_ref) + " = s." + q(p.to_fk);
+        if (direct) {
+            d.from = through + " AS s" + join_to;
+            d.key = "s." + q(p.fk);
+        } else {
+            d.from = from + " AS f JOIN " + through + " AS s ON s." + q(p.fk) + " = f." + q(p.ref) + join_to;
+            d.key = "f." + q(p.from_key);
+        }
+        d.rowid = "s." + q(p.through_rowid);
+        for (const std::string& column : p.through_order) d.order += "s." + q(column) + ", ";
+        d.order += d.rowid;
+        d.rows_per_key = 10;
+        break;
+    }
+    }
+    return d;
+}
+
+Resolved resolve(sqlite3* db, const Declaration& d) {
+    Options o = parse_options(db, d.options);
+    SchemaTable from = need_table(db, d.from_table, "from_table");
+    std::optional<SchemaTable> to = read_table(db, d.to_table);
+    std::string proxy;
+    if (!to) {
+        // 'table.column': the association proxy form. A table whose name
+        // holds a dot is found whole first, above.
+        std::size_t dot = d.to_table.rfind('.');
+        if (dot != std::string::npos) {
+            to = read_table(db, d.to_table.substr(0, dot));
+            proxy = d.to_table.substr(dot + 1);
+        }
+        if (!to) throw SqlError("to_table: no table named " + json_string(d.to_table) + " in the main database");
+        const SchemaColumn* column = to->column(proxy);
+        if (!column) throw SqlError("to_table: " + to->name + " has no column named " + json_string(proxy));
+        proxy = column->name;
+    }
+    std::optional<std::string> key = from.integer_key();
+    if (!key) {
+        throw SqlError("from_table: " + from.name +
+                       " has no integer key; a relationship's argument is its INTEGER PRIMARY KEY, a one-column "
+                       "primary key of INTEGER type, or its rowid");
+    }
+    Path p;
+    p.from_table = from.name;
+    p.from_key = *key;
+    p.to_table = to->name;
+    std::string note;
+    if (!d.through_table.empty()) {
+        SchemaTable through = need_table(db, d.through_table, "through_table");
+        if (o.get("column") || o.get("direction")) {
+            throw SqlError("with a through_table, name its columns with \"from_column\" and \"to_column\"");
+        }
+        resolve_through(from, *to, through, o, p);
+        note = index_note(through, p.fk);
+    } else {
+        if (o.get("from_column") || o.get("to_column")) {
+            throw SqlError("\"from_column\" and \"to_column\" name the columns of a through_table; there is none");
+        }
+        resolve_direct(from, *to, o, p);
+        note = p.kind == Path::kOneToMany ? index_note(*to, p.fk) : index_note(from, p.from_key);
+    }
+    if (p.kind != Path::kManyToOne) {
+        p.to_rowid = to->rowid_name();
+        if (p.to_rowid.empty()) {
+            throw SqlError(to->name + " is a WITHOUT ROWID table (or names all of rowid, _rowid_ and oid as columns); "
+                           "a relationship's rows need a rowid");
+        }
+    }
+    bool direct = same_name(p.ref, p.from_key);
+    // The hidden argument column's name (model-layer.md).
+    if (const std::string* argument = o.get("argument")) {
+        if (argument->empty()) throw SqlError("option \"argument\" must not be empty");
+        p.argument = *argument;
+    } else if (p.kind == Path::kOneToMany && direct) {
+        p.argument = p.fk;
+    } else if (p.kind == Path::kManyToMany && direct) {
+        p.argument = p.fk;
+    } else {
+        p.argument = from.name + "_" + p.from_key;
+    }
+    // The columns returned: to_table's, in declared order, without the
+    // foreign key that is the argument itself; or the proxy's one column.
+    bool drops_fk = p.kind == Path::kOneToMany && direct;
+    if (!proxy.empty()) {
+        if (drops_fk && same_name(proxy, p.fk)) {
+            throw SqlError("to_table: " + to->name + "." + proxy + " is the relationship's own key (the argument)");
+        }
+        p.to_columns.push_back({proxy, column_type(to->column(proxy)->type)});
+    } else {
+        for (const SchemaColumn& c : to->columns) {
+            if (drops_fk && same_name(c.name, p.fk)) continue;
+            p.to_columns.push_back({c.name, column_type(c.type)});
+        }
+    }
+    for (const auto& column : p.to_columns) {
+        if (same_name(column.first, p.argument)) {
+            throw SqlError("the argument column " + json_string(p.argument) + " has the name of a column of " +
+                           to->name + "; rename it with '{\"argument\": \"...\"}'");
+        }
+    }
+
+    Resolved r;
+    r.descriptor = describe(d.name, p);
+    switch (p.kind) {
+    case Path::kOneToMany: r.kind = p.unique ? "one-to-one" : "one-to-many"; break;
+    case Path::kManyToOne: r.kind = from.unique_column(p.fk) ? "one-to-one" : "many-to-one"; break;
+    case Path::kManyToMany: r.kind = "many-to-many"; break;
+    }
+    std::string by = p.kind == Path::kOneToMany    ? to->name + "." + p.fk
+                     : p.kind == Path::kManyToOne ? from.name + "." + p.fk
+                                                  : p.through_table + "." + p.fk + " and " + p.through_table + "." +
+                                                        p.to_fk;
+    r.summary = d.name + "(" + p.argument + "): " + r.kind + " from " + from.name + " to " + to->name +
+                (proxy.empty() ? "" : "." + proxy) + " by " + by + "; " + note;
+    // Stored with every choice named, so that a later load finds the same
+    // path even if the schema gains another candidate.
+    std::string stored;
+    auto add = [&](const char* k, const std::string& v) {
+        stored += (stored.empty() ? "{" : ", ") + json_string(k) + ": " + json_string(v);
+    };
+    if (p.kind == Path::kManyToMany) {
+        add("from_column", p.fk);
+        add("to_column", p.to_fk);
+    } else {
+        add("column", (p.kind == Path::kOneToMany ? to->name : from.name) + "." + p.fk);
+        if (same_name(from.name, to->name)) add("direction", p.kind == Path::kOneToMany ? "one-to-many" : "many-to-one");
+    }
+    if (o.get("argument")) add("argument", p.argument);
+    r.stored.name = d.name;
+    r.stored.from_table = from.name;
+    r.stored.to_table = proxy.empty() ? to->name : to->name + "." + proxy;
+    r.stored.through_table = p.through_table;
+    r.stored.options = stored + "}";
+    return r;
+}
+
+}  // namespace theater

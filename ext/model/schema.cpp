@@ -1,0 +1,178 @@
+#include "model/schema.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace theater {
+
+namespace {
+
+constexpr const char* kFindTable =
+    "SELECT name, sql FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE "
+    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%'";
+constexpr const char* kAllTables =
+    "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+    "AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT IN ('theater_schema_migrations', 'theater_relationships') "
+    "ORDER BY name";
+constexpr const char* kColumns =
+    "SELECT name, type, dflt_value, \"notnull\", pk FROM pragma_table_xinfo(?1, 'main') WHERE hidden <> 1 "
+    "ORDER BY cid";
+constexpr const char* kForeignKeys =
+    "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?1, 'main') "
+    "ORDER BY id, seq";
+constexpr const char* kIndexes = "SELECT name, \"unique\", partial FROM pragma_index_list(?1, 'main') ORDER BY name";
+constexpr const char* kIndexColumns = "SELECT name FROM pragma_index_info(?1, 'main') ORDER BY seqno";
+
+std::string text(sqlite3_stmt* stmt, int column) { return column_bytes(stmt, column); }
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// Table options follow the closing parenthesis: WITHOUT ROWID, STRICT.
+bool declares_without_rowid(const std::string& sql) {
+    std::size_t close = sql.rfind(')');
+    if (close == std::string::npos) return false;
+    std::string options = upper(sql.substr(close + 1));
+    std::size_t without = options.find("WITHOUT");
+    return without != std::string::npos && options.find("ROWID", without) != std::string::npos;
+}
+
+Stmt bound(sqlite3* db, const char* sql, const std::string& argument) {
+    Stmt stmt = prepare(db, sql);
+    sqlite3_bind_text(stmt.get(), 1, argument.data(), static_cast<int>(argument.size()), SQLITE_TRANSIENT);
+    return stmt;
+}
+
+void read_details(sqlite3* db, SchemaTable& t) {
+    Stmt columns = bound(db, kColumns, t.name);
+    while (step(db, columns.get())) {
+        SchemaColumn c;
+        c.name = text(columns.get(), 0);
+        c.type = text(columns.get(), 1);
+        c.has_default = sqlite3_column_type(columns.get(), 2) != SQLITE_NULL;
+        c.dflt = text(columns.get(), 2);
+        c.not_null = sqlite3_column_int(columns.get(), 3) != 0;
+        c.pk = sqlite3_column_int(columns.get(), 4);
+        t.columns.push_back(std::move(c));
+    }
+    Stmt keys = bound(db, kForeignKeys, t.name);
+    while (step(db, keys.get())) {
+        int id = sqlite3_column_int(keys.get(), 0);
+        if (t.foreign_keys.empty() || t.foreign_keys.back().id != id) {
+            SchemaForeignKey fk;
+            fk.id = id;
+            fk.parent = text(keys.get(), 1);
+            fk.on_update = text(keys.get(), 4);
+            fk.on_delete = text(keys.get(), 5);
+            t.foreign_keys.push_back(std::move(fk));
+        }
+        t.foreign_keys.back().columns.push_back(text(keys.get(), 2));
+        t.foreign_keys.back().parent_columns.push_back(text(keys.get(), 3));
+    }
+    Stmt indexes = bound(db, kIndexes, t.name);
+    while (step(db, indexes.get())) {
+        SchemaIndex index;
+        index.name = text(indexes.get(), 0);
+        index.unique = sqlite3_column_int(indexes.get(), 1) != 0;
+        index.partial = sqlite3_column_int(indexes.get(), 2) != 0;
+        Stmt columns_of = bound(db, kIndexColumns, index.name);
+        while (step(db, columns_of.get())) index.columns.push_back(text(columns_of.get(), 0));
+        t.indexes.push_back(std::move(index));
+    }
+    t.without_rowid = declares_without_rowid(t.sql);
+}
+
+}  // namespace
+
+bool same_name(const std::string& a, const std::string& b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+const SchemaColumn* SchemaTable::column(const std::string& wanted) const {
+    for (const SchemaColumn& c : columns) {
+        if (same_name(c.name, wanted)) return &c;
+    }
+    return nullptr;
+}
+
+std::string SchemaTable::rowid_name() const {
+    if (without_rowid) return "";
+    for (const char* candidate : {"rowid", "_rowid_", "oid"}) {
+        if (!column(candidate)) return candidate;
+    }
+    return "";
+}
+
+std::vector<std::string> SchemaTable::primary_key() const {
+    std::vector<const SchemaColumn*> key;
+    for (const SchemaColumn& c : columns) {
+        if (c.pk > 0) key.push_back(&c);
+    }
+    std::sort(key.begin(), key.end(), [](const SchemaColumn* a, const SchemaColumn* b) { return a->pk < b->pk; });
+    std::vector<std::string> names;
+    for (const SchemaColumn* c : key) names.push_back(c->name);
+    return names;
+}
+
+std::optional<std::string> SchemaTable::integer_key() const {
+    std::vector<std::string> key = primary_key();
+    if (key.empty()) {
+        std::string rowid = rowid_name();
+        if (rowid.empty()) return std::nullopt;
+        return rowid;
+    }
+    if (key.size() != 1) return std::nullopt;
+    // INTEGER affinity: the declared type contains "INT" (SQLite's rule 1).
+    if (upper(column(key[0])->type).find("INT") == std::string::npos) return std::nullopt;
+    return key[0];
+}
+
+bool SchemaTable::unique_column(const std::string& wanted) const {
+    std::vector<std::string> key = primary_key();
+    if (key.size() == 1 && same_name(key[0], wanted)) return true;
+    for (const SchemaIndex& index : indexes) {
+        if (index.unique && !index.partial && index.columns.size() == 1 && same_name(index.columns[0], wanted)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const SchemaIndex* SchemaTable::index_leading_with(const std::string& wanted) const {
+    const SchemaIndex* best = nullptr;
+    for (const SchemaIndex& index : indexes) {
+        if (index.partial || index.columns.empty() || !same_name(index.columns[0], wanted)) continue;
+        if (!best || index.columns.size() < best->columns.size()) best = &index;
+    }
+    return best;
+}
+
+std::optional<SchemaTable> read_table(sqlite3* db, const std::string& name) {
+    Stmt find = bound(db, kFindTable, name);
+    if (!step(db, find.get())) return std::nullopt;
+    SchemaTable t;
+    t.name = text(find.get(), 0);
+    t.sql = text(find.get(), 1);
+    find.reset();
+    read_details(db, t);
+    return t;
+}
+
+std::vector<SchemaTable> read_all_tables(sqlite3* db) {
+    std::vector<std::string> names;
+    {
+        Stmt all = prepare(db, kAllTables);
+        while (step(db, all.get())) names.push_back(text(all.get(), 0));
+    }
+    std::vector<SchemaTable> tables;
+    for (const std::string& name : names) {
+        if (std::optional<SchemaTable> t = read_table(db, name)) tables.push_back(std::move(*t));
+    }
+    return tables;
+}
+
+}  // namespace theater
