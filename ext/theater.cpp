@@ -11,12 +11,16 @@
 //   role_casting                        ext/casting/
 //   theater_relate, theater_unrelate, theater_refresh and every declared
 //   relationship                        ext/model/declared.cpp (served by ext/relations/)
+//   theater_enforce_foreign_keys        ext/model/enforce.cpp
+//   theater_diagram                     ext/model/diagram.cpp
 #include "casting/role_casting.hpp"
 #include "core/connection.hpp"
 #include "core/module_context.hpp"
 #include "domain/domain.hpp"
 #include "migrations/migrate.hpp"
 #include "model/declared.hpp"
+#include "model/diagram.hpp"
+#include "model/enforce.hpp"
 #include "relations/theater_relations.hpp"
 
 #include <cstring>
@@ -68,6 +72,9 @@ const FunctionEntry kFunctions[] = {
     {"theater_relate", 5, kWrites, theater_relate_fn},
     {"theater_unrelate", 1, kWrites, theater_unrelate_fn},
     {"theater_refresh", 0, kWrites, theater_refresh_fn},
+    {"theater_enforce_foreign_keys", 1, kWrites, theater_enforce_foreign_keys_fn},
+    {"theater_diagram", 0, kReads, theater_diagram_fn},
+    {"theater_diagram", 1, kReads, theater_diagram_fn},
     {"theater_version", 0, kConstant, theater_version_fn},
 };
 

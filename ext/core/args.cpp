@@ -33,4 +33,14 @@ std::optional<sqlite3_int64> integer_argument(sqlite3_value* value, const char* 
     throw SqlError(std::string(argument) + " must be an integer");
 }
 
+std::string text_argument(sqlite3_value* value, const char* what) {
+    if (sqlite3_value_type(value) != SQLITE_TEXT) throw SqlError(std::string(what) + " must be text");
+    const unsigned char* text = sqlite3_value_text(value);
+    int size = sqlite3_value_bytes(value);
+    if (!text) throw SqlError("out of memory", SQLITE_NOMEM);
+    std::string out(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+    if (out.find('\0') != std::string::npos) throw SqlError(std::string(what) + " must not contain a NUL character");
+    return out;
+}
+
 }  // namespace theater

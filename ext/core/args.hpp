@@ -4,6 +4,7 @@
 #include "core/sqlite.hpp"
 
 #include <optional>
+#include <string>
 
 namespace theater {
 
@@ -11,5 +12,9 @@ namespace theater {
 // store the value as an INTEGER (7, 7.0, '7', ' 7 ', '7e0'), as that integer.
 // NULL gives nullopt. Anything else throws "<argument> must be an integer".
 std::optional<sqlite3_int64> integer_argument(sqlite3_value* value, const char* argument);
+
+// A text argument (a name, a table): TEXT only, without NUL characters.
+// Anything else throws "<what> must be text".
+std::string text_argument(sqlite3_value* value, const char* what);
 
 }  // namespace theater

@@ -1,5 +1,6 @@
 #include "model/declared.hpp"
 
+#include "core/args.hpp"
 #include "core/boundary.hpp"
 #include "core/module_context.hpp"
 #include "core/write_transaction.hpp"
@@ -37,15 +38,6 @@ constexpr const char* kTableOrView =
     "UNION ALL SELECT type FROM temp.sqlite_master WHERE name = ?1 COLLATE NOCASE AND type IN ('table', 'view')";
 constexpr const char* kModuleExists = "SELECT 1 FROM pragma_module_list WHERE name = ?1 COLLATE NOCASE";
 
-std::string text_argument(sqlite3_value* value, const char* what) {
-    if (sqlite3_value_type(value) != SQLITE_TEXT) throw SqlError(std::string(what) + " must be text");
-    const unsigned char* text = sqlite3_value_text(value);
-    int size = sqlite3_value_bytes(value);
-    if (!text) throw SqlError("out of memory", SQLITE_NOMEM);
-    std::string out(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
-    if (out.find('\0') != std::string::npos) throw SqlError(std::string(what) + " must not contain a NUL character");
-    return out;
-}
 
 void bind(sqlite3_stmt* stmt, int index, const std::string& value) {
     sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);

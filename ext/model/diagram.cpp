@@ -1,0 +1,234 @@
+// The main database's tables, foreign keys and relationships as a Mermaid
+// erDiagram (the default) or Graphviz DOT. Foreign keys are solid lines;
+// relationships (the theater's own and the declared ones) are dashed lines
+// labelled with their function's name.
+#include "model/diagram.hpp"
+
+#include "core/args.hpp"
+#include "core/boundary.hpp"
+#include "core/connection.hpp"
+#include "model/relationship.hpp"
+#include "model/schema.hpp"
+
+#include <cctype>
+#include <string>
+#include <vector>
+
+namespace theater {
+
+namespace {
+
+constexpr const char* kDeclared =
+    "SELECT name, from_table, to_table, through_table, options FROM main.theater_relationships ORDER BY name";
+constexpr const char* kHasDeclared =
+    "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'theater_relationships'";
+
+struct Line {
+    std::string from;
+    std::string to;
+    std::string kind;  // one-to-many, many-to-one, one-to-one, many-to-many
+    std::string label;
+};
+
+// The theater's own relationships (relations/theater_relations.cpp), shown
+// when its tables exist.
+const Line kTheaterLines[] = {
+    {"roles", "auditions", "one-to-many", "role_auditions()"},
+    {"roles", "auditions", "one-to-many", "role_actors()"},
+    {"roles", "auditions", "one-to-many", "role_locations()"},
+    {"auditions", "roles", "many-to-one", "audition_role()"},
+};
+
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Mermaid: an entity is a bare word, or a word with a quoted label.
+std::string mermaid_word(const std::string& s) {
+    std::string out;
+    for (char c : s) out += word_char(c) || c == '-' ? c : '_';
+    if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0])) || out[0] == '-') out = "_" + out;
+    return out;
+}
+
+std::string mermaid_label(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '"') out += "#quot;";
+        else if (static_cast<unsigned char>(c) < 0x20) out += ' ';
+        else out += c;
+    }
+    return out;
+}
+
+std::string mermaid_entity(const std::string& table) {
+    std::string word = mermaid_word(table);
+    return word == table ? word : word + "[\"" + mermaid_label(table) + "\"]";
+}
+
+std::string mermaid_type(const std::string& declared) {
+    std::string out;
+    for (char c : declared.substr(0, declared.find('('))) {
+        if (word_char(c)) out += c;
+        else if (c == ' ' && !out.empty() && out.back() != '_') out += '_';
+    }
+    while (!out.empty() && out.back() == '_') out.pop_back();
+    if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "ANY" + out;
+    return out;
+}
+
+// DOT: a quoted ID, and text inside a record label.
+std::string dot_id(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+    }
+    return out + "\"";
+}
+
+// Text inside a record label, itself inside a quoted ID: the record's
+// special characters and the quote take a backslash.
+std::string dot_record_text(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (std::string("{}|<>\"\\").find(c) != std::string::npos) out += '\\';
+        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+    }
+    return out;
+}
+
+bool is_fk_column(const SchemaTable& t, const std::string& column) {
+    for (const SchemaForeignKey& fk : t.foreign_keys) {
+        for (const std::string& c : fk.columns) {
+            if (same_name(c, column)) return true;
+        }
+    }
+    return false;
+}
+
+bool fk_not_null(const SchemaTable& t, const SchemaForeignKey& fk) {
+    for (const std::string& c : fk.columns) {
+        const SchemaColumn* column = t.column(c);
+        if (!column || !column->not_null) return false;
+    }
+    return true;
+}
+
+std::string fk_label(const SchemaForeignKey& fk) {
+    std::string out;
+    for (std::size_t i = 0; i < fk.columns.size(); ++i) out += (i ? ", " : "") + fk.columns[i];
+    return out;
+}
+
+const SchemaTable* find(const std::vector<SchemaTable>& tables, const std::string& name) {
+    for (const SchemaTable& t : tables) {
+        if (same_name(t.name, name)) return &t;
+    }
+    return nullptr;
+}
+
+std::vector<Line> relationship_lines(sqlite3* db, const std::vector<SchemaTable>& tables) {
+    std::vector<Line> lines;
+    if (find(tables, "roles") && find(tables, "auditions")) {
+        for (const Line& l : kTheaterLines) lines.push_back(l);
+    }
+    Stmt has = prepare(db, kHasDeclared);
+    if (!step(db, has.get())) return lines;
+    Stmt all = prepare(db, kDeclared);
+    while (step(db, all.get())) {
+        Declaration d;
+        d.name = column_bytes(all.get(), 0);
+        d.from_table = column_bytes(all.get(), 1);
+        d.to_table = column_bytes(all.get(), 2);
+        d.through_table = column_bytes(all.get(), 3);
+        d.options = column_bytes(all.get(), 4);
+        try {
+            Resolved r = resolve(db, d);
+            std::string to = r.stored.to_table;
+            if (!find(tables, to)) to = to.substr(0, to.rfind('.'));  // 'table.column'
+            lines.push_back({r.stored.from_table, to, r.kind, d.name + "()"});
+        } catch (const SqlError& e) {
+            if (e.code() == SQLITE_NOMEM) throw;  // a broken declaration is left out
+        }
+    }
+    return lines;
+}
+
+std::string mermaid(const std::vector<SchemaTable>& tables, const std::vector<Line>& lines) {
+    std::string out = "erDiagram\n";
+    for (const SchemaTable& t : tables) {
+        out += "    " + mermaid_entity(t.name) + " {\n";
+        for (const SchemaColumn& c : t.columns) {
+            std::string keys;
+            if (c.pk > 0) keys = "PK";
+            if (is_fk_column(t, c.name)) keys += keys.empty() ? "FK" : ", FK";
+            out += "        " + mermaid_type(c.type) + " " + mermaid_word(c.name) + (keys.empty() ? "" : " " + keys);
+            if (mermaid_word(c.name) != c.name) out += " \"" + mermaid_label(c.name) + "\"";
+            out += "\n";
+        }
+        out += "    }\n";
+    }
+    for (const SchemaTable& t : tables) {
+        for (const SchemaForeignKey& fk : t.foreign_keys) {
+            if (!find(tables, fk.parent)) continue;
+            bool unique = fk.columns.size() == 1 && t.unique_column(fk.columns[0]);
+            out += "    " + mermaid_word(find(tables, fk.parent)->name) + (fk_not_null(t, fk) ? " ||" : " |o") + "--" +
+                   (unique ? "o| " : "o{ ") + mermaid_word(t.name) + " : \"" + mermaid_label(fk_label(fk)) + "\"\n";
+        }
+    }
+    for (const Line& l : lines) {
+        std::string shape = l.kind == "one-to-many"   ? "||..o{"
+                            : l.kind == "many-to-one" ? "}o..||"
+                            : l.kind == "one-to-one"  ? "||..o|"
+                                                      : "}o..o{";
+        out += "    " + mermaid_word(l.from) + " " + shape + " " + mermaid_word(l.to) + " : \"" + mermaid_label(l.label) +
+               "\"\n";
+    }
+    return out;
+}
+
+std::string dot(const std::vector<SchemaTable>& tables, const std::vector<Line>& lines) {
+    std::string out = "digraph theater {\n    rankdir=LR;\n    node [shape=record, fontname=\"Helvetica\"];\n";
+    for (const SchemaTable& t : tables) {
+        std::string label = "{" + dot_record_text(t.name) + "|";
+        for (const SchemaColumn& c : t.columns) {
+            std::string keys;
+            if (c.pk > 0) keys = " PK";
+            if (is_fk_column(t, c.name)) keys += keys.empty() ? " FK" : ", FK";
+            label += dot_record_text(c.name + (c.type.empty() ? "" : " " + c.type) + keys) + "\\l";
+        }
+        out += "    " + dot_id(t.name) + " [label=\"" + label + "}\"];\n";
+    }
+    for (const SchemaTable& t : tables) {
+        for (const SchemaForeignKey& fk : t.foreign_keys) {
+            if (!find(tables, fk.parent)) continue;
+            out += "    " + dot_id(t.name) + " -> " + dot_id(find(tables, fk.parent)->name) +
+                   " [label=" + dot_id(fk_label(fk)) + "];\n";
+        }
+    }
+    for (const Line& l : lines) {
+        out += "    " + dot_id(l.from) + " -> " + dot_id(l.to) + " [label=" + dot_id(l.label + " " + l.kind) +
+               ", style=dashed];\n";
+    }
+    return out + "}\n";
+}
+
+}  // namespace
+
+void theater_diagram_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    function_boundary(ctx, "theater_diagram", [&] {
+        std::string format = "mermaid";
+        if (argc == 1) {
+            format = text_argument(argv[0], "format");
+            if (format != "mermaid" && format != "dot") {
+                throw SqlError("format must be 'mermaid' or 'dot', not '" + format + "'");
+            }
+        }
+        sqlite3* db = Connection::of(ctx).db();
+        std::vector<SchemaTable> tables = read_all_tables(db);
+        std::vector<Line> lines = relationship_lines(db, tables);
+        std::string text = format == "dot" ? dot(tables, lines) : mermaid(tables, lines);
+        sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    });
+}
+
+}  // namespace theater
