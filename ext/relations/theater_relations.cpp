@@ -1,4 +1,17 @@
+// The theater's own relationships are declarations of the model layer
+// (model/relationship.hpp) whose path is fixed by the migrations rather than
+// read from the schema at run time: the same describe() builds their
+// descriptors as builds a theater_relate() one, so
+//   role_auditions  = theater_relate(_, 'roles', 'auditions')
+//   role_actors     = theater_relate(_, 'roles', 'auditions.actor')
+//   role_locations  = theater_relate(_, 'roles', 'auditions.location')
+//   audition_role   = theater_relate(_, 'auditions', 'roles', '{"argument": "audition_id"}')
+// (tests/test_model_theater.py checks each against its declared twin).
+// They stay built in: they must answer "not migrated" before the tables
+// exist, and their names are reserved.
 #include "relations/theater_relations.hpp"
+
+#include "model/relationship.hpp"
 
 #include <memory>
 
@@ -10,64 +23,61 @@ namespace theater {
 
 namespace {
 
-// One-to-many, roles -> auditions (Role.auditions and its association
-// proxies): the auditions whose role_id is the argument, in audition id order,
-// served by the index auditions_role_id (role_id, then rowid).
-RelationDescriptor role_to_auditions(const char* name, std::vector<RelationColumn> columns, int order_column) {
-    RelationDescriptor d;
-    d.name = name;
-    d.argument = "role_id";
-    d.columns = std::move(columns);
-    d.from = "main.auditions AS t";
-    d.key = "t.role_id";
-    d.rowid = "t.id";
-    d.order = "t.id";
-    d.order_column = order_column;
-    d.rows_per_key = 5;
-    return d;
+const std::vector<std::pair<std::string, std::string>> kAuditionColumns = {
+    {"id", "INTEGER"}, {"actor", "TEXT"}, {"location", "TEXT"}, {"phone", "INTEGER"}, {"hired", "INTEGER"}};
+
+// One-to-many, roles -> auditions by auditions.role_id (Role.auditions and
+// its association proxies), served by the index auditions_role_id.
+Path roles_to_auditions(std::vector<std::pair<std::string, std::string>> columns) {
+    Path p;
+    p.kind = Path::kOneToMany;
+    p.from_table = "roles";
+    p.from_key = "id";
+    p.to_table = "auditions";
+    p.to_rowid = "id";
+    p.to_columns = std::move(columns);
+    p.fk = "role_id";
+    p.ref = "id";
+    p.argument = "role_id";
+    return p;
+}
+
+const RelationDescriptor& immortal(const std::string& name, const Path& path) {
+    return *new RelationDescriptor(describe(name, path));
 }
 
 }  // namespace
 
 const RelationDescriptor& role_auditions_relation() {
-    static const RelationDescriptor& d = *new RelationDescriptor(role_to_auditions(
-        "role_auditions",
-        {{"id", "INTEGER", "t.id"},
-         {"actor", "TEXT", "t.actor"},
-         {"location", "TEXT", "t.location"},
-         {"phone", "INTEGER", "t.phone"},
-         {"hired", "INTEGER", "t.hired"}},
-        0));
+    static const RelationDescriptor& d = immortal("role_auditions", roles_to_auditions(kAuditionColumns));
     return d;
 }
 
 const RelationDescriptor& role_actors_relation() {
-    static const RelationDescriptor& d =
-        *new RelationDescriptor(role_to_auditions("role_actors", {{"actor", "TEXT", "t.actor"}}, -1));
+    static const RelationDescriptor& d = immortal("role_actors", roles_to_auditions({{"actor", "TEXT"}}));
     return d;
 }
 
 const RelationDescriptor& role_locations_relation() {
-    static const RelationDescriptor& d =
-        *new RelationDescriptor(role_to_auditions("role_locations", {{"location", "TEXT", "t.location"}}, -1));
+    static const RelationDescriptor& d = immortal("role_locations", roles_to_auditions({{"location", "TEXT"}}));
     return d;
 }
 
-// Many-to-one, auditions -> roles (Audition.role): the role of the audition
-// whose id is the argument; two primary-key seeks.
+// Many-to-one, auditions -> roles by auditions.role_id (Audition.role).
 const RelationDescriptor& audition_role_relation() {
-    static const RelationDescriptor& d = *[] {
-        auto r = std::make_unique<RelationDescriptor>();  // freed if an assignment throws
-        r->name = "audition_role";
-        r->argument = "audition_id";
-        r->columns = {{"id", "INTEGER", "t.id"}, {"character_name", "TEXT", "t.character_name"}};
-        r->from = "main.auditions AS s JOIN main.roles AS t ON t.id = s.role_id";
-        r->key = "s.id";
-        r->rowid = "s.id";
-        r->rows_per_key = 1;
-        r->unique = true;
-        return r.release();
-    }();
+    static const RelationDescriptor& d = immortal("audition_role", [] {
+        Path p;
+        p.kind = Path::kManyToOne;
+        p.from_table = "auditions";
+        p.from_key = "id";
+        p.to_table = "roles";
+        p.to_columns = {{"id", "INTEGER"}, {"character_name", "TEXT"}};
+        p.fk = "role_id";
+        p.ref = "id";
+        p.argument = "audition_id";
+        p.unique = true;
+        return p;
+    }());
     return d;
 }
 
