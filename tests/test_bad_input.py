@@ -123,6 +123,26 @@ def table_valued(function, argument):
     return f"SELECT * FROM {function}({{}})", expect
 
 
+def text_argument(function, argument, text_outcome):
+    """The model layer's names: TEXT only; text_outcome(v) for a text value."""
+    def expect(v):
+        if not v.sql.startswith("'"):
+            return dict(error=f"{function}: {argument} must be text")
+        return text_outcome(v.sql[1:-1])
+    return expect
+
+
+def no_table(function, what, quote='"'):
+    def outcome(text):
+        name = f'"{text}"' if quote == '"' else f"'{text}'"
+        return dict(error=f"{function}: {what}no table named {name} in the main database")
+    return outcome
+
+
+def diagram_format(text):
+    return dict(error=f"theater_diagram: format must be 'mermaid' or 'dot', not '{text}'")
+
+
 # name -> (SQL with {} for the value, value -> expected outcome)
 TARGETS = {
     "call_back": domain_scalar("call_back", "audition_id", "audition"),
@@ -144,6 +164,23 @@ TARGETS = {
                                    lambda v: dict(rows=[])),
     "theater_migration_status": ("SELECT * FROM theater_migration_status({})",
                                  lambda v: dict(error=too_many("theater_migration_status", 0))),
+    # The model layer (model-layer.md). A declared relationship behaves like
+    # the theater's own; SEEDED declares role_hires.
+    "theater_relate": ("SELECT theater_relate('x', {}, 'auditions')",
+                       text_argument("theater_relate", "from_table",
+                                     no_table("theater_relate", "from_table: "))),
+    "theater_relate to_table": ("SELECT theater_relate('x', 'roles', {})",
+                                text_argument("theater_relate", "to_table",
+                                              no_table("theater_relate", "to_table: "))),
+    "theater_unrelate": ("SELECT theater_unrelate({})",
+                         text_argument("theater_unrelate", "name", lambda text: dict(rows=[(0,)]))),
+    "theater_enforce_foreign_keys": ("SELECT theater_enforce_foreign_keys({})",
+                                     text_argument("theater_enforce_foreign_keys", "table",
+                                                   no_table("theater_enforce_foreign_keys", "", quote="'"))),
+    "theater_diagram": ("SELECT theater_diagram({})",
+                        text_argument("theater_diagram", "format", diagram_format)),
+    "theater_refresh": ("SELECT theater_refresh({})", lambda v: dict(error=wrong_arity("theater_refresh"))),
+    "role_hires (declared)": table_valued("role_hires", "role_id"),
 }
 
 VALUE_CASES = [Case(id=f"{name}[{v.name}]", sql=template.format(v.sql), **expect(v))
@@ -162,6 +199,15 @@ ARITY_CASES = [
     Case("theater_version(1, 2)", "SELECT theater_version(1, 2)", error=wrong_arity("theater_version")),
     *[Case(f"{f}(1, 2)", f"SELECT * FROM {f}(1, 2)", error=too_many(f, 1))
       for f in ("role_auditions", "role_actors", "role_locations", "audition_role", "role_casting")],
+    Case("theater_relate()", "SELECT theater_relate()", error=wrong_arity("theater_relate")),
+    Case("theater_relate(1, 2)", "SELECT theater_relate('a', 'roles')", error=wrong_arity("theater_relate")),
+    Case("theater_relate(6 arguments)", "SELECT theater_relate('a', 'roles', 'auditions', NULL, '{}', 1)",
+         error=wrong_arity("theater_relate")),
+    Case("theater_unrelate()", "SELECT theater_unrelate()", error=wrong_arity("theater_unrelate")),
+    Case("theater_enforce_foreign_keys()", "SELECT theater_enforce_foreign_keys()",
+         error=wrong_arity("theater_enforce_foreign_keys")),
+    Case("theater_diagram(1, 2)", "SELECT theater_diagram('dot', 2)", error=wrong_arity("theater_diagram")),
+    Case("role_hires(1, 2)", "SELECT * FROM role_hires(1, 2)", error=too_many("role_hires", 1)),
     # The right arities, for contrast: the documented values, nothing written.
     Case("theater_version()", "SELECT theater_version()", rows=[(VERSION,)]),
     Case("theater_schema_version()", "SELECT theater_schema_version()", rows=[(HEAD,)]),
@@ -170,7 +216,8 @@ ARITY_CASES = [
 
 CASES = VALUE_CASES + ARITY_CASES
 ERROR_CASES = [c for c in CASES if c.error]
-WRITER_ERROR_CASES = [c for c in ERROR_CASES if re.match(r"SELECT (call_back|theater_migrate)\(", c.sql)]
+WRITER_ERROR_CASES = [c for c in ERROR_CASES if re.match(
+    r"SELECT (call_back|theater_migrate|theater_relate|theater_unrelate|theater_enforce_foreign_keys)\(", c.sql)]
 
 
 # ---- running one case ----------------------------------------------------------
@@ -179,6 +226,7 @@ def seeded_connection(path=":memory:"):
     conn = connect(path)
     conn.execute("SELECT theater_migrate()")
     conn.executescript(SEED)
+    conn.execute("SELECT theater_relate('role_hires', 'roles', 'auditions')")
     return conn
 
 
