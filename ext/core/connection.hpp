@@ -45,10 +45,11 @@ public:
     // HireStream of one outer statement (domain/hire_stream.hpp).
     StatementPool& pool(const char* sql);
 
-    // Names of the relationships declared on this connection (registered by
-    // theater_relate, theater_refresh or at load): theater_relate may
-    // replace these modules, and no other.
-    std::vector<std::string>& declared_names() noexcept { return declared_names_; }
+    // The relationships registered on this connection (by theater_relate,
+    // theater_refresh or at load), by name, with the stored declaration each
+    // registration serves: theater_relate may replace these modules and no
+    // other, and a statement prepared before a replacement learns of it.
+    std::vector<std::pair<std::string, std::string>>& declared() noexcept { return declared_; }
 
     // How deeply extension calls that write are nested on this connection: a
     // trigger fired by call_back's UPDATE may call call_back again.
@@ -95,7 +96,7 @@ private:
     int refs_ = 0;
     int write_depth_ = 0;
     int owners_ = 0;
-    std::vector<std::string> declared_names_;
+    std::vector<std::pair<std::string, std::string>> declared_;
     std::vector<std::pair<const char*, sqlite3_stmt*>> stmts_;
     std::vector<std::pair<const char*, std::unique_ptr<StatementPool>>> pools_;
 };

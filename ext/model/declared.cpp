@@ -49,19 +49,27 @@ std::string signature(const std::string& from, const std::string& to, const std:
     return from + '\x1f' + to + '\x1f' + through + '\x1f' + options;
 }
 
-bool is_declared_here(Connection& conn, const std::string& name) {
-    const auto& names = conn.declared_names();
-    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return same_name(n, name); });
+// This connection's registration of `name`, or null.
+std::pair<std::string, std::string>* registration(Connection& conn, const std::string& name) {
+    for (auto& entry : conn.declared()) {
+        if (same_name(entry.first, name)) return &entry;
+    }
+    return nullptr;
 }
+
+bool is_declared_here(Connection& conn, const std::string& name) { return registration(conn, name) != nullptr; }
 
 // Registers (or replaces) the module `d.name` on the connection.
 void register_module(Connection& conn, std::shared_ptr<RelationDescriptor> d) {
-    if (!is_declared_here(conn, d->name)) conn.declared_names().reserve(conn.declared_names().size() + 1);
+    // Everything that may throw comes before the registration.
+    std::pair<std::string, std::string> entry(d->name, d->declared);
+    if (!is_declared_here(conn, d->name)) conn.declared().reserve(conn.declared().size() + 1);
     auto* context = new ModuleContext{&conn, d.get(), d};
     conn.retain();  // dropped by ModuleContext::destroy, which SQLite calls also on failure
     int rc = sqlite3_create_module_v2(conn.db(), d->name.c_str(), &kRelationModule, context, &ModuleContext::destroy);
     if (rc != SQLITE_OK) throw SqlError("cannot register " + d->name + ": " + errmsg(conn.db()), rc);
-    if (!is_declared_here(conn, d->name)) conn.declared_names().push_back(d->name);  // capacity reserved above
+    if (auto* existing = registration(conn, d->name)) std::swap(existing->second, entry.second);
+    else conn.declared().push_back(std::move(entry));  // capacity reserved above
 }
 
 // A declaration that can no longer be served: the module still exists, with
@@ -188,6 +196,13 @@ void DeclarationCheck::ensure(Connection& conn, const RelationDescriptor& d) {
                        "back); declare it with theater_relate");
     }
     if (found != d.declared) {
+        // Replaced on this connection since the statement was prepared (by
+        // theater_relate or theater_refresh): SQLITE_SCHEMA makes SQLite
+        // prepare the statement again, against the new registration.
+        const auto* current = registration(conn, d.name);
+        if (current && current->second == found) {
+            throw SqlError("the declaration of " + d.name + " changed; prepare the statement again", SQLITE_SCHEMA);
+        }
         throw SqlError("the declaration of " + d.name +
                        " was changed by another connection; run SELECT theater_refresh() to use the new one");
     }
@@ -208,12 +223,19 @@ void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
         d.to_table = text_argument(argv[2], "to_table");
         // The fourth argument is the through_table, or the options when it is
         // a JSON object and there is no fifth.
+        // NULL stands for "none" in either place; '' names nothing.
         if (argc >= 4 && sqlite3_value_type(argv[3]) != SQLITE_NULL) {
             std::string fourth = text_argument(argv[3], "through_table");
             if (argc == 4 && !fourth.empty() && fourth[0] == '{') d.options = fourth;
+            else if (fourth.empty()) throw SqlError("through_table: no table named \"\" in the main database");
             else d.through_table = fourth;
         }
-        if (argc >= 5 && sqlite3_value_type(argv[4]) != SQLITE_NULL) d.options = text_argument(argv[4], "options");
+        if (argc >= 5 && sqlite3_value_type(argv[4]) != SQLITE_NULL) {
+            d.options = text_argument(argv[4], "options");
+            if (d.options.empty()) {
+                throw SqlError("options must be a JSON object such as '{\"column\": \"author_id\"}', not ''");
+            }
+        }
         ensure_name_free(conn, d.name);
         Resolved r = resolve(db, d);
         std::string summary = r.summary;

@@ -198,6 +198,16 @@ bool declares_deferred(const std::string& sql) {
     return collapse_spaces(upper(sql)).find("INITIALLY DEFERRED") != std::string::npos;
 }
 
+bool is_own_suffix(const std::string& rest) {
+    std::size_t colon = rest.find(':');
+    if (colon == 0 || colon == std::string::npos) return false;
+    for (std::size_t i = 0; i < colon; ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(rest[i]))) return false;
+    }
+    std::string what = rest.substr(colon + 1);
+    return what == "insert" || what == "update" || what == "parent_delete" || what == "parent_update";
+}
+
 }  // namespace
 
 void theater_enforce_foreign_keys_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -228,7 +238,12 @@ void theater_enforce_foreign_keys_fn(sqlite3_context* ctx, int, sqlite3_value** 
         {
             Stmt own = prepare(db, kOwnTriggers);
             sqlite3_bind_text(own.get(), 1, prefix.data(), static_cast<int>(prefix.size()), SQLITE_TRANSIENT);
-            while (step(db, own.get())) existing.push_back(column_bytes(own.get(), 0));
+            while (step(db, own.get())) {
+                std::string trigger = column_bytes(own.get(), 0);
+                // "theater_fk:kids:" also starts the triggers of a table
+                // named "kids:0": only <n>:<what> may follow.
+                if (is_own_suffix(trigger.substr(prefix.size()))) existing.push_back(std::move(trigger));
+            }
         }
         if (!child && existing.empty()) {
             throw SqlError("no table named '" + name + "' in the main database");

@@ -39,8 +39,9 @@ std::string seek_sql(const RelationDescriptor& d) {
 }
 
 std::string scan_sql(const RelationDescriptor& d) {
-    std::string sql =
-        "SELECT " + select_list(d) + ", " + d.key + ", " + d.rowid + " FROM " + d.from + " ORDER BY " + d.key;
+    // A row whose key is NULL relates to nothing, as name(NULL) says.
+    std::string sql = "SELECT " + select_list(d) + ", " + d.key + ", " + d.rowid + " FROM " + d.from + " WHERE " +
+                      d.key + " IS NOT NULL ORDER BY " + d.key;
     if (!d.order.empty()) sql += ", " + d.order;
     return sql;
 }
@@ -89,6 +90,12 @@ RelationCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_cast<R
 int relation_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
     auto* context = static_cast<ModuleContext*>(aux);
     const auto& desc = *static_cast<const RelationDescriptor*>(context->descriptor);
+    if (!desc.broken.empty()) {
+        // A declaration the schema no longer supports has no columns to
+        // declare; failing here says why even for SELECT *.
+        *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), desc.broken.c_str());
+        return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
     try {
         int rc = sqlite3_declare_vtab(db, declaration(desc).c_str());
         if (rc != SQLITE_OK) {
