@@ -327,6 +327,25 @@ def seeds():
         + interrupt(40) + migrate(0) + interrupt(3) + read("SELECT * FROM role_casting") + CHECK
     s["limits"] = [SEEDED] + limit(5, 50) + read("SELECT * FROM role_casting") + scalar("role_lead", ID(1)) + limit(1, 30) + migrate(0) \
         + limit(0, 3) + read("SELECT *, role_id FROM role_auditions") + limit(9, 1) + schema("EXISTS fz_cb AFTER") + scalar("call_back", ID(1)) + CHECK
+    # The model layer: declare, use, replace, remove, refresh, enforce, draw.
+    model = [SEEDED] + schema("CREATE TABLE IF NOT EXISTS main.tags") + schema("CREATE TABLE IF NOT EXISTS main.role_tags") \
+        + schema("CREATE INDEX IF NOT EXISTS main.role_tags_role") + write("INSERT INTO tags(id, name)", ID(1), TEXT("x")) \
+        + write("INSERT INTO role_tags(role_id, tag_id)", ID(1), ID(1)) + write("INSERT INTO role_tags(role_id, tag_id)", ID(5), ID(1))
+    declare = write("theater_relate('fz_hires'") + write("theater_relate('fz_actors'") + write("theater_relate('fz_role'") \
+        + write("theater_relate('fz_tags'")
+    s["model-declare-use"] = model + declare + read("SELECT * FROM fz_hires(?1)", ID(1)) \
+        + read("SELECT r.id, h.* FROM roles r, fz_hires(r.id) h") + read("SELECT * FROM fz_tags(?1)", ID(1)) \
+        + read("SELECT a.id, x.* FROM auditions a, fz_role(a.id) x") + oracle("FROM fz_hires(r.id)") \
+        + read("SELECT theater_diagram()") + read("SELECT theater_diagram('dot')") + CHECK
+    s["model-replace-remove"] = model + declare + slot_open(0, "read", "SELECT r.id, h.* FROM roles r, fz_hires(r.id) h") \
+        + slot_step(0, 1) + write("SELECT theater_relate(?1, ?2, ?3, ?4)", TEXT("fz_hires"), TEXT("roles"), TEXT("auditions.actor"), NULL()) \
+        + slot_step(0, 8) + write("SELECT theater_unrelate('fz_hires')") + read("SELECT * FROM fz_hires(?1)", ID(1)) \
+        + write("SELECT theater_refresh()") + schema("BEGIN; SELECT theater_relate('fz_hires'") + read("SELECT *, role_id FROM fz_hires") + CHECK
+    s["model-enforce-drop"] = model + declare + write("SELECT theater_enforce_foreign_keys('role_tags')") \
+        + write("INSERT INTO role_tags(role_id, tag_id)", ID(9), ID(1)) + write("DELETE FROM roles WHERE id = ?1", ID(1)) \
+        + write("DELETE FROM tags WHERE id = ?1", ID(1)) + schema("DROP TABLE IF EXISTS main.role_tags") \
+        + read("SELECT * FROM fz_tags(?1)", ID(5)) + write("SELECT theater_enforce_foreign_keys(?1)", TEXT("role_tags")) \
+        + write("SELECT theater_relate(?1, 'roles', 'auditions', NULL, ?2)", TEXT("fz_x"), TEXT('{"column": 1}')) + CHECK
     # Regressions: the minimized inputs of the findings in fuzz/README.md.
     s["regress-1-auto-extension-open"] = [MIGRATE]
     s["regress-2-reload-under-sql-length-limit"] = [MIGRATE | SECOND_CONN | VERSION1] + limit(1, 12) + simple("reload")

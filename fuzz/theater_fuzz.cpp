@@ -110,6 +110,9 @@ enum Setup : uint8_t {
 #define ACTORS_OF(x) \
     "(SELECT group_concat(quote(actor), ',') FROM (SELECT actor FROM main.auditions WHERE role_id = " x " ORDER BY id))"
 #define TVF_ACTORS_OF(x) "(SELECT group_concat(quote(actor), ',') FROM role_actors(" x "))"
+#define FZ_HIRES_DECLARED                                                                                      \
+    "EXISTS (SELECT 1 FROM main.theater_relationships WHERE name = 'fz_hires' AND from_table = 'roles' "          \
+    "AND to_table = 'auditions' AND through_table IS NULL)"
 #define CALL_BACK_SOME(a) "CASE WHEN " a " % ?1 = 0 THEN call_back(" a ") ELSE 1 END, 1"
 
 const char* const kReads[] = {
@@ -171,6 +174,20 @@ const char* const kReads[] = {
     "SELECT * FROM role_auditions(?1), role_actors(?2), role_casting(?3)",
     "SELECT rowid, * FROM role_casting WHERE role_id = ?1 OR lead = ?2",
     "SELECT rowid, * FROM theater_migration_status WHERE version = ?1 OR applied = ?2",
+    // The model layer: relationships declared by the fz_ writes below.
+    "SELECT * FROM fz_hires(?1)",
+    "SELECT r.id, h.* FROM roles r, fz_hires(r.id) h",
+    "SELECT *, role_id FROM fz_hires",
+    "SELECT * FROM fz_actors(?1)",
+    "SELECT * FROM fz_role(?1)",
+    "SELECT a.id, x.* FROM auditions a, fz_role(a.id) x",
+    "SELECT * FROM fz_tags(?1)",
+    "SELECT r.id, t.* FROM roles r LEFT JOIN fz_tags(r.id) t",
+    "SELECT *, role_id FROM fz_tags WHERE role_id = ?1 OR role_id = ?2",
+    "SELECT theater_diagram()",
+    "SELECT theater_diagram('dot')",
+    "SELECT theater_diagram(?1)",
+    "SELECT * FROM theater_relationships",
 };
 
 const char* const kWrites[] = {
@@ -224,6 +241,21 @@ const char* const kWrites[] = {
     "UPDATE theater_schema_migrations SET checksum = ?2 WHERE version = ?1",
     "DELETE FROM theater_schema_migrations WHERE version = ?1",
     "INSERT INTO theater_schema_migrations VALUES (?1, 'fuzz', ?2, 'now')",
+    // The model layer (model-layer.md).
+    "INSERT INTO tags(id, name) VALUES (?1, ?2)",
+    "INSERT INTO role_tags(role_id, tag_id) VALUES (?1, ?2)",
+    "DELETE FROM tags WHERE id = ?1",
+    "SELECT theater_relate('fz_hires', 'roles', 'auditions')",
+    "SELECT theater_relate('fz_actors', 'roles', 'auditions.actor')",
+    "SELECT theater_relate('fz_role', 'auditions', 'roles', '{\"argument\": \"audition_id\"}')",
+    "SELECT theater_relate('fz_tags', 'roles', 'tags', 'role_tags')",
+    "SELECT theater_relate(?1, ?2, ?3, ?4)",
+    "SELECT theater_relate(?1, 'roles', 'auditions', NULL, ?2)",
+    "SELECT theater_unrelate(?1)",
+    "SELECT theater_unrelate('fz_hires')",
+    "SELECT theater_refresh()",
+    "SELECT theater_enforce_foreign_keys('role_tags')",
+    "SELECT theater_enforce_foreign_keys(?1)",
 };
 
 const char* const kOracles[] = {
@@ -262,6 +294,11 @@ const char* const kOracles[] = {
     " FROM main.auditions a, audition_role(a.id) x ORDER BY a.id",
     "SELECT a.id, " CALL_BACK_SOME("a.id") ", (SELECT lead FROM role_casting(a.role_id)), " LEAD_ID_OF("a.role_id")
     " FROM main.auditions a ORDER BY a.id",
+    // A declared relationship against the built-in one it copies, while the
+    // declaration is that one (fz_hires may be redeclared or removed).
+    "SELECT r.id, (SELECT group_concat(id || ':' || actor, ',') FROM fz_hires(r.id)), "
+    "(SELECT group_concat(id || ':' || actor, ',') FROM role_auditions(r.id)) FROM main.roles r "
+    "WHERE " FZ_HIRES_DECLARED " ORDER BY r.id",
 };
 
 const char* const kScalars[] = {
@@ -327,6 +364,14 @@ const char* const kSchema[] = {
     "PRAGMA journal_mode = OFF",
     "PRAGMA journal_mode = MEMORY",
     "SELECT load_extension('none')",
+    // The model layer's tables (model-layer.md).
+    "CREATE TABLE IF NOT EXISTS main.tags(id INTEGER PRIMARY KEY, name TEXT)",
+    "CREATE TABLE IF NOT EXISTS main.role_tags(role_id INTEGER REFERENCES roles(id) ON DELETE CASCADE, "
+    "tag_id INTEGER REFERENCES tags(id) ON DELETE SET NULL)",
+    "CREATE INDEX IF NOT EXISTS main.role_tags_role ON role_tags(role_id, tag_id)",
+    "DROP TABLE IF EXISTS main.role_tags",
+    "DROP TABLE IF EXISTS main.tags",
+    "BEGIN; SELECT theater_relate('fz_hires', 'roles', 'auditions'); ROLLBACK",
 };
 
 // Limits the fuzzer may lower.
@@ -880,6 +925,10 @@ void check_invariants(Fuzz& f, sqlite3* db) {
         same_rows(db, "SELECT * FROM role_casting",
                   "SELECT r.id, r.character_name, " LEAD_ID_OF("r.id") ", " LEAD_ACTOR_OF("r.id") ", "
                   UNDERSTUDY_ID_OF("r.id") ", " UNDERSTUDY_ACTOR_OF("r.id") " FROM main.roles r ORDER BY r.id");
+        // A declared relationship is the plain join it stands for.
+        same_rows(db, "SELECT *, role_id FROM fz_hires WHERE " FZ_HIRES_DECLARED,
+                  "SELECT id, actor, location, phone, hired, role_id FROM main.auditions WHERE role_id IS NOT NULL "
+                  "AND " FZ_HIRES_DECLARED " ORDER BY role_id, id");
         same_rows(db, "SELECT *, role_id FROM role_auditions",
                   "SELECT id, actor, location, phone, hired, role_id FROM main.auditions ORDER BY role_id, id");
         same_rows(db, "SELECT *, role_id FROM role_actors",
