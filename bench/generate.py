@@ -1,7 +1,10 @@
 """Deterministic benchmark databases: N roles, about 5 auditions per role
 (each audition's role drawn at random, so a role's auditions are scattered
 through the table as they are when auditions arrive over time), about 30% of
-auditions hired, so roles with 0, 1, 2 and more hires all occur.
+auditions hired, so roles with 0, 1, 2 and more hires all occur. For the
+model layer: 50 tags, two links per role in role_tags (many-to-many), and
+three declared relationships: role_hires (roles -> auditions), audition_of
+(auditions -> roles) and role_tag_list (roles -> tags through role_tags).
 
     /usr/bin/python3 bench/generate.py 100000 build/bench/roles-100000.db
 
@@ -12,10 +15,12 @@ import random
 import sqlite3
 import sys
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20261123
 AUDITIONS_PER_ROLE = 5
 HIRED_SHARE = 0.3
+TAGS = 50
+TAGS_PER_ROLE = 2
 CITIES = ["New York", "Chicago", "Los Angeles", "London", "Toronto", "Boston", "Seattle", "Austin"]
 FIRST = ["Ada", "Ben", "Cy", "Dee", "Eve", "Finn", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lou", "Max", "Ned"]
 LAST = ["Stone", "Rivers", "Hale", "Marsh", "Woods", "Fields", "Brooks", "Lane", "Cross", "Grant"]
@@ -51,7 +56,18 @@ def generate(roles, path, extension):
 
     conn.executemany("INSERT INTO auditions (id, actor, location, phone, hired, role_id) VALUES (?, ?, ?, ?, ?, ?)",
                      rows())
+    conn.execute("CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+    conn.execute("CREATE TABLE role_tags (role_id INTEGER NOT NULL REFERENCES roles(id),"
+                 " tag_id INTEGER NOT NULL REFERENCES tags(id))")
+    conn.execute("CREATE INDEX role_tags_role ON role_tags(role_id)")
+    conn.executemany("INSERT INTO tags (id, name) VALUES (?, ?)", ((i, f"tag {i}") for i in range(1, TAGS + 1)))
+    # Links made in random role order, as they would be over time.
+    links = [(rng.randrange(1, roles + 1), rng.randrange(1, TAGS + 1)) for _ in range(roles * TAGS_PER_ROLE)]
+    conn.executemany("INSERT INTO role_tags (role_id, tag_id) VALUES (?, ?)", links)
     conn.execute("COMMIT")
+    conn.execute("SELECT theater_relate('role_hires', 'roles', 'auditions')")
+    conn.execute("SELECT theater_relate('audition_of', 'auditions', 'roles')")
+    conn.execute("SELECT theater_relate('role_tag_list', 'roles', 'tags', 'role_tags')")
     conn.execute("ANALYZE")
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()

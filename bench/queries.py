@@ -57,6 +57,27 @@ READS = {
                               " understudy AS c5, understudy_actor AS c6 FROM role_casting",
                      {"correlated subqueries": CASTING_CORRELATED, "window function": CASTING_WINDOW,
                       "GROUP BY": CASTING_GROUP_BY}),
+    # The model layer: relationships declared with theater_relate (bench/generate.py).
+    "declared one-to-many join": ("rows", "SELECT r.id AS c1, a.id AS c2, a.actor AS c3 FROM roles r, role_hires(r.id) a",
+                                  {"plain join": "SELECT r.id AS c1, a.id AS c2, a.actor AS c3 FROM roles r"
+                                                 " JOIN auditions a ON a.role_id = r.id ORDER BY r.id, a.id"}),
+    "declared many-to-one join": ("rows", "SELECT a.id AS c1, x.id AS c2, x.character_name AS c3"
+                                          " FROM auditions a, audition_of(a.id) x ORDER BY a.id",
+                                  {"plain join": "SELECT a.id AS c1, r.id AS c2, r.character_name AS c3"
+                                                 " FROM auditions a JOIN roles r ON r.id = a.role_id ORDER BY a.id"}),
+    # The same join as SQLite plans it without ORDER BY: it reads auditions
+    # through the covering index on role_id, so the ids arrive in random
+    # order and every call is a fresh seek (about 2 us of statement restart).
+    "declared many-to-one, random ids": ("rows", "SELECT a.id AS c1, x.id AS c2, x.character_name AS c3"
+                                                 " FROM auditions a, audition_of(a.id) x",
+                                         {"plain join": "SELECT a.id AS c1, r.id AS c2, r.character_name AS c3"
+                                                        " FROM auditions a JOIN roles r ON r.id = a.role_id"
+                                                        " ORDER BY a.role_id, a.id"}),
+    "declared many-to-many join": ("links", "SELECT r.id AS c1, t.id AS c2, t.name AS c3"
+                                            " FROM roles r, role_tag_list(r.id) t",
+                                   {"plain join": "SELECT r.id AS c1, t.id AS c2, t.name AS c3 FROM roles r"
+                                                  " JOIN role_tags rt ON rt.role_id = r.id"
+                                                  " JOIN tags t ON t.id = rt.tag_id ORDER BY r.id, rt.rowid"}),
 }
 
 

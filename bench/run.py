@@ -94,7 +94,7 @@ class Table:
 
 def bench_reads(conn, roles, auditions, table, repeat, results):
     for case, (unit, ext_sql, hands) in queries.READS.items():
-        ops = roles if unit == "roles" else auditions
+        ops = {"roles": roles, "links": roles * generate.TAGS_PER_ROLE}.get(unit, auditions)
         columns = ext_sql.count(" AS c")
         for label, hand_sql in hands.items():
             if not same_rows(conn, ext_sql, hand_sql):

@@ -65,7 +65,13 @@ bool ForwardScan::next() {
 }
 
 bool ForwardScan::position_at(sqlite3_int64 key) {
-    if (!positioned_ || key < floor_) {
+    // A key far ahead of the current row is sought at once: stepping towards
+    // it would cost a step (for a join, a lookup) per row in between, which
+    // made random keys (a join the planner drives from another index) pay up
+    // to kMaxForwardSteps steps before the seek anyway.
+    bool far = !at_end_ && row_key_ < key &&
+               static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(row_key_) > kMaxForwardSteps;
+    if (!positioned_ || key < floor_ || far) {
         seek(key);
         return !at_end_;
     }
