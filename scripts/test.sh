@@ -2,11 +2,17 @@
 # The whole test suite (what .ci/run runs): installs what is missing, then
 #   1. builds with warnings as errors and runs the pytest suite with Debian's
 #      /usr/bin/python3 (whose sqlite3 module can load extensions);
-#   2. rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-#      same suite against that build (scripts/test-sanitizers.sh);
-#   3. runs the C++ out-of-memory tests with ctest, then under valgrind
+#   2. runs every client recipe of clients/README.md with the real client
+#      (sqlite3 shell, Python sqlite3, sqlite-utils, SQLAlchemy, the Python
+#      package, Tcl, litecli, Node's libsql and better-sqlite3, DB Browser for
+#      SQLite under Xvfb) (scripts/test-clients.sh);
+#   3. starts a sqld primary and two replicas on 127.0.0.1 loading the
+#      extension, and tests replication and backups (deploy/test.sh);
+#   4. rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
+#      pytest suite against that build (scripts/test-sanitizers.sh);
+#   5. runs the C++ out-of-memory tests with ctest, then under valgrind
 #      memcheck (scripts/test-cpp.sh);
-#   4. fuzzes for a minute (scripts/test-fuzz.sh; long runs: fuzz/README.md).
+#   6. fuzzes for a minute (scripts/test-fuzz.sh; long runs: fuzz/README.md).
 # Arguments go to pytest in step 1 (e.g. -k migrate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +20,10 @@ bash scripts/install-deps.sh test
 bash scripts/build.sh -DTHEATER_WERROR=ON -DTHEATER_BUILD_TESTING=ON
 echo "== pytest (build/)"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests "$@"
+echo "== clients (scripts/test-clients.sh)"
+bash scripts/test-clients.sh
+echo "== sqld primary and replicas, Litestream (deploy/test.sh)"
+bash deploy/test.sh
 echo "== pytest under ASan/UBSan (build-asan/)"
 bash scripts/test-sanitizers.sh
 bash scripts/test-cpp.sh

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what the client recipes need and this
+# machine lacks; installs nothing when everything is there.
+#   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node]...
+# (no argument: all of them). Node.js and npm come from Debian (nodejs 18 on
+# Debian 12) unless a `node` is already on PATH; npm's packages themselves are
+# installed by scripts/test-clients.sh (npm ci in clients/node).
+set -euo pipefail
+
+packages_for() {
+  case $1 in
+    shell) echo sqlite3 ;;
+    python) echo python3 python3-pytest sqlite-utils python3-sqlalchemy ;;
+    package) echo python3 python3-pytest python3-setuptools python3-wheel python3-pip python3-venv sqlite3 ;;
+    tcl) echo tcl libsqlite3-tcl ;;
+    litecli) echo litecli sqlite3 ;;
+    sqlitebrowser) echo sqlitebrowser xvfb x11-utils imagemagick fonts-dejavu-core sqlite3 ;;
+    # node-gyp compiles better-sqlite3: a C++ compiler, make, Python.
+    node) echo g++ make python3 ;;
+    *) echo "clients/install-deps.sh: unknown client '$1'" >&2; return 2 ;;
+  esac
+}
+
+groups=("$@")
+((${#groups[@]})) || groups=(shell python package tcl litecli sqlitebrowser node)
+wanted=()
+for g in "${groups[@]}"; do
+  read -ra ps <<< "$(packages_for "$g")"
+  wanted+=("${ps[@]}")
+  # Debian's nodejs + npm (npm pulls node-gyp and libnode-dev, the headers
+  # node-gyp builds against), unless this machine has a node already.
+  if [[ $g == node ]] && ! command -v node > /dev/null; then wanted+=(nodejs npm); fi
+done
+
+missing=()
+for p in $(printf '%s\n' "${wanted[@]}" | sort -u); do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "Installing missing packages: ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
