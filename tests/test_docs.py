@@ -28,3 +28,17 @@ def test_reference_examples_print_what_the_page_shows(tmp_path):
     for sql, expected in examples():
         got = run_shell(db, sql + "\n").stdout
         assert got == expected, f"example {sql!r}"
+
+
+MODEL_LAYER = ROOT / "docs" / "model-layer.md"
+
+
+def test_model_layer_examples_print_what_the_page_shows(tmp_path):
+    """docs/model-layer.md: its examples run in order on a database that
+    starts empty."""
+    db = tmp_path / "library.db"
+    found = EXAMPLE.findall(MODEL_LAYER.read_text())
+    assert len(found) >= 10
+    for sql, expected in found:
+        got = run_shell(db, sql.strip() + "\n").stdout
+        assert got == expected, f"example {sql.strip()!r}"

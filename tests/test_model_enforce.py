@@ -1,9 +1,11 @@
 """theater_enforce_foreign_keys(table): a table's declared foreign keys made
 to hold by triggers, whatever PRAGMA foreign_keys says
 (shared/spec/model-layer.md, "Integrity without the pragma")."""
+import sqlite3
+
 import pytest
 
-from conftest import scalar
+from conftest import connect, scalar
 from theater_data import error_of, rows
 
 SCHEMA = """
@@ -421,3 +423,14 @@ def test_replace_of_a_restricted_parent_is_refused_with_recursive_triggers_on(fk
     assert error_of(fk, "INSERT OR REPLACE INTO parents VALUES (20, 'two')") == still_referenced(
         "parents", "restricted", "parent_id")
     assert rows(fk, "SELECT * FROM parents WHERE id = 2") == [(2, "two")]
+
+
+def test_the_theaters_own_auditions_are_refused_because_their_migrations_cascade():
+    conn = connect()
+    conn.execute("SELECT theater_migrate()")
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        conn.execute("SELECT theater_enforce_foreign_keys('auditions')")
+    assert str(caught.value) == (
+        "theater_enforce_foreign_keys: auditions is the theater's own table: its migrations keep it consistent "
+        "(deleting a role deletes its auditions), which these triggers would change")
+    assert scalar(conn, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'theater_fk:%'") == 0
