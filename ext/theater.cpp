@@ -2,6 +2,7 @@
 //
 // A reader who knows a SQL name finds its code here:
 //   theater_version                     ext/theater.cpp
+//   theater_debug                       ext/debug.cpp
 //   theater_migrate, theater_schema_version,
 //   theater_migration_status            ext/migrations/
 //   call_back, role_lead, role_understudy
@@ -16,6 +17,7 @@
 #include "casting/role_casting.hpp"
 #include "core/connection.hpp"
 #include "core/module_context.hpp"
+#include "debug.hpp"
 #include "domain/domain.hpp"
 #include "migrations/migrate.hpp"
 #include "model/declared.hpp"
@@ -75,6 +77,7 @@ const FunctionEntry kFunctions[] = {
     {"theater_enforce_foreign_keys", 1, kWrites, theater_enforce_foreign_keys_fn},
     {"theater_diagram", 0, kReads, theater_diagram_fn},
     {"theater_diagram", 1, kReads, theater_diagram_fn},
+    {"theater_debug", 0, kConstant, theater_debug_fn},
     {"theater_version", 0, kConstant, theater_version_fn},
 };
 

@@ -2,7 +2,8 @@
 # The whole test suite (what .ci/run runs): installs what is missing, then
 #   1. builds with warnings as errors and runs the pytest suite with Debian's
 #      /usr/bin/python3 (whose sqlite3 module can load extensions);
-#   2. runs every client recipe of clients/README.md with the real client
+#   2. checks cmake --install and the .deb CPack builds (scripts/test-package.sh),
+#      then runs every client recipe of clients/README.md with the real client
 #      (sqlite3 shell, Python sqlite3, sqlite-utils, SQLAlchemy, the Python
 #      package, Tcl, litecli, Node's libsql and better-sqlite3, DB Browser for
 #      SQLite under Xvfb) (scripts/test-clients.sh);
@@ -20,6 +21,8 @@ bash scripts/install-deps.sh test
 bash scripts/build.sh -DTHEATER_WERROR=ON -DTHEATER_BUILD_TESTING=ON
 echo "== pytest (build/)"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests "$@"
+echo "== install and .deb package (scripts/test-package.sh)"
+bash scripts/test-package.sh
 echo "== clients (scripts/test-clients.sh)"
 bash scripts/test-clients.sh
 echo "== sqld primary and replicas, Litestream (deploy/test.sh)"

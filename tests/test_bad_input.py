@@ -154,6 +154,7 @@ TARGETS = {
                                lambda v: dict(error=wrong_arity("theater_schema_version"))),
     "theater_version": ("SELECT theater_version({})",
                         lambda v: dict(error=wrong_arity("theater_version"))),
+    "theater_debug": ("SELECT theater_debug({})", lambda v: dict(error=wrong_arity("theater_debug"))),
     "role_auditions": table_valued("role_auditions", "role_id"),
     "role_actors": table_valued("role_actors", "role_id"),
     "role_locations": table_valued("role_locations", "role_id"),
@@ -197,6 +198,7 @@ ARITY_CASES = [
     Case("theater_schema_version(1, 2)", "SELECT theater_schema_version(1, 2)",
          error=wrong_arity("theater_schema_version")),
     Case("theater_version(1, 2)", "SELECT theater_version(1, 2)", error=wrong_arity("theater_version")),
+    Case("theater_debug(1, 2)", "SELECT theater_debug(1, 2)", error=wrong_arity("theater_debug")),
     *[Case(f"{f}(1, 2)", f"SELECT * FROM {f}(1, 2)", error=too_many(f, 1))
       for f in ("role_auditions", "role_actors", "role_locations", "audition_role", "role_casting")],
     Case("theater_relate()", "SELECT theater_relate()", error=wrong_arity("theater_relate")),

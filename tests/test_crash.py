@@ -26,16 +26,17 @@ import time
 
 import pytest
 
-from conftest import EXTENSION, connect, scalar
+from conftest import EXTENSION, ROOT, connect, scalar
 
-HEAD = 2
+HEAD = len(list((ROOT / "migrations").glob("*.sql")))
 ROLES = 1_000
 AUDITIONS = 300_000
 JOURNAL_MODES = ["delete", "wal"]
 LINE_TIMEOUT = 60  # seconds; a bound on every wait for the child, never reached when things work
 
 # The child. argv: database, extension, then either "loop" (migrate between
-# 1 and 2 forever, announcing each call) or "pause TARGET PREFIX STEP" (migrate
+# 1 and 2 forever, announcing each call; a database at head, where an earlier
+# recovery left it, goes down to 2 first) or "pause TARGET PREFIX STEP" (migrate
 # to TARGET and stop for good at the STEP-th VM step of the first statement of
 # the migration whose SQL starts with PREFIX, or right after the call returned
 # when PREFIX is "returned").
@@ -241,7 +242,7 @@ def check_after_kill(path, journal_mode, prints, allowed):
         assert schema_of(conn) == expected_schema(version)
         has_index = scalar(conn, "SELECT count(*) FROM sqlite_master"
                                  " WHERE type = 'index' AND name = 'auditions_hired_by_role'")
-        assert has_index == (version == 2)
+        assert has_index == (version >= 2)
         assert fingerprint(conn) == prints
         # A later migration finishes, and its index holds every hired audition.
         assert scalar(conn, "SELECT theater_migrate()") == HEAD

@@ -43,6 +43,7 @@ READERS = [
     "SELECT role_understudy(2)",
     "SELECT theater_schema_version()",
     "SELECT theater_version()",
+    "SELECT theater_debug()",
     "SELECT * FROM role_auditions(2)",
     "SELECT * FROM role_actors(1)",
     "SELECT * FROM role_locations(2)",

@@ -31,8 +31,17 @@ struct Line {
 };
 
 // The theater's own relationships (relations/theater_relations.cpp), shown
-// when its tables exist.
-const Line kTheaterLines[] = {
+// when its tables exist. Plain pointers: a table of std::string would be built
+// by a static initializer when the library is opened, where an allocation
+// failure has nothing to catch it and ends the host (std::terminate).
+struct StaticLine {
+    const char* from;
+    const char* to;
+    const char* kind;
+    const char* label;
+};
+
+constexpr StaticLine kTheaterLines[] = {
     {"roles", "auditions", "one-to-many", "role_auditions()"},
     {"roles", "auditions", "one-to-many", "role_actors()"},
     {"roles", "auditions", "one-to-many", "role_locations()"},
@@ -129,7 +138,7 @@ const SchemaTable* find(const std::vector<SchemaTable>& tables, const std::strin
 std::vector<Line> relationship_lines(sqlite3* db, const std::vector<SchemaTable>& tables) {
     std::vector<Line> lines;
     if (find(tables, "roles") && find(tables, "auditions")) {
-        for (const Line& l : kTheaterLines) lines.push_back(l);
+        for (const StaticLine& l : kTheaterLines) lines.push_back(Line{l.from, l.to, l.kind, l.label});
     }
     Stmt has = prepare(db, kHasDeclared);
     if (!step(db, has.get())) return lines;

@@ -23,9 +23,6 @@ namespace theater {
 
 namespace {
 
-const std::vector<std::pair<std::string, std::string>> kAuditionColumns = {
-    {"id", "INTEGER"}, {"actor", "TEXT"}, {"location", "TEXT"}, {"phone", "INTEGER"}, {"hired", "INTEGER"}};
-
 // One-to-many, roles -> auditions by auditions.role_id (Role.auditions and
 // its association proxies), served by the index auditions_role_id.
 Path roles_to_auditions(std::vector<std::pair<std::string, std::string>> columns) {
@@ -49,7 +46,13 @@ const RelationDescriptor& immortal(const std::string& name, const Path& path) {
 }  // namespace
 
 const RelationDescriptor& role_auditions_relation() {
-    static const RelationDescriptor& d = immortal("role_auditions", roles_to_auditions(kAuditionColumns));
+    // The columns are built here, on first use inside the load's try, never by
+    // a static initializer: an allocation failing while the library is opened
+    // would have nothing to catch it.
+    static const RelationDescriptor& d = immortal(
+        "role_auditions",
+        roles_to_auditions(
+            {{"id", "INTEGER"}, {"actor", "TEXT"}, {"location", "TEXT"}, {"phone", "INTEGER"}, {"hired", "INTEGER"}}));
     return d;
 }
 

@@ -58,12 +58,18 @@
 #ifndef THEATER_EXTENSION_PATH
 #error "THEATER_EXTENSION_PATH must name the extension built by CMake (build/theater.so)"
 #endif
+#ifndef THEATER_HEAD_VERSION
+#error "THEATER_HEAD_VERSION must be the number of migrations/*.sql files (tests/cpp/CMakeLists.txt)"
+#endif
 
 // ---- Fault injection state ------------------------------------------------
 //
 // Plain zero-initialized data: operator new runs before main().
 
 namespace theater_test {
+
+// The newest migration: theater_migrate() on an empty database returns it.
+constexpr int kHead = THEATER_HEAD_VERSION;
 
 enum FailMode { kOff = 0, kSqliteMalloc = 1, kCxxNew = 2 };
 
@@ -425,7 +431,7 @@ const std::string& template_bytes(Start start) {
                  "CREATE INDEX notes_body ON notes(body);");
     if (start != Start::kEmpty) {
         must_load(db);
-        EXPECT_EQ(must_run(db, "SELECT theater_migrate()"), "2\n");
+        EXPECT_EQ(must_run(db, "SELECT theater_migrate()"), std::to_string(kHead) + "\n");
         must_run(db, kSeed);
     }
     if (start == Start::kDeclared) must_run(db, kDeclaredModel);
@@ -456,64 +462,68 @@ constexpr const char* kVersion = "SELECT theater_schema_version()";
 const Scenario kScenarios[] = {
     {"load_extension", Start::kEmpty, Act::kLoad, nullptr, nullptr, 0, 0},
     {"load_extension_sql", Start::kEmpty, Act::kLoadSql, "SELECT load_extension('" THEATER_EXTENSION_PATH "')", nullptr, 0, 0},
-    {"migrate_up", Start::kEmpty, Act::kSql, "SELECT theater_migrate()", kVersion, 0, 2},
+    {"migrate_up", Start::kEmpty, Act::kSql, "SELECT theater_migrate()", kVersion, 0, kHead},
     {"migrate_up_in_transaction", Start::kEmpty, Act::kSql, "BEGIN; SELECT theater_migrate(); COMMIT;", kVersion, 0,
-     2},
-    {"migrate_up_then_commit", Start::kEmpty, Act::kSql, "BEGIN; SELECT theater_migrate();", kVersion, 0, 2, true},
-    {"migrate_down", Start::kMigrated, Act::kSql, "SELECT theater_migrate(0)", kVersion, 2, 0},
-    {"migrate_down_then_commit", Start::kMigrated, Act::kSql, "BEGIN; SELECT theater_migrate(0);", kVersion, 2, 0,
+     kHead},
+    {"migrate_up_then_commit", Start::kEmpty, Act::kSql, "BEGIN; SELECT theater_migrate();", kVersion, 0, kHead, true},
+    {"migrate_down", Start::kMigrated, Act::kSql, "SELECT theater_migrate(0)", kVersion, kHead, 0},
+    {"migrate_down_then_commit", Start::kMigrated, Act::kSql, "BEGIN; SELECT theater_migrate(0);", kVersion, kHead, 0,
      true},
-    {"schema_version", Start::kMigrated, Act::kSql, kVersion, kVersion, 2, 2},
-    {"migration_status", Start::kMigrated, Act::kSql, "SELECT * FROM theater_migration_status", "SELECT * FROM theater_migration_status", 2, 2},
-    {"call_back", Start::kMigrated, Act::kSql, "SELECT call_back(2)", "SELECT call_back(1)", 2, 2},
+    {"schema_version", Start::kMigrated, Act::kSql, kVersion, kVersion, kHead, kHead},
+    {"migration_status", Start::kMigrated, Act::kSql, "SELECT * FROM theater_migration_status", "SELECT * FROM theater_migration_status", kHead, kHead},
+    {"call_back", Start::kMigrated, Act::kSql, "SELECT call_back(2)", "SELECT call_back(1)", kHead, kHead},
     {"call_back_every_row", Start::kMigrated, Act::kSql, "SELECT id, call_back(id) FROM auditions WHERE role_id = 5",
-     "SELECT call_back(1)", 2, 2},
-    {"role_lead", Start::kMigrated, Act::kSql, "SELECT role_lead(1)", "SELECT role_lead(1)", 2, 2},
+     "SELECT call_back(1)", kHead, kHead},
+    {"role_lead", Start::kMigrated, Act::kSql, "SELECT role_lead(1)", "SELECT role_lead(1)", kHead, kHead},
     {"role_lead_every_role", Start::kMigrated, Act::kSql, "SELECT id, role_lead(id) FROM roles",
-     "SELECT id, role_lead(id) FROM roles", 2, 2},
-    {"role_understudy", Start::kMigrated, Act::kSql, "SELECT role_understudy(1)", "SELECT role_understudy(1)", 2, 2},
+     "SELECT id, role_lead(id) FROM roles", kHead, kHead},
+    {"role_understudy", Start::kMigrated, Act::kSql, "SELECT role_understudy(1)", "SELECT role_understudy(1)", kHead, kHead},
     {"role_understudy_every_role", Start::kMigrated, Act::kSql, "SELECT id, role_understudy(id) FROM roles",
-     "SELECT id, role_understudy(id) FROM roles", 2, 2},
-    {"role_auditions_arg", Start::kMigrated, Act::kSql, "SELECT * FROM role_auditions(1)", "SELECT * FROM role_auditions(1)", 2, 2},
-    {"role_auditions_all", Start::kMigrated, Act::kSql, "SELECT *, role_id FROM role_auditions", "SELECT *, role_id FROM role_auditions", 2, 2},
+     "SELECT id, role_understudy(id) FROM roles", kHead, kHead},
+    {"role_auditions_arg", Start::kMigrated, Act::kSql, "SELECT * FROM role_auditions(1)", "SELECT * FROM role_auditions(1)", kHead, kHead},
+    {"role_auditions_all", Start::kMigrated, Act::kSql, "SELECT *, role_id FROM role_auditions", "SELECT *, role_id FROM role_auditions", kHead, kHead},
     {"role_auditions_join", Start::kMigrated, Act::kSql, "SELECT r.id, a.* FROM roles AS r JOIN role_auditions(r.id) AS a",
-     "SELECT r.id, a.* FROM roles AS r JOIN role_auditions(r.id) AS a", 2, 2},
-    {"role_actors_arg", Start::kMigrated, Act::kSql, "SELECT * FROM role_actors(5)", "SELECT * FROM role_actors(5)", 2, 2},
-    {"role_actors_all", Start::kMigrated, Act::kSql, "SELECT *, role_id FROM role_actors", "SELECT *, role_id FROM role_actors", 2, 2},
+     "SELECT r.id, a.* FROM roles AS r JOIN role_auditions(r.id) AS a", kHead, kHead},
+    {"role_actors_arg", Start::kMigrated, Act::kSql, "SELECT * FROM role_actors(5)", "SELECT * FROM role_actors(5)", kHead, kHead},
+    {"role_actors_all", Start::kMigrated, Act::kSql, "SELECT *, role_id FROM role_actors", "SELECT *, role_id FROM role_actors", kHead, kHead},
     {"role_actors_join", Start::kMigrated, Act::kSql, "SELECT r.id, a.actor FROM roles AS r JOIN role_actors(r.id) AS a",
-     "SELECT r.id, a.actor FROM roles AS r JOIN role_actors(r.id) AS a", 2, 2},
-    {"role_locations_arg", Start::kMigrated, Act::kSql, "SELECT * FROM role_locations(2)", "SELECT * FROM role_locations(2)", 2, 2},
-    {"role_locations_all", Start::kMigrated, Act::kSql, "SELECT *, role_id FROM role_locations", "SELECT *, role_id FROM role_locations", 2, 2},
+     "SELECT r.id, a.actor FROM roles AS r JOIN role_actors(r.id) AS a", kHead, kHead},
+    {"role_locations_arg", Start::kMigrated, Act::kSql, "SELECT * FROM role_locations(2)", "SELECT * FROM role_locations(2)", kHead, kHead},
+    {"role_locations_all", Start::kMigrated, Act::kSql, "SELECT *, role_id FROM role_locations", "SELECT *, role_id FROM role_locations", kHead, kHead},
     {"role_locations_join", Start::kMigrated, Act::kSql,
      "SELECT r.id, l.location FROM roles AS r JOIN role_locations(r.id) AS l",
-     "SELECT r.id, l.location FROM roles AS r JOIN role_locations(r.id) AS l", 2, 2},
-    {"audition_role_arg", Start::kMigrated, Act::kSql, "SELECT * FROM audition_role(3)", "SELECT * FROM audition_role(3)", 2, 2},
-    {"audition_role_all", Start::kMigrated, Act::kSql, "SELECT *, audition_id FROM audition_role", "SELECT *, audition_id FROM audition_role", 2, 2},
+     "SELECT r.id, l.location FROM roles AS r JOIN role_locations(r.id) AS l", kHead, kHead},
+    {"audition_role_arg", Start::kMigrated, Act::kSql, "SELECT * FROM audition_role(3)", "SELECT * FROM audition_role(3)", kHead, kHead},
+    {"audition_role_all", Start::kMigrated, Act::kSql, "SELECT *, audition_id FROM audition_role", "SELECT *, audition_id FROM audition_role", kHead, kHead},
     {"audition_role_join", Start::kMigrated, Act::kSql,
      "SELECT r.id, a.id, ar.* FROM roles AS r JOIN auditions AS a ON a.role_id = r.id JOIN audition_role(a.id) AS ar",
-     "SELECT r.id, a.id, ar.* FROM roles AS r JOIN auditions AS a ON a.role_id = r.id JOIN audition_role(a.id) AS ar", 2, 2},
-    {"role_casting_all", Start::kMigrated, Act::kSql, "SELECT * FROM role_casting", "SELECT * FROM role_casting", 2, 2},
-    {"role_casting_one", Start::kMigrated, Act::kSql, "SELECT * FROM role_casting(1)", "SELECT * FROM role_casting(1)", 2, 2},
+     "SELECT r.id, a.id, ar.* FROM roles AS r JOIN auditions AS a ON a.role_id = r.id JOIN audition_role(a.id) AS ar", kHead, kHead},
+    {"role_casting_all", Start::kMigrated, Act::kSql, "SELECT * FROM role_casting", "SELECT * FROM role_casting", kHead, kHead},
+    {"role_casting_one", Start::kMigrated, Act::kSql, "SELECT * FROM role_casting(1)", "SELECT * FROM role_casting(1)", kHead, kHead},
     {"role_casting_where", Start::kMigrated, Act::kSql, "SELECT * FROM role_casting WHERE role_id = 5",
-     "SELECT * FROM role_casting WHERE role_id = 5", 2, 2},
+     "SELECT * FROM role_casting WHERE role_id = 5", kHead, kHead},
     {"role_casting_join", Start::kMigrated, Act::kSql, "SELECT r.id, c.* FROM roles AS r, role_casting(r.id) AS c",
-     "SELECT r.id, c.* FROM roles AS r, role_casting(r.id) AS c", 2, 2},
+     "SELECT r.id, c.* FROM roles AS r, role_casting(r.id) AS c", kHead, kHead},
     // The model layer (model-layer.md).
     {"relate", Start::kMigrated, Act::kSql, "SELECT theater_relate('hires2', 'roles', 'auditions'); SELECT * FROM hires2(1);",
-     kVersion, 2, 2},
+     kVersion, kHead, kHead},
     {"relate_many_to_many", Start::kDeclared, Act::kSql,
-     "SELECT theater_relate('tags2', 'roles', 'tags', 'role_tags'); SELECT * FROM tags2(1);", kVersion, 2, 2},
+     "SELECT theater_relate('tags2', 'roles', 'tags', 'role_tags'); SELECT * FROM tags2(1);", kVersion, kHead, kHead},
     {"relate_again", Start::kDeclared, Act::kSql,
      "BEGIN; SELECT theater_unrelate('hires'); SELECT theater_relate('hires', 'roles', 'auditions.actor'); "
-     "SELECT * FROM hires(1); COMMIT;", kVersion, 2, 2},
+     "SELECT * FROM hires(1); COMMIT;", kVersion, kHead, kHead},
     {"declared_use", Start::kDeclared, Act::kSql,
      "SELECT * FROM role_tag_list(1); SELECT r.id, h.* FROM roles AS r, hires(r.id) AS h; SELECT * FROM audition_of(2);",
-     "SELECT * FROM role_tag_list(3)", 2, 2},
-    {"load_extension_declared", Start::kDeclared, Act::kLoad, nullptr, nullptr, 2, 2},
-    {"refresh", Start::kDeclared, Act::kSql, "SELECT theater_refresh(); SELECT * FROM role_tag_list(1);", kVersion, 2, 2},
+     "SELECT * FROM role_tag_list(3)", kHead, kHead},
+    {"load_extension_declared", Start::kDeclared, Act::kLoad, nullptr, nullptr, kHead, kHead},
+    {"refresh", Start::kDeclared, Act::kSql, "SELECT theater_refresh(); SELECT * FROM role_tag_list(1);", kVersion, kHead, kHead},
     {"enforce_foreign_keys", Start::kDeclared, Act::kSql, "SELECT theater_enforce_foreign_keys('role_tags')", kVersion,
-     2, 2},
-    {"diagram", Start::kDeclared, Act::kSql, "SELECT theater_diagram()", kVersion, 2, 2},
+     kHead, kHead},
+    {"diagram", Start::kDeclared, Act::kSql, "SELECT theater_diagram()", kVersion, kHead, kHead},
+    // Conventions (issue 7): the casting sheet view over role_casting, and theater_debug().
+    {"casting_sheet_view", Start::kMigrated, Act::kSql, "SELECT * FROM casting_sheet", "SELECT * FROM casting_sheet",
+     kHead, kHead},
+    {"debug", Start::kEmpty, Act::kSql, "SELECT theater_debug()", "SELECT theater_debug()", 0, 0},
 };
 
 struct Case {
