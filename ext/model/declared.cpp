@@ -133,20 +133,7 @@ bool relationships_table_exists(sqlite3* db) {
 // Registers every stored declaration; returns how many.
 int register_stored(Connection& conn) {
     sqlite3* db = conn.db();
-    if (!relationships_table_exists(db)) return 0;
-    std::vector<Declaration> stored;
-    {
-        Stmt all = prepare(db, kReadAll);
-        while (step(db, all.get())) {
-            Declaration d;
-            d.name = column_bytes(all.get(), 0);
-            d.from_table = column_bytes(all.get(), 1);
-            d.to_table = column_bytes(all.get(), 2);
-            d.through_table = column_bytes(all.get(), 3);
-            d.options = column_bytes(all.get(), 4);
-            stored.push_back(std::move(d));
-        }
-    }
+    std::vector<Declaration> stored = read_declarations(db);
     int count = 0;
     for (const Declaration& d : stored) {
         // A row edited by hand into a bad name is never registered.
@@ -165,6 +152,22 @@ int register_stored(Connection& conn) {
 }
 
 }  // namespace
+
+std::vector<Declaration> read_declarations(sqlite3* db) {
+    std::vector<Declaration> stored;
+    if (!relationships_table_exists(db)) return stored;
+    Stmt all = prepare(db, kReadAll);
+    while (step(db, all.get())) {
+        Declaration d;
+        d.name = column_bytes(all.get(), 0);
+        d.from_table = column_bytes(all.get(), 1);
+        d.to_table = column_bytes(all.get(), 2);
+        d.through_table = column_bytes(all.get(), 3);
+        d.options = column_bytes(all.get(), 4);
+        stored.push_back(std::move(d));
+    }
+    return stored;
+}
 
 void DeclarationCheck::ensure(Connection& conn, const RelationDescriptor& d) {
     if (!d.broken.empty()) throw SqlError(d.broken);

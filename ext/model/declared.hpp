@@ -4,13 +4,20 @@
 #pragma once
 
 #include "core/connection.hpp"
+#include "model/relationship.hpp"
 #include "relations/relation.hpp"
+
+#include <vector>
 
 namespace theater {
 
 void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void theater_unrelate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void theater_refresh_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+
+// Every row of theater_relationships, in name order (none when the table
+// does not exist).
+std::vector<Declaration> read_declarations(sqlite3* db);
 
 // At load: registers every stored declaration on the connection. Never
 // fails the load: an unreadable table registers nothing (theater_refresh()

@@ -7,6 +7,7 @@
 #include "core/args.hpp"
 #include "core/boundary.hpp"
 #include "core/connection.hpp"
+#include "model/declared.hpp"
 #include "model/relationship.hpp"
 #include "model/schema.hpp"
 
@@ -18,10 +19,6 @@ namespace theater {
 
 namespace {
 
-constexpr const char* kDeclared =
-    "SELECT name, from_table, to_table, through_table, options FROM main.theater_relationships ORDER BY name";
-constexpr const char* kHasDeclared =
-    "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'theater_relationships'";
 
 struct Line {
     std::string from;
@@ -140,16 +137,7 @@ std::vector<Line> relationship_lines(sqlite3* db, const std::vector<SchemaTable>
     if (find(tables, "roles") && find(tables, "auditions")) {
         for (const StaticLine& l : kTheaterLines) lines.push_back(Line{l.from, l.to, l.kind, l.label});
     }
-    Stmt has = prepare(db, kHasDeclared);
-    if (!step(db, has.get())) return lines;
-    Stmt all = prepare(db, kDeclared);
-    while (step(db, all.get())) {
-        Declaration d;
-        d.name = column_bytes(all.get(), 0);
-        d.from_table = column_bytes(all.get(), 1);
-        d.to_table = column_bytes(all.get(), 2);
-        d.through_table = column_bytes(all.get(), 3);
-        d.options = column_bytes(all.get(), 4);
+    for (const Declaration& d : read_declarations(db)) {
         try {
             Resolved r = resolve(db, d);
             std::string to = r.stored.to_table;
