@@ -77,7 +77,7 @@ auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> declt
     // after the work) nor a savepoint: say so before doing anything.
     const std::string own_statement = std::string("it writes, so it cannot run inside a statement that writes; ") +
                                       "run it as a statement of its own: SELECT " + savepoint + "(...)";
-    if (sqlite3_get_autocommit(db) && sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE) {
+    if (sqlite3_get_autocommit(db) && sqlite3_txn_state(db, nullptr) == SQLITE_TXN_WRITE) {
         throw SqlError(own_statement);
     }
     if (sqlite3_get_autocommit(db)) {

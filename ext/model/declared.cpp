@@ -136,8 +136,16 @@ int register_stored(Connection& conn) {
     std::vector<Declaration> stored = read_declarations(db);
     int count = 0;
     for (const Declaration& d : stored) {
-        // A row edited by hand into a bad name is never registered.
+        // A row edited by hand into a bad name is never registered, and a
+        // stored name never replaces what the connection already has under
+        // it (json_each, another extension's table, a table of the database).
         if (!invalid_relationship_name(d.name).empty()) continue;
+        try {
+            ensure_name_free(conn, d.name);
+        } catch (const SqlError& e) {
+            if (e.code() == SQLITE_NOMEM) throw;
+            continue;
+        }
         std::shared_ptr<RelationDescriptor> descriptor;
         try {
             descriptor = descriptor_for(resolve(db, d), d);
@@ -179,19 +187,17 @@ void DeclarationCheck::ensure(Connection& conn, const RelationDescriptor& d) {
     if (confirmed_ && changes == changes_ && version == data_version_) return;
     std::string found;
     bool exists = false;
-    {
-        sqlite3_stmt* raw = nullptr;
-        int rc = sqlite3_prepare_v2(db, kReadOne, -1, &raw, nullptr);
-        Stmt lookup(raw);
-        if (rc == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
-        if (rc == SQLITE_OK) {  // else the table itself is gone (rolled back)
-            bind(lookup.get(), 1, d.name);
-            if (conn.step(lookup.get())) {
-                exists = true;
-                found = signature(column_bytes(lookup.get(), 0), column_bytes(lookup.get(), 1),
-                                  column_bytes(lookup.get(), 2), column_bytes(lookup.get(), 3));
-            }
+    try {
+        CachedStatement lookup(conn, kReadOne);
+        bind(lookup.get(), 1, d.name);
+        if (lookup.step()) {
+            exists = true;
+            found = signature(column_bytes(lookup.get(), 0), column_bytes(lookup.get(), 1),
+                              column_bytes(lookup.get(), 2), column_bytes(lookup.get(), 3));
         }
+    } catch (const SqlError& e) {
+        if ((e.code() & 0xff) == SQLITE_NOMEM) throw;
+        // The table itself is gone (a rolled-back first declaration).
     }
     if (!exists) {
         throw SqlError("no relationship named " + d.name +
@@ -207,7 +213,8 @@ void DeclarationCheck::ensure(Connection& conn, const RelationDescriptor& d) {
             throw SqlError("the declaration of " + d.name + " changed; prepare the statement again", SQLITE_SCHEMA);
         }
         throw SqlError("the declaration of " + d.name +
-                       " was changed by another connection; run SELECT theater_refresh() to use the new one");
+                       " differs from the one this connection registered (another connection changed it, or a "
+                       "replacement made here was rolled back); run SELECT theater_refresh() to use the stored one");
     }
     confirmed_ = sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE;
     changes_ = changes;

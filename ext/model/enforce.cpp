@@ -32,7 +32,7 @@ namespace theater {
 namespace {
 
 constexpr const char* kOwnTriggers =
-    "SELECT name FROM main.sqlite_master WHERE type = 'trigger' AND substr(name, 1, length(?1)) = ?1";
+    "SELECT name FROM main.sqlite_master WHERE type = 'trigger' AND substr(name, 1, length(?1)) = ?1 COLLATE NOCASE";
 
 std::string q(const std::string& identifier) { return quote_identifier(identifier); }
 
@@ -117,7 +117,16 @@ std::string set_clause(const SchemaTable& child, const std::vector<std::string>&
             value = "NEW." + q((*new_values)[i]);
         } else if (to_default) {
             const SchemaColumn* c = child.column(columns[i]);
-            if (c && c->has_default) value = "(" + c->dflt + ")";
+            if (c && c->has_default) {
+                // SQLite reads DEFAULT "x" as the string 'x'; inside a trigger
+                // the same text would name a column. Refuse what is ambiguous.
+                if (c->dflt.find_first_of("\"`[") != std::string::npos) {
+                    throw SqlError("the DEFAULT of " + child.name + "." + c->name + " (" + c->dflt +
+                                   ") is written with double quotes, backquotes or brackets; write it with single "
+                                   "quotes for ON DELETE SET DEFAULT to be enforced");
+                }
+                value = "(" + c->dflt + ")";
+            }
         }
         out += q(columns[i]) + " = " + value;
     }

@@ -34,15 +34,15 @@ std::string json_string(const std::string& s) {
     return out + "\"";
 }
 
-// A declared type as a virtual table column type: the type name without
-// its size ("VARCHAR(30)" becomes VARCHAR), letters, digits, _ and spaces
-// only, so that nothing in it can end the declaration early.
-std::string column_type(const std::string& declared) {
-    std::string out;
-    for (char c : declared.substr(0, declared.find('('))) {
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ' ') out += c;
-    }
-    return out;
+// A declared type as a virtual table column's type: its affinity's name.
+// The declared text itself could hold HIDDEN, COLLATE or a quoted name that
+// would change what the virtual table declares.
+std::string column_type(const std::string& declared) { return affinity(declared); }
+
+bool numeric_affinity(const SchemaTable& table, const std::string& column) {
+    const SchemaColumn* c = table.column(column);
+    std::string a = c ? affinity(c->type) : "BLOB";
+    return a == "INTEGER" || a == "REAL" || a == "NUMERIC";
 }
 
 struct Options {
@@ -271,9 +271,11 @@ std::string index_note(const SchemaTable& table, const std::string& column) {
         return "seeks use the index " + index->name;
     }
     std::vector<std::string> key = table.primary_key();
-    if (key.size() == 1 && same_name(key[0], column)) return "seeks use the primary key of " + table.name;
-    return "no index on " + table.name + "(" + column + "), so every call scans " + table.name + ": CREATE INDEX ON " +
-           q(table.name) + "(" + q(column) + ") to seek";
+    if ((key.size() == 1 && same_name(key[0], column)) || same_name(column, table.rowid_name())) {
+        return "seeks use the primary key of " + table.name;
+    }
+    return "no index on " + table.name + "(" + column + "), so every call scans " + table.name + ": CREATE INDEX " +
+           q(table.name + "_" + column) + " ON " + q(table.name) + "(" + q(column) + ") to seek";
 }
 
 }  // namespace
@@ -288,6 +290,9 @@ std::string invalid_relationship_name(const std::string& name) {
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
             return "a name has only letters, digits and _ (it is used unquoted, as a table-valued function)";
         }
+    }
+    if (sqlite3_keyword_check(name.data(), static_cast<int>(name.size()))) {
+        return "it is an SQL keyword, which would need quoting";
     }
     std::string lower;
     for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -307,7 +312,9 @@ RelationDescriptor describe(const std::string& name, const Path& p) {
     for (const auto& column : p.to_columns) d.columns.push_back({column.first, column.second, "t." + q(column.first)});
     const std::string from = "main." + q(p.from_table);
     const std::string to = "main." + q(p.to_table);
-    bool direct = same_name(p.ref, p.from_key);
+    // The seek ranges over the foreign key itself only where it compares with
+    // the integer argument as the key would; otherwise through from_table.
+    bool direct = same_name(p.ref, p.from_key) && p.fk_numeric;
     switch (p.kind) {
     case Path::kOneToMany:
         if (direct) {
@@ -387,16 +394,19 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
             throw SqlError("with a through_table, name its columns with \"from_column\" and \"to_column\"");
         }
         resolve_through(from, *to, through, o, p);
+        p.fk_numeric = numeric_affinity(through, p.fk);
         note = index_note(through, p.fk);
     } else {
         if (o.get("from_column") || o.get("to_column")) {
             throw SqlError("\"from_column\" and \"to_column\" name the columns of a through_table; there is none");
         }
         resolve_direct(from, *to, o, p);
+        if (p.kind == Path::kOneToMany) p.fk_numeric = numeric_affinity(*to, p.fk);
         note = p.kind == Path::kOneToMany ? index_note(*to, p.fk) : index_note(from, p.from_key);
     }
     if (p.kind != Path::kManyToOne) {
-        p.to_rowid = to->rowid_name();
+        // The INTEGER PRIMARY KEY where there is one: ORDER BY it needs no sort.
+        p.to_rowid = to->rowid_column();
         if (p.to_rowid.empty()) {
             throw SqlError(to->name + " is a WITHOUT ROWID table (or names all of rowid, _rowid_ and oid as columns); "
                            "a relationship's rows need a rowid");

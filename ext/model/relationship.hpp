@@ -58,6 +58,10 @@ struct Path {
     std::string to_fk;
     std::string to_ref;
     std::vector<std::string> through_order;  // columns after fk in the index the seek uses
+    // The foreign key column (fk; for many-to-many, through.fk) compares with
+    // an integer as the key does (INTEGER, REAL or NUMERIC affinity), so the
+    // seek may range over it directly; else it goes through from_table's key.
+    bool fk_numeric = true;
     std::string argument;        // the hidden column's name
     bool unique = false;         // at most one row per key
     int order_column = -1;       // output column the rows of one key are ordered by, or -1

@@ -99,6 +99,27 @@ const SchemaColumn* SchemaTable::column(const std::string& wanted) const {
     return nullptr;
 }
 
+const char* affinity(const std::string& declared_type) {
+    std::string t = upper(declared_type);
+    if (t.find("INT") != std::string::npos) return "INTEGER";
+    if (t.find("CHAR") != std::string::npos || t.find("CLOB") != std::string::npos ||
+        t.find("TEXT") != std::string::npos) {
+        return "TEXT";
+    }
+    if (t.find("BLOB") != std::string::npos || t.empty()) return "BLOB";
+    if (t.find("REAL") != std::string::npos || t.find("FLOA") != std::string::npos ||
+        t.find("DOUB") != std::string::npos) {
+        return "REAL";
+    }
+    return "NUMERIC";
+}
+
+std::string SchemaTable::rowid_column() const {
+    std::vector<std::string> key = primary_key();
+    if (!without_rowid && key.size() == 1 && upper(column(key[0])->type) == "INTEGER") return key[0];
+    return rowid_name();
+}
+
 std::string SchemaTable::rowid_name() const {
     if (without_rowid) return "";
     for (const char* candidate : {"rowid", "_rowid_", "oid"}) {

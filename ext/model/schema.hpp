@@ -49,6 +49,8 @@ struct SchemaTable {
     // A name for the rowid that no column shadows (rowid, _rowid_ or oid);
     // empty when all three are columns or the table is WITHOUT ROWID.
     std::string rowid_name() const;
+    // The column that is the rowid (an INTEGER PRIMARY KEY), else rowid_name().
+    std::string rowid_column() const;
     // The primary key's columns, in key order.
     std::vector<std::string> primary_key() const;
     // The column that the table's integer key lives in: an INTEGER PRIMARY
@@ -63,6 +65,10 @@ struct SchemaTable {
 };
 
 bool same_name(const std::string& a, const std::string& b) noexcept;  // ASCII case-insensitive
+
+// SQLite's column affinity of a declared type (datatype3.html, 3.1):
+// "INTEGER", "TEXT", "BLOB", "REAL" or "NUMERIC".
+const char* affinity(const std::string& declared_type);
 
 // The main database's table named `name` (case-insensitive), or nullopt.
 // Views, virtual tables and sqlite_ internals are not tables here.
