@@ -32,16 +32,4 @@ for g in "${groups[@]}"; do
   if [[ $g == node ]] && ! command -v node > /dev/null; then wanted+=(nodejs npm); fi
 done
 
-missing=()
-for p in $(printf '%s\n' "${wanted[@]}" | sort -u); do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]} == 0)); then
-  exit 0
-fi
-echo "Installing missing packages: ${missing[*]}"
-sudo=()
-if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+bash "$(dirname "$0")/../scripts/apt-install.sh" "${wanted[@]}"

@@ -18,22 +18,13 @@ if [[ $(uname -s) != Linux || $(uname -m) != x86_64 ]]; then
   exit 1
 fi
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-
 missing=()
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
 [[ -x /usr/bin/python3 ]] || missing+=(python3)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
 command -v cc >/dev/null || command -v gcc >/dev/null || missing+=(gcc)
 [[ -f /usr/include/sqlite3ext.h ]] || missing+=(libsqlite3-dev)
-if ((${#missing[@]})); then
-  echo "deploy/install.sh: installing Debian packages: ${missing[*]}"
-  sudo=()
-  if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+if ((${#missing[@]})); then bash "$REPO_DIR/scripts/apt-install.sh" "${missing[@]}"; fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if ((node_major < 18)); then

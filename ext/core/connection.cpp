@@ -66,6 +66,14 @@ sqlite3_stmt* Connection::cached(const char* sql) {
     return stmt;
 }
 
+bool table_exists(Connection& conn, const char* name) {
+    static constexpr const char* kTableExists =
+        "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE";
+    CachedStatement stmt(conn, kTableExists);
+    sqlite3_bind_text(stmt.get(), 1, name, -1, SQLITE_STATIC);
+    return stmt.step();
+}
+
 void Connection::fail(int rc) const {
     const char* message = sqlite3_errmsg(db_);
     // Only the theater's own tables: a declared relationship over a table

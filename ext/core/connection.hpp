@@ -132,6 +132,9 @@ private:
     Stmt own_;
 };
 
+// Whether the main database has a table of that name (case-insensitive).
+bool table_exists(Connection& conn, const char* name);
+
 // The name of the eponymous table that owns the statement cache.
 extern const char* const kCacheOwnerTable;
 

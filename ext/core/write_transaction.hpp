@@ -75,11 +75,11 @@ auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> declt
     // Inside a statement that writes (INSERT ... SELECT theater_relate(...)),
     // SQLite allows neither a transaction of our own (its COMMIT would fail
     // after the work) nor a savepoint: say so before doing anything.
-    const std::string own_statement = std::string("it writes, so it cannot run inside a statement that writes; ") +
-                                      "run it as a statement of its own: SELECT " + savepoint + "(...)";
-    if (sqlite3_get_autocommit(db) && sqlite3_txn_state(db, nullptr) == SQLITE_TXN_WRITE) {
-        throw SqlError(own_statement);
-    }
+    auto own_statement = [savepoint] {
+        return SqlError(std::string("it writes, so it cannot run inside a statement that writes; ") +
+                        "run it as a statement of its own: SELECT " + savepoint + "(...)");
+    };
+    if (sqlite3_get_autocommit(db) && sqlite3_txn_state(db, nullptr) == SQLITE_TXN_WRITE) throw own_statement();
     if (sqlite3_get_autocommit(db)) {
         // Our own transaction. IMMEDIATE takes the write lock up front, so a
         // busy database is waited for (busy_timeout) rather than failing on
@@ -102,7 +102,7 @@ auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> declt
     try {
         exec(db, ("SAVEPOINT " + std::string(savepoint)).c_str());
     } catch (const SqlError& e) {
-        if (std::string(e.what()).find("SQL statements in progress") != std::string::npos) throw SqlError(own_statement);
+        if (std::string(e.what()).find("SQL statements in progress") != std::string::npos) throw own_statement();
         throw;
     }
     try {

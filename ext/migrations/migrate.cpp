@@ -15,8 +15,6 @@ namespace theater {
 
 namespace {
 
-constexpr const char* kTableExists =
-    "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE";
 constexpr const char* kReadApplied =
     "SELECT version, name, checksum, applied_at FROM main.theater_schema_migrations ORDER BY version";
 constexpr const char* kBookkeeping = "theater_schema_migrations";
@@ -43,12 +41,6 @@ Embedded embedded() {
     return e;
 }
 
-
-bool table_exists(Connection& conn, const char* name) {
-    CachedStatement stmt(conn, kTableExists);
-    sqlite3_bind_text(stmt.get(), 1, name, -1, SQLITE_STATIC);
-    return stmt.step();
-}
 
 // The bookkeeping table's rows, or nothing when it does not exist.
 std::vector<Applied> read_applied(Connection& conn) {

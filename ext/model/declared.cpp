@@ -27,8 +27,7 @@ constexpr const char* kStore =
     "INSERT OR REPLACE INTO main.theater_relationships(name, from_table, to_table, through_table, options, "
     "declared_at) VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
 constexpr const char* kRemove = "DELETE FROM main.theater_relationships WHERE name = ?1";
-constexpr const char* kTableExists =
-    "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'theater_relationships'";
+constexpr const char* kRelationshipsTable = "theater_relationships";
 constexpr const char* kReadAll =
     "SELECT name, from_table, to_table, through_table, options FROM main.theater_relationships ORDER BY name";
 constexpr const char* kReadOne =
@@ -125,15 +124,11 @@ void ensure_name_free(Connection& conn, const std::string& name) {
     if (rc == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
 }
 
-bool relationships_table_exists(sqlite3* db) {
-    Stmt exists = prepare(db, kTableExists);
-    return step(db, exists.get());
-}
 
 // Registers every stored declaration; returns how many.
 int register_stored(Connection& conn) {
     sqlite3* db = conn.db();
-    std::vector<Declaration> stored = read_declarations(db);
+    std::vector<Declaration> stored = read_declarations(conn);
     int count = 0;
     for (const Declaration& d : stored) {
         // A row edited by hand into a bad name is never registered, and a
@@ -161,9 +156,10 @@ int register_stored(Connection& conn) {
 
 }  // namespace
 
-std::vector<Declaration> read_declarations(sqlite3* db) {
+std::vector<Declaration> read_declarations(Connection& conn) {
+    sqlite3* db = conn.db();
     std::vector<Declaration> stored;
-    if (!relationships_table_exists(db)) return stored;
+    if (!table_exists(conn, kRelationshipsTable)) return stored;
     Stmt all = prepare(db, kReadAll);
     while (step(db, all.get())) {
         Declaration d;
@@ -273,7 +269,7 @@ void theater_unrelate_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         Connection& conn = Connection::of(ctx);
         sqlite3* db = conn.db();
         std::string name = text_argument(argv[0], "name");
-        if (!relationships_table_exists(db)) {
+        if (!table_exists(conn, kRelationshipsTable)) {
             sqlite3_result_int(ctx, 0);
             return;
         }

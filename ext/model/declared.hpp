@@ -17,7 +17,7 @@ void theater_refresh_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 
 // Every row of theater_relationships, in name order (none when the table
 // does not exist).
-std::vector<Declaration> read_declarations(sqlite3* db);
+std::vector<Declaration> read_declarations(Connection& conn);
 
 // At load: registers every stored declaration on the connection. Never
 // fails the load: an unreadable table registers nothing (theater_refresh()

@@ -132,12 +132,13 @@ const SchemaTable* find(const std::vector<SchemaTable>& tables, const std::strin
     return nullptr;
 }
 
-std::vector<Line> relationship_lines(sqlite3* db, const std::vector<SchemaTable>& tables) {
+std::vector<Line> relationship_lines(Connection& conn, const std::vector<SchemaTable>& tables) {
+    sqlite3* db = conn.db();
     std::vector<Line> lines;
     if (find(tables, "roles") && find(tables, "auditions")) {
         for (const StaticLine& l : kTheaterLines) lines.push_back(Line{l.from, l.to, l.kind, l.label});
     }
-    for (const Declaration& d : read_declarations(db)) {
+    for (const Declaration& d : read_declarations(conn)) {
         try {
             Resolved r = resolve(db, d);
             std::string to = r.stored.to_table;
@@ -220,9 +221,9 @@ void theater_diagram_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
                 throw SqlError("format must be 'mermaid' or 'dot', not '" + format + "'");
             }
         }
-        sqlite3* db = Connection::of(ctx).db();
-        std::vector<SchemaTable> tables = read_all_tables(db);
-        std::vector<Line> lines = relationship_lines(db, tables);
+        Connection& conn = Connection::of(ctx);
+        std::vector<SchemaTable> tables = read_all_tables(conn.db());
+        std::vector<Line> lines = relationship_lines(conn, tables);
         std::string text = format == "dot" ? dot(tables, lines) : mermaid(tables, lines);
         sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
     });

@@ -45,10 +45,6 @@ std::string literal(const std::string& text) {
     return out + "'";
 }
 
-std::string upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 
 std::string collapse_spaces(const std::string& s) {
     std::string out;
@@ -174,7 +170,7 @@ std::vector<Trigger> triggers_for(const SchemaTable& child, const SchemaForeignK
         std::string name = n + "parent_" + event;
         std::string what = on_update ? "UPDATE OF " + column_list(parent_columns) : std::string("DELETE");
         std::string when = on_update ? " WHEN (" + any_changed(parent_columns) + ")" : std::string();
-        std::string r = upper(rule);
+        std::string r = ascii_upper(rule);
         if (r == "CASCADE") {
             std::string body = on_update ? "UPDATE " + child_q + " SET " +
                                                set_clause(child, fk.columns, false, &parent_columns) + where_children
@@ -204,7 +200,7 @@ std::vector<Trigger> triggers_for(const SchemaTable& child, const SchemaForeignK
 // A DEFERRABLE INITIALLY DEFERRED foreign key is checked at COMMIT; a
 // trigger runs at once, so it cannot stand in for one.
 bool declares_deferred(const std::string& sql) {
-    return collapse_spaces(upper(sql)).find("INITIALLY DEFERRED") != std::string::npos;
+    return collapse_spaces(ascii_upper(sql)).find("INITIALLY DEFERRED") != std::string::npos;
 }
 
 bool is_own_suffix(const std::string& rest) {
@@ -221,10 +217,11 @@ bool is_own_suffix(const std::string& rest) {
 
 void theater_enforce_foreign_keys_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     function_boundary(ctx, "theater_enforce_foreign_keys", [&] {
-        sqlite3* db = Connection::of(ctx).db();
+        Connection& conn = Connection::of(ctx);
+        sqlite3* db = conn.db();
         std::string name = text_argument(argv[0], "table");
         std::optional<SchemaTable> child = read_table(db, name);
-        if (child && same_name(child->name, "auditions") && read_table(db, "theater_schema_migrations")) {
+        if (child && same_name(child->name, "auditions") && table_exists(conn, "theater_schema_migrations")) {
             throw SqlError("auditions is the theater's own table: its migrations keep it consistent (deleting a "
                            "role deletes its auditions), which these triggers would change");
         }

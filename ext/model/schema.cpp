@@ -25,16 +25,12 @@ constexpr const char* kIndexColumns = "SELECT name FROM pragma_index_info(?1, 'm
 
 std::string text(sqlite3_stmt* stmt, int column) { return column_bytes(stmt, column); }
 
-std::string upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // Table options follow the closing parenthesis: WITHOUT ROWID, STRICT.
 bool declares_without_rowid(const std::string& sql) {
     std::size_t close = sql.rfind(')');
     if (close == std::string::npos) return false;
-    std::string options = upper(sql.substr(close + 1));
+    std::string options = ascii_upper(sql.substr(close + 1));
     std::size_t without = options.find("WITHOUT");
     return without != std::string::npos && options.find("ROWID", without) != std::string::npos;
 }
@@ -86,6 +82,11 @@ void read_details(sqlite3* db, SchemaTable& t) {
 
 }  // namespace
 
+std::string ascii_upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
 bool same_name(const std::string& a, const std::string& b) noexcept {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -100,7 +101,7 @@ const SchemaColumn* SchemaTable::column(const std::string& wanted) const {
 }
 
 const char* affinity(const std::string& declared_type) {
-    std::string t = upper(declared_type);
+    std::string t = ascii_upper(declared_type);
     if (t.find("INT") != std::string::npos) return "INTEGER";
     if (t.find("CHAR") != std::string::npos || t.find("CLOB") != std::string::npos ||
         t.find("TEXT") != std::string::npos) {
@@ -116,7 +117,7 @@ const char* affinity(const std::string& declared_type) {
 
 std::string SchemaTable::rowid_column() const {
     std::vector<std::string> key = primary_key();
-    if (!without_rowid && key.size() == 1 && upper(column(key[0])->type) == "INTEGER") return key[0];
+    if (!without_rowid && key.size() == 1 && ascii_upper(column(key[0])->type) == "INTEGER") return key[0];
     return rowid_name();
 }
 
@@ -148,7 +149,7 @@ std::optional<std::string> SchemaTable::integer_key() const {
     }
     if (key.size() != 1) return std::nullopt;
     // INTEGER affinity: the declared type contains "INT" (SQLite's rule 1).
-    if (upper(column(key[0])->type).find("INT") == std::string::npos) return std::nullopt;
+    if (ascii_upper(column(key[0])->type).find("INT") == std::string::npos) return std::nullopt;
     return key[0];
 }
 

@@ -65,6 +65,7 @@ struct SchemaTable {
 };
 
 bool same_name(const std::string& a, const std::string& b) noexcept;  // ASCII case-insensitive
+std::string ascii_upper(std::string s);
 
 // SQLite's column affinity of a declared type (datatype3.html, 3.1):
 // "INTEGER", "TEXT", "BLOB", "REAL" or "NUMERIC".
