@@ -2,20 +2,30 @@
 
 namespace theater {
 
+namespace {
+// Not read-only (OP_JournalMode), writes nothing, returns one row.
+constexpr const char* kNotReadOnly = "PRAGMA main.journal_mode";
+}  // namespace
+
 Undo::Undo(sqlite3* db, bool own_transaction, const char* savepoint)
-    : db_(db), own_(own_transaction),
-      guard_(prepare(db, "SELECT 1 UNION ALL SELECT 1 FROM main.sqlite_master")), savepoint_(savepoint) {
+    : db_(db), own_(own_transaction), guard_(prepare(db, kNotReadOnly)), savepoint_(savepoint) {
     refresh();
 }
 
 void Undo::guard() {
     if (guarding_) return;
+    // The pragma expires itself each time it runs: SQLite prepares it again
+    // here, which fails (and reports why) once the call has been interrupted.
     int rc = sqlite3_step(guard_.get());
-    if (rc != SQLITE_ROW) throw SqlError(errmsg(db_), rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+    if (rc != SQLITE_ROW) {
+        int code = rc == SQLITE_DONE ? SQLITE_ERROR : sqlite3_extended_errcode(db_);
+        throw SqlError(errmsg(db_), (code & 0xff) == (rc & 0xff) ? code : rc);
+    }
     guarding_ = true;
 }
 
 void Undo::pause_guard() {
+    if (!guarding_) return;
     refresh();
     sqlite3_reset(guard_.get());
     guarding_ = false;
@@ -52,28 +62,48 @@ void Undo::run(sqlite3_stmt* stmt) {
     guard();
 }
 
-void Undo::undo() noexcept {
+bool Undo::roll_back() noexcept {
     if (own_) {
-        if (sqlite3_get_autocommit(db_)) return;  // SQLite rolled back already
-        sqlite3_step(first_.get());               // ROLLBACK
-    } else if (sqlite3_step(first_.get()) == SQLITE_DONE) {  // ROLLBACK TO <savepoint>
-        // RELEASE may have expired with the schema rolled back; the
-        // savepoint then stays, empty, until the caller's transaction ends.
-        sqlite3_step(second_.get());
-        return;
+        sqlite3_step(first_.get());  // ROLLBACK
+        sqlite3_reset(first_.get());
+        return sqlite3_get_autocommit(db_) != 0;
     }
-    if (own_ && sqlite3_get_autocommit(db_)) return;
-    // The undo statements could not run (out of memory, expired): the
-    // guard rolls back the whole transaction, the caller's too inside one
-    // (what SQLite itself may do after SQLITE_NOMEM).
+    int rc = sqlite3_step(first_.get());  // ROLLBACK TO <savepoint>
+    sqlite3_reset(first_.get());
+    if (rc != SQLITE_DONE) return false;
+    // RELEASE fails while a writer runs; the guard has nothing left to do.
+    sqlite3_reset(guard_.get());
+    guarding_ = false;
+    // RELEASE may have expired with the schema rolled back; the savepoint
+    // then stays, empty, until the caller's transaction ends.
+    sqlite3_step(second_.get());
+    sqlite3_reset(second_.get());
+    return true;
+}
+
+bool Undo::trip(sqlite3_stmt* stmt) noexcept {
+    step_to_end(stmt);
+    sqlite3_reset(stmt);
+    return sqlite3_get_autocommit(db_) != 0;
+}
+
+void Undo::undo() noexcept {
+    // SQLite rolled back already (a statement that writes was interrupted,
+    // or ran out of memory): in our own transaction, nothing is left to do;
+    // inside the caller's, the caller's transaction has ended too.
+    if (sqlite3_get_autocommit(db_)) return;
+    if (roll_back()) return;
+    // The ROLLBACK could not run: interrupted, out of memory, refused by a
+    // progress handler, or expired. The guard, then the tripwire, make SQLite
+    // roll back the whole transaction (the caller's too inside one).
     if (guarding_) {
-        while (sqlite3_step(guard_.get()) == SQLITE_ROW) {
-        }
-        sqlite3_reset(guard_.get());
         guarding_ = false;
-        if (sqlite3_get_autocommit(db_)) return;
+        if (trip(guard_.get())) return;
     }
-    // No out-of-memory state is left: plain SQL works again.
+    if (trip(tripwire_.get())) return;
+    // Nothing stopped them, so the cause is gone (a progress handler that
+    // refused once): plain SQL works again.
+    if (roll_back()) return;
     std::string sql = own_ ? "ROLLBACK" : "ROLLBACK TO " + savepoint_ + "; RELEASE " + savepoint_;
     sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
 }
@@ -81,8 +111,10 @@ void Undo::undo() noexcept {
 void Undo::refresh() {
     Stmt first = prepare(db_, own_ ? "ROLLBACK" : "ROLLBACK TO " + savepoint_);
     Stmt second = own_ ? Stmt() : prepare(db_, "RELEASE " + savepoint_);
+    Stmt tripwire = prepare(db_, kNotReadOnly);
     first_ = std::move(first);
     second_ = std::move(second);
+    tripwire_ = std::move(tripwire);
 }
 
 int Undo::step_to_end(sqlite3_stmt* stmt) noexcept {

@@ -11,23 +11,42 @@
 
 namespace theater {
 
-// Undoes a failed call, whatever failed. After an out-of-memory error inside
-// theater_migrate(), SQLite prepares no statement on this connection until
-// the statement that called it returns (the connection's malloc-failed state
-// is cleared only then): a ROLLBACK run through sqlite3_exec() fails, and the
-// connection would stay inside the migration's transaction, its work in
-// place. So the undo is ready before it is needed, in two forms:
-//   * the undo statements, prepared in advance. CREATE INDEX expires every
-//     prepared statement that is not running (an expired one is prepared
-//     again when stepped, which fails then), so they are prepared anew each
-//     time the guard below pauses, while it still runs;
-//   * a guard: a reading statement kept running between two rows. A running
-//     statement does not expire, and one that reads and halts with
-//     SQLITE_NOMEM makes SQLite roll the whole transaction back, so stepping
-//     it to its end undoes everything after an out-of-memory error. A running
-//     reader makes DROP TABLE and DROP INDEX fail with SQLITE_LOCKED, so the
-//     guard pauses for such a statement, while the fresh undo statements
-//     cover it.
+// Undoes a failed call, whatever failed: an error, an out-of-memory error, an
+// interrupt (sqlite3_interrupt, or a progress handler that returns non-zero).
+// A plain ROLLBACK cannot always do it:
+//   * after sqlite3_interrupt(), SQLite runs no statement of this connection
+//     and prepares none until the outer statement (the one that called us)
+//     returns: the interrupt flag stays raised while any statement is active.
+//     The same holds after an out-of-memory error (the connection's
+//     malloc-failed state is cleared only then). A ROLLBACK stepped then
+//     fails, and the connection would stay inside the call's transaction,
+//     its half-done work in place, for the caller's next COMMIT to store;
+//   * a progress handler that keeps returning non-zero stops every
+//     statement at its first check, the ROLLBACK included;
+//   * CREATE INDEX and a ROLLBACK TO that undoes schema changes expire every
+//     prepared statement that is not running; an expired one is prepared
+//     again when stepped, which fails in the two states above.
+// What works in all of them is SQLite's own rule: a statement that is not
+// read-only and halts with SQLITE_INTERRUPT or SQLITE_NOMEM rolls back the
+// whole transaction (sqlite3VdbeHalt). So the undo keeps, besides the
+// prepared ROLLBACK statements, two such statements at hand:
+//   * the guard: PRAGMA main.journal_mode (OP_JournalMode makes it not
+//     read-only, and it writes nothing), stepped to its row and kept running
+//     between the call's statements. A running statement does not expire;
+//     resumed under the interrupt flag or after an out-of-memory error, it
+//     halts with that error and SQLite rolls everything back. A running
+//     statement makes DROP TABLE and DROP INDEX fail with SQLITE_LOCKED, and
+//     a running writer makes COMMIT and RELEASE fail, so the guard pauses
+//     for those;
+//   * the tripwire: the same pragma prepared but never stepped, for when the
+//     guard is paused. Stepped, it stops at its first check under the
+//     interrupt flag or a refusing progress handler, with the same effect;
+//     stepped with nothing to stop it, it only reads the journal mode.
+// The ROLLBACK statements and the tripwire are prepared anew whenever the
+// guard pauses (while it still runs, so a failure there is still covered).
+// Inside the caller's transaction, the last two roll back the caller's work
+// too: what SQLite itself does to any statement that writes and is
+// interrupted (docs/reference.md, "Cancelling a call").
 class Undo {
 public:
     // own_transaction: the call runs BEGIN IMMEDIATE itself (else it runs
@@ -52,6 +71,12 @@ public:
 
 private:
     void refresh();
+    // ROLLBACK (own transaction) or ROLLBACK TO + RELEASE; true when the
+    // call's work is gone.
+    bool roll_back() noexcept;
+    // Steps a statement that is not read-only, for SQLite to roll the whole
+    // transaction back if it is stopped; true when no transaction is left.
+    bool trip(sqlite3_stmt* stmt) noexcept;
 
     static int step_to_end(sqlite3_stmt* stmt) noexcept;
 
@@ -59,14 +84,14 @@ private:
     bool own_;
     Stmt guard_;
     std::string savepoint_;
-    Stmt first_;   // ROLLBACK, or ROLLBACK TO <savepoint>
-    Stmt second_;  // nothing, or RELEASE <savepoint>
+    Stmt first_;     // ROLLBACK, or ROLLBACK TO <savepoint>
+    Stmt second_;    // nothing, or RELEASE <savepoint>
+    Stmt tripwire_;  // the guard's statement, never stepped
     bool guarding_ = false;
 };
 
 // Runs body(undo) all or nothing and returns what it returns. The body runs
-// its writes through undo.run() and calls undo.pause_guard() before it
-// returns. Refuses a read-only database up front with SQLite's own words.
+// its writes through undo.run(); the guard is paused before the COMMIT. Refuses a read-only database up front with SQLite's own words.
 template <class Body>
 auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> decltype(body(std::declval<Undo&>())) {
     if (sqlite3_db_readonly(db, "main") == 1) {
@@ -86,10 +111,20 @@ auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> declt
         // the upgrade from a read; whatever fails, the undo leaves the
         // connection in autocommit mode again, never stuck in a transaction.
         Undo undo(db, true, savepoint);
-        exec(db, "BEGIN IMMEDIATE");
         try {
+            // A progress handler may stop BEGIN after it opened the
+            // transaction: the undo closes it then.
+            exec(db, "BEGIN IMMEDIATE");
             auto result = body(undo);
-            exec(db, "COMMIT");
+            undo.pause_guard();
+            try {
+                exec(db, "COMMIT");
+            } catch (const SqlError& e) {
+                // A progress handler asked after COMMIT took effect: the work
+                // is stored, and only a stopped COMMIT leaves the transaction
+                // open (an interrupted COMMIT rolls nothing back).
+                if ((e.code() & 0xff) != SQLITE_INTERRUPT || !sqlite3_get_autocommit(db)) throw;
+            }
             return result;
         } catch (...) {
             undo.undo();
@@ -107,6 +142,7 @@ auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> declt
     }
     try {
         auto result = body(undo);
+        undo.pause_guard();
         exec(db, ("RELEASE " + std::string(savepoint)).c_str());
         return result;
     } catch (...) {

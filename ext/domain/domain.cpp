@@ -82,7 +82,16 @@ void call_back_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         DepthGuard depth(conn.write_depth());
         CachedStatement stmt(conn, kCallBack);
         sqlite3_bind_int64(stmt.get(), 1, *audition_id);
-        stmt.step();
+        int before = sqlite3_total_changes(conn.db());
+        try {
+            stmt.step();
+        } catch (const SqlError& e) {
+            // SQLite asks a progress handler once more after the UPDATE has
+            // completed; refusing then stops nothing (an UPDATE stopped
+            // before its end rolls back, so it counts no change): the
+            // hire is made, and the answer says so.
+            if ((e.code() & 0xff) != SQLITE_INTERRUPT || sqlite3_total_changes(conn.db()) == before) throw;
+        }
         if (sqlite3_changes(conn.db()) == 0) {
             throw SqlError("no audition with id " + std::to_string(*audition_id));
         }

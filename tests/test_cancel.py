@@ -1,0 +1,288 @@
+"""Cancelling a call that writes: sqlite3_interrupt() (a cancel button, a
+timeout thread) or a progress handler that returns non-zero, landing at
+every virtual-machine step of the call, leaves the old state or the new one,
+and never a transaction the caller did not open (docs/reference.md,
+"Cancelling a call").
+
+Each case is swept: a progress handler called at every check SQLite makes
+(nProgressOps = 1, which includes the statements the call runs inside) counts
+them in one clean run, then each run k cancels at the k-th one, in three
+ways: sqlite3_interrupt() (the flag stays raised until the outer statement
+ends, so whatever the call runs afterwards to undo its work is interrupted
+too), the handler refusing once, and the handler refusing from then on. The
+oracle is SQLite's own rule: inside the caller's transaction, a cancel may
+also end the caller's whole transaction, as SQLite itself does when a
+statement that writes is interrupted; then the database must hold exactly
+what it held before the caller's BEGIN."""
+import os
+import shutil
+import sqlite3
+import pathlib
+import tempfile
+
+import pytest
+
+from conftest import connect
+from theater_data import load_cast
+
+WAYS = ["interrupt", "refuse_once", "refuse_from_then_on"]
+TRANSACTIONS = ["autocommit", "caller"]
+
+
+def snapshot(conn):
+    """Schema and every row, without the timestamps a run sets."""
+    out = []
+    for kind, name, sql in conn.execute("SELECT type, name, sql FROM main.sqlite_master ORDER BY type, name"):
+        out.append((kind, name, sql))
+        if kind != "table":
+            continue
+        if name == "theater_schema_migrations":
+            data = conn.execute("SELECT version, name, checksum FROM theater_schema_migrations ORDER BY 1")
+        elif name == "theater_relationships":
+            data = conn.execute("SELECT name, from_table, to_table, through_table, options "
+                                "FROM theater_relationships ORDER BY 1")
+        else:
+            data = conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
+        out.append((name, tuple(data)))
+    return out
+
+
+class Cancel:
+    """A progress handler that counts SQLite's checks and cancels at the k-th."""
+
+    def __init__(self, conn, way, at):
+        self.conn, self.way, self.at, self.seen = conn, way, at, 0
+
+    def __call__(self):
+        self.seen += 1
+        if self.at is None or self.seen < self.at:
+            return 0
+        if self.way == "interrupt":
+            if self.seen == self.at:
+                self.conn.interrupt()
+            return 0
+        if self.way == "refuse_once":
+            return 1 if self.seen == self.at else 0
+        return 1
+
+
+def run_call(path, call, transaction, way=None, at=None):
+    """Runs `call` on a copy of the database at `path`, cancelled at the
+    at-th check; returns (connection, error or None, checks seen)."""
+    conn = connect(path)
+    conn.execute("PRAGMA synchronous = OFF")  # the sweep need not survive power loss
+    if transaction == "caller":
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO callers_work VALUES ('kept or lost with the caller''s transaction')")
+    cancel = Cancel(conn, way, at)
+    conn.set_progress_handler(cancel, 1)
+    error = None
+    try:
+        conn.execute(call).fetchall()
+    except sqlite3.Error as e:
+        error = str(e)
+    conn.set_progress_handler(None, 1)
+    return conn, error, cancel.seen
+
+
+def sweep(tmp_path, setup, call, way, transaction):
+    """Cancels `call` at every check; returns (checks, outcomes, problems)."""
+    base = tmp_path / "base.db"
+    conn = connect(base)
+    conn.execute("CREATE TABLE callers_work (note TEXT)")
+    setup(conn)
+    before_caller = snapshot(conn)
+    conn.close()
+    work = tmp_path / "work.db"
+
+    def fresh():
+        shutil.copy(base, work)
+        return work
+
+    conn, error, checks = run_call(fresh(), call, transaction)
+    assert error is None, error
+    if transaction == "caller":
+        conn.execute("COMMIT")
+    new = snapshot(conn)
+    conn.close()
+    conn = connect(fresh())
+    if transaction == "caller":
+        conn.execute("INSERT INTO callers_work VALUES ('kept or lost with the caller''s transaction')")
+    old = snapshot(conn)
+    conn.close()
+    assert old != new, "the call must change something for the sweep to mean anything"
+
+    function = call.split("SELECT ", 1)[1].split("(", 1)[0]
+    outcomes = {"old": 0, "new": 0, "new, reported as interrupted": 0, "caller's transaction rolled back": 0}
+    problems = []
+    for at in range(1, checks + 1):
+        conn, error, _ = run_call(fresh(), call, transaction, way, at)
+        in_transaction = conn.in_transaction
+        if transaction == "autocommit" and in_transaction:
+            problems.append((at, "left inside a transaction", error))
+            conn.close()
+            continue
+        if transaction == "caller" and in_transaction:
+            conn.execute("COMMIT")  # whatever the caller sees is what it stores
+        conn.close()
+        conn = connect(work)
+        state = snapshot(conn)
+        # The connection is usable, and the call can be made again: a
+        # half-done state would make it fail or give another result.
+        conn.execute(call).fetchall()
+        again = snapshot(conn)
+        conn.close()
+        if error is not None and error != "interrupted" and not error.startswith(function + ": "):
+            problems.append((at, "an error that does not name the function", error))
+        if transaction == "caller" and not in_transaction:
+            outcomes["caller's transaction rolled back"] += 1
+            if state != before_caller:
+                problems.append((at, "caller's transaction ended but the database is not as before it", error))
+            continue
+        if state == old and error is not None:
+            outcomes["old"] += 1
+        elif state == new and error is None:
+            outcomes["new"] += 1
+        elif state == new:
+            # The cancel came after the call's work was committed: the outer
+            # statement reports it, in SQLite's words, and the work stays.
+            # Inside the caller's transaction, a progress handler may also
+            # refuse right after RELEASE took effect, which the call cannot
+            # tell from a RELEASE that did not run: it reports the
+            # interrupt, and the caller's COMMIT or ROLLBACK decides.
+            outcomes["new, reported as interrupted"] += 1
+            if error != "interrupted" and transaction == "autocommit":
+                problems.append((at, "committed, yet the call reports an error", error))
+        elif state == old:
+            problems.append((at, "old state without an error", error))
+        else:
+            problems.append((at, "neither the old state nor the new one", error))
+        if again != new:
+            problems.append((at, "calling again did not reach the new state", error))
+    return checks, outcomes, problems
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    """A directory for the thousands of copies a sweep makes: in memory
+    (/dev/shm) where there is one, which makes the sweep I/O-free."""
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        with tempfile.TemporaryDirectory(dir="/dev/shm", prefix="theater-cancel-") as d:
+            yield pathlib.Path(d)
+    else:
+        yield tmp_path
+
+
+# --- the cases -------------------------------------------------------------------
+
+def nothing(conn):
+    pass
+
+
+def migrated_to(version, with_cast=False):
+    def setup(conn):
+        if with_cast:
+            load_cast(conn)
+            conn.execute("SELECT call_back(2)")
+        conn.execute(f"SELECT theater_migrate({version})")
+    return setup
+
+
+LIBRARY = """
+CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT, author_id INTEGER REFERENCES authors(id) ON DELETE CASCADE);
+CREATE INDEX books_author ON books(author_id);
+CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE book_tags (book_id INTEGER REFERENCES books(id), tag_id INTEGER REFERENCES tags(id));
+INSERT INTO authors VALUES (1, 'Le Guin'), (2, 'Borges');
+INSERT INTO books VALUES (1, 'Earthsea', 1), (2, 'Ficciones', 2);
+"""
+
+
+def library(*declarations):
+    def setup(conn):
+        conn.executescript(LIBRARY)
+        for sql in declarations:
+            conn.execute(sql)
+    return setup
+
+
+CASES = {
+    "migrate up from nothing": (nothing, "SELECT theater_migrate()"),
+    "migrate up from nothing, WAL": (lambda conn: conn.execute("PRAGMA journal_mode = WAL"), "SELECT theater_migrate()"),
+    # CREATE INDEX over rows expires every prepared statement.
+    "migrate up over data": (migrated_to(1, with_cast=True), "SELECT theater_migrate()"),
+    # DROP TABLE, DROP INDEX and DROP VIEW pause the guard.
+    "migrate down to nothing": (migrated_to(3, with_cast=True), "SELECT theater_migrate(0)"),
+    "relate, first declaration": (library(), "SELECT theater_relate('author_books', 'authors', 'books')"),
+    "relate, replacing one": (
+        library("SELECT theater_relate('tagged', 'books', 'tags', 'book_tags')"),
+        "SELECT theater_relate('tagged', 'tags', 'books', 'book_tags')",
+    ),
+    "unrelate": (
+        library("SELECT theater_relate('author_books', 'authors', 'books')"),
+        "SELECT theater_unrelate('author_books')",
+    ),
+    "enforce, first time": (library(), "SELECT theater_enforce_foreign_keys('books')"),
+    "enforce again after a schema change": (
+        library("SELECT theater_enforce_foreign_keys('book_tags')",
+                "ALTER TABLE book_tags ADD COLUMN author_id INTEGER REFERENCES authors(id)"),
+        "SELECT theater_enforce_foreign_keys('book_tags')",
+    ),
+    "call_back": (migrated_to(3, with_cast=True), "SELECT call_back(3)"),
+}
+
+
+def case_ids():
+    return list(CASES)
+
+
+@pytest.mark.parametrize("transaction", TRANSACTIONS)
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("case", case_ids())
+def test_cancel_at_every_step_leaves_old_or_new(scratch, case, way, transaction):
+    setup, call = CASES[case]
+    checks, outcomes, problems = sweep(scratch, setup, call, way, transaction)
+    assert checks > 10
+    assert not problems, f"{len(problems)} of {checks} cancel points: {problems[:5]}"
+    assert outcomes["old"] > 0  # the sweep did cancel the call
+
+
+@pytest.mark.parametrize("transaction", TRANSACTIONS)
+@pytest.mark.parametrize("way", WAYS)
+def test_call_back_on_many_rows_keeps_each_call_whole(scratch, way, transaction):
+    """A statement that calls call_back on many rows is not one write: each
+    call is (SQLite's rule for functions that write). A cancel keeps the
+    calls made before it, and never half of one; inside the caller's
+    transaction, the caller's ROLLBACK undoes them all."""
+    base = scratch / "base.db"
+    conn = connect(base)
+    conn.execute("CREATE TABLE callers_work (note TEXT)")
+    migrated_to(3, with_cast=True)(conn)
+    before = snapshot(conn)
+    targets = [r[0] for r in conn.execute("SELECT id FROM auditions WHERE hired = 0 ORDER BY id")]
+    conn.close()
+    call = "SELECT call_back(id) FROM auditions WHERE hired = 0 ORDER BY id"
+    work = scratch / "work.db"
+    shutil.copy(base, work)
+    conn, error, checks = run_call(work, call, transaction)
+    conn.close()
+    assert error is None
+    problems = []
+    for at in range(1, checks + 1):
+        shutil.copy(base, work)
+        conn, error, _ = run_call(work, call, transaction, way, at)
+        if transaction == "autocommit" and conn.in_transaction:
+            problems.append((at, "left inside a transaction"))
+        if transaction == "caller" and not conn.in_transaction and snapshot(conn) != before:
+            problems.append((at, "the caller's transaction ended but its work is not all gone"))
+        hired = [r[0] for r in conn.execute(
+            "SELECT id FROM auditions WHERE hired = 1 AND id IN (%s) ORDER BY id" % ",".join(map(str, targets)))]
+        if hired != targets[:len(hired)] or (error is None and hired != targets):
+            problems.append((at, hired, error))
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+            if snapshot(conn) != before:
+                problems.append((at, "the caller's ROLLBACK did not undo the batch"))
+        conn.close()
+    assert not problems
