@@ -2,8 +2,9 @@
 
 - theater_debug(): how this build was made, one "Name: value" line each, the
   way sqlite-vec's vec_debug() reports it (for bug reports).
-- casting_sheet: the casting sheet as a view (migration 3), so that BI tools
-  and schema browsers, which list sqlite_schema, find it; table-valued
+- casting_sheet: the casting sheet as a view (migration 3, plain SQL since
+  migration 4), so that BI tools and schema browsers, which list
+  sqlite_schema, find it, with or without the extension; table-valued
   functions such as role_casting never appear there.
 """
 import re
@@ -218,15 +219,32 @@ def test_casting_sheet_works_with_trusted_schema_off(db_path):
         conn.close()
 
 
-def test_casting_sheet_without_the_extension_says_role_casting_is_missing(db_path):
+def test_casting_sheet_without_the_extension_gives_the_same_rows(db_path):
+    """Migration 4 made the view plain SQL: a BI tool that cannot load the
+    extension reads the casting sheet, and the same rows as role_casting."""
+    cast = load_cast(connect(db_path))
+    cast.execute("INSERT INTO auditions (id, actor, location, role_id, hired) VALUES (20, X'00ff', 'Oslo', 3, 1)")
+    expected = rows(cast, "SELECT role_id, character_name, lead, lead_actor, understudy, understudy_actor "
+                          "FROM role_casting")
+    cast.close()
+    plain = sqlite3.connect(str(db_path))
+    try:
+        assert listed(plain) == [("view", "casting_sheet")]
+        assert rows(plain, "SELECT * FROM casting_sheet") == expected
+        assert rows(plain, "SELECT * FROM casting_sheet WHERE role_id = 1") == [CAST_SHEET[0]]
+    finally:
+        plain.close()
+
+
+def test_casting_sheet_filtered_by_role_is_a_seek_without_the_extension(db_path):
     load_cast(connect(db_path)).close()
     plain = sqlite3.connect(str(db_path))
     try:
-        # A schema browser still lists the view and the data stays readable...
-        assert listed(plain) == [("view", "casting_sheet")]
-        assert scalar(plain, "SELECT count(*) FROM roles") == 4
-        # ...but the view itself needs the extension, and says what is missing.
-        assert error_of(plain, "SELECT * FROM casting_sheet") == "no such table: main.role_casting"
+        plan = " | ".join(r[3] for r in plain.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM casting_sheet WHERE role_id = 1"))
+        assert "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)" in plan
+        assert "SCAN" not in plan
+        assert "auditions_hired_by_role" in plan
     finally:
         plain.close()
 
@@ -235,8 +253,7 @@ def test_casting_sheet_in_the_sqlite3_shell(db_path):
     load_cast(connect(db_path)).close()
     out = run_shell(db_path, ".tables casting%\nSELECT * FROM casting_sheet WHERE role_id = 1;\n").stdout
     assert out == "casting_sheet\n1|Hamlet|5|Carol|7|Alice\n"
-    bare = subprocess.run(["sqlite3", "-bail", str(db_path), "SELECT * FROM casting_sheet"],
+    bare = subprocess.run(["sqlite3", "-bail", str(db_path), "SELECT * FROM casting_sheet WHERE role_id = 1"],
                           capture_output=True, text=True)
-    assert bare.returncode == 1
-    assert bare.stderr.strip() == "Error: in prepare, no such table: main.role_casting"
+    assert (bare.returncode, bare.stdout, bare.stderr) == (0, "1|Hamlet|5|Carol|7|Alice\n", "")
 
