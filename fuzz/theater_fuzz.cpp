@@ -1019,6 +1019,13 @@ void run_input(const uint8_t* data, std::size_t size) {
             std::string before = fingerprint(f, c);
             int rc = exec_sql(c, sql.c_str(), in, false, code == kOpMigrate ? "migrate" : "scalar");
             bool failed = rc != SQLITE_DONE && rc != SQLITE_ROW;
+            // A cancelled call never leaves the connection inside a
+            // transaction the caller did not open (docs/reference.md,
+            // "Cancelling a call").
+            if (writes && autocommit && !sqlite3_get_autocommit(c) && !f.no_journal) {
+                finding(std::string("a call left the connection inside a transaction: ") + sql + " -> " +
+                        std::to_string(rc) + " " + sqlite3_errmsg(c));
+            }
             if ((failed || !writes) && !f.tampered && !is_fault_code(rc) && faults == g_faults_injected &&
                 interrupts == f.interrupt.fired && autocommit == sqlite3_get_autocommit(c)) {
                 std::string after = fingerprint(f, c);
