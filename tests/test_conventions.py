@@ -238,7 +238,13 @@ def test_casting_sheet_in_the_sqlite3_shell(db_path):
     bare = subprocess.run(["sqlite3", "-bail", str(db_path), "SELECT * FROM casting_sheet"],
                           capture_output=True, text=True)
     assert bare.returncode == 1
-    # The sqlite3 shell names the failing step ("in prepare, ") from 3.38.0 on.
-    in_prepare = "in prepare, " if SQLITE >= (3, 38, 0) else ""
-    assert bare.stderr.strip() == f"Error: {in_prepare}no such table: main.role_casting"
+    # How the sqlite3 shell words an error in SQL given on its command line:
+    # it names the failing step from 3.38.0 on, and the argument from 3.53 on.
+    if SQLITE >= (3, 53, 0):
+        prefix = "Parse error in 3rd command line argument: "
+    elif SQLITE >= (3, 38, 0):
+        prefix = "Error: in prepare, "
+    else:
+        prefix = "Error: "
+    assert bare.stderr.strip() == prefix + "no such table: main.role_casting"
 
