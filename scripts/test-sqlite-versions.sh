@@ -140,7 +140,10 @@ unpack() {
   found=$(dirname "$found")
   mkdir -p "$dir"
   cp "$found/sqlite3.c" "$found/sqlite3.h" "$dir/"
-  if [[ -f $found/shell.c ]]; then cp "$found/shell.c" "$dir/"; fi
+  local extra
+  for extra in shell.c sqlite3ext.h; do
+    if [[ -f $found/$extra ]]; then cp "$found/$extra" "$dir/"; fi
+  done
   rm -rf "$tmp"
 }
 
@@ -212,7 +215,7 @@ build() {
   local src=$1 version out stamp
   version=$(header_version "$src")
   out="$cache/$version"
-  stamp="$( (cat "$src"/*.c "$src/sqlite3.h"; echo "${cflags[*]}"; gcc --version) | sha256sum | cut -d' ' -f1)"
+  stamp="$( (cat "$src"/*.c "$src"/*.h; echo "${cflags[*]}"; gcc --version) | sha256sum | cut -d' ' -f1)"
   if [[ -f $out/.stamp && $(cat "$out/.stamp") == "$stamp" ]]; then
     rm -rf "$src"
     echo "$out"
@@ -275,6 +278,18 @@ print(*[r[0] for r in c.execute("pragma compile_options")])')
   for o in "${required_options[@]}"; do
     grep -qw -- "$o" <<< "$options" || { echo "FAIL: SQLite $version was built without $o" >&2; exit 1; }
   done
+  # The extension calls SQLite only through the routine table of the headers
+  # it is built with (Debian's, 3.40.1). Compiled against an older release's
+  # headers, any routine that release lacks is an undeclared name.
+  system_version=$(header_version /usr/include)
+  if [[ $(printf '%s\n' "$version" "$system_version" | sort -V | head -1) != "$system_version" ]]; then
+    [[ -f $out/src/sqlite3ext.h ]] || { echo "FAIL: no sqlite3ext.h beside sqlite3.c for SQLite $version" >&2; exit 1; }
+    t=$SECONDS
+    mapfile -t sources_cpp < <(find ext -name '*.cpp' | sort)
+    g++ -std=c++17 -fsyntax-only -I ext -I "$out/src" -DTHEATER_VERSION='"check"' "${sources_cpp[@]}" ||
+      { echo "FAIL: the extension uses a routine SQLite $version does not have" >&2; exit 1; }
+    echo "-- the extension compiles against SQLite $version's sqlite3ext.h ($((SECONDS - t)) s)"
+  fi
   t=$SECONDS
   if THEATER_EXPECT_SQLITE=$version LD_LIBRARY_PATH=$lib PATH="$PWD/$out/bin:$PATH" \
      /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 tests "${pytest_args[@]}"; then
