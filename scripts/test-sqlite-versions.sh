@@ -8,14 +8,17 @@
 #                                                         # any npm package that carries an amalgamation
 #   bash scripts/test-sqlite-versions.sh ~/sqlite-amalgamation-3450000.zip
 #                                                         # a local amalgamation: a .zip, a .tar.gz
-#                                                         # (sqlite-autoconf-*) or a directory with sqlite3.c
+#                                                         # (sqlite-autoconf-*) or a directory with sqlite3.c,
+#                                                         # sqlite3.h, sqlite3ext.h and shell.c
 #   bash scripts/test-sqlite-versions.sh 3.34.0 -- -k aux # arguments after -- go to pytest
 #
 # For each release it builds libsqlite3.so.0 from the amalgamation (sqlite3.c)
-# with the compile options of Debian's libsqlite3 that matter to the suite,
-# and a sqlite3 shell from shell.c when the source carries one; it runs
-# /usr/bin/python3 (whose _sqlite3 module links libsqlite3.so.0 dynamically)
-# with LD_LIBRARY_PATH pointing at the build, and that shell first on PATH.
+# with the compile options of Debian's libsqlite3, and a sqlite3 shell from
+# shell.c (the suite runs the shell too); for a release older than the
+# system's, it checks that the extension compiles against that release's
+# sqlite3ext.h. Then it runs /usr/bin/python3 (whose _sqlite3 module links
+# libsqlite3.so.0 dynamically) with LD_LIBRARY_PATH pointing at the build,
+# and that shell first on PATH.
 # THEATER_EXPECT_SQLITE tells the suite which release it must find
 # (tests/conftest.py stops the run otherwise), so a silent fallback to the
 # system's SQLite fails instead of passing.
@@ -74,7 +77,7 @@ required_options=(ENABLE_COLUMN_METADATA ENABLE_DBSTAT_VTAB ENABLE_FTS5 ENABLE_S
 cache=build-sqlite
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
