@@ -236,6 +236,9 @@ build() {
     echo "no shell.c beside sqlite3.c for SQLite $version: give a source that has one" \
          "(sqlite.org's amalgamation .zip and sqlite-autoconf .tar.gz do)" >&2; return 1; }
   mkdir -p "$out/bin"
+  # $ORIGIN is for the dynamic linker: the shell finds its library without
+  # LD_LIBRARY_PATH too.
+  # shellcheck disable=SC2016
   gcc "${cflags[@]}" -I"$out/src" "$out/src/shell.c" "$out/lib/libsqlite3.so.0" \
       -Wl,-rpath,'$ORIGIN/../lib' -o "$out/bin/sqlite3" -lpthread -ldl -lm >> "$out/build.log" 2>&1 ||
     { cat "$out/build.log" >&2; return 1; }
