@@ -35,7 +35,8 @@ namespace {
 
 // Oldest SQLite this extension supports: sqlite3_txn_state() came in 3.34.0
 // (SQLITE_INNOCUOUS and SQLITE_VTAB_INNOCUOUS in 3.31.0). Every routine the
-// extension calls must exist in that version's routine table. Tested on 3.40.1.
+// extension calls must exist in that version's routine table. Tested on 3.34.0,
+// 3.40.1 and 3.54.1 (scripts/test-sqlite-versions.sh, docs/platforms.md).
 constexpr int kOldestSqlite = 3034000;
 constexpr const char* kOldestSqliteText = "3.34.0";
 

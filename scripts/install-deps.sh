@@ -17,6 +17,7 @@ bench=(
 test=(
   binutils                  # readelf/nm: tests check what the .so links and exports
   python3 python3-pytest sqlite-utils python3-sqlalchemy python3-hypothesis  # the tests
+  python3-pytest-xdist      # pytest -n 2: the suite's runs spread over two processes
   libgtest-dev valgrind     # C++ tests: out-of-memory paths, memcheck
   clang libclang-rt-14-dev  # the libFuzzer target
   strace                    # proves the extension opens no files and no sockets

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite (what .ci/run runs): installs what is missing, then
 #   1. builds with warnings as errors and runs the pytest suite with Debian's
-#      /usr/bin/python3 (whose sqlite3 module can load extensions);
+#      /usr/bin/python3 (whose sqlite3 module can load extensions), in two
+#      processes (pytest-xdist); then runs it again on the newest SQLite
+#      release and on the oldest the extension supports, built from their
+#      amalgamations (scripts/test-sqlite-versions.sh);
 #   2. checks cmake --install and the .deb CPack builds (scripts/test-package.sh),
 #      then runs every client recipe of clients/README.md with the real client
 #      (sqlite3 shell, Python sqlite3, sqlite-utils, SQLAlchemy, the Python
@@ -14,13 +17,20 @@
 #   5. runs the C++ out-of-memory tests with ctest, then under valgrind
 #      memcheck (scripts/test-cpp.sh);
 #   6. fuzzes for a minute (scripts/test-fuzz.sh; long runs: fuzz/README.md).
-# Arguments go to pytest in step 1 (e.g. -k migrate).
+# Arguments go to pytest in step 1 (e.g. -k migrate; -n 0 runs it in one
+# process, which --pdb needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
 bash scripts/build.sh -DTHEATER_WERROR=ON -DTHEATER_BUILD_TESTING=ON
 echo "== pytest (build/)"
-/usr/bin/python3 -m pytest -q -p no:cacheprovider tests "$@"
+start=$SECONDS
+/usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 tests "$@"
+echo "(pytest: $((SECONDS - start)) s)"
+echo "== pytest on the newest and the oldest supported SQLite (scripts/test-sqlite-versions.sh)"
+start=$SECONDS
+bash scripts/test-sqlite-versions.sh
+echo "(other SQLite releases: $((SECONDS - start)) s)"
 echo "== install and .deb package (scripts/test-package.sh)"
 bash scripts/test-package.sh
 echo "== clients (scripts/test-clients.sh)"

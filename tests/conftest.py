@@ -2,7 +2,9 @@
 load extensions (pyenv's default build cannot)."""
 import os
 import pathlib
+import re
 import sqlite3
+import subprocess
 
 import pytest
 import sqlite_utils
@@ -15,6 +17,47 @@ EXTENSION = BUILD / "theater.so"
 # Same code as theater.so, but embedding tests/failing_migrations instead of
 # migrations/: lets tests prove that a failing migration leaves nothing behind.
 FAILING_EXTENSION = BUILD / "testing" / "theater.so"
+# scripts/test-sqlite-versions.sh runs the suite on other SQLite releases
+# (LD_LIBRARY_PATH, and their sqlite3 shell first on PATH) and names the
+# release here: a run that silently fell back to the system's SQLite must stop,
+# not pass. tests/test_sqlite_version.py checks the same for every run.
+EXPECTED_SQLITE = os.environ.get("THEATER_EXPECT_SQLITE")
+
+
+def shell_sqlite_version():
+    """The SQLite the sqlite3 shell on PATH runs (`sqlite3 --version`)."""
+    done = subprocess.run(["sqlite3", "--version"], capture_output=True, text=True, timeout=30)
+    if done.returncode != 0 or not done.stdout:
+        raise RuntimeError(f"sqlite3 --version failed ({done.returncode}): {done.stderr.strip()}")
+    return done.stdout.split()[0]
+
+
+# The SQLite this process runs, for the few tests whose expectation depends on
+# the release (each says why): (3, 40, 1) on Debian 12.
+SQLITE = sqlite3.sqlite_version_info
+
+
+def plan_detail(detail):
+    """An EXPLAIN QUERY PLAN detail as SQLite 3.36.0 and later word it
+    ("SCAN r", "SEARCH auditions USING ..."): before, a table read
+    "TABLE auditions", or "TABLE roles AS r" under an alias."""
+    if SQLITE >= (3, 36, 0):
+        return detail
+    return re.sub(r"\b(SCAN|SEARCH) TABLE (\S+)(?: AS (\S+))?", lambda m: f"{m[1]} {m[3] or m[2]}", detail)
+
+
+def pytest_sessionstart(session):
+    if not EXPECTED_SQLITE:
+        return
+    try:
+        running = {"Python's sqlite3": sqlite3.sqlite_version, "the sqlite3 shell": shell_sqlite_version()}
+    except (OSError, RuntimeError) as e:
+        pytest.exit(f"THEATER_EXPECT_SQLITE={EXPECTED_SQLITE}, but the sqlite3 shell does not run: {e}",
+                    returncode=3)
+    wrong = {who: v for who, v in running.items() if v != EXPECTED_SQLITE}
+    if wrong:
+        pytest.exit(f"THEATER_EXPECT_SQLITE={EXPECTED_SQLITE}, but {wrong} (LD_LIBRARY_PATH="
+                    f"{os.environ.get('LD_LIBRARY_PATH', '')!r})", returncode=3)
 
 
 def _require(path):

@@ -26,7 +26,7 @@ import time
 
 import pytest
 
-from conftest import EXTENSION, ROOT, connect, scalar
+from conftest import EXTENSION, ROOT, SQLITE, connect, scalar
 
 HEAD = len(list((ROOT / "migrations").glob("*.sql")))
 ROLES = 1_000
@@ -297,6 +297,13 @@ def pause_id(pause):
 def test_kill_at_a_named_point_leaves_the_old_or_the_new_version(victim, before, target, prefix, step,
                                                                    expected):
     journal_mode, path, prints = victim
+    if prefix == "COMMIT" and SQLITE < (3, 40, 0):
+        # The pause comes from the progress handler, which SQLite calls at jumps.
+        # From 3.40.0 the COMMIT program jumps (Init, Goto) before OP_AutoCommit
+        # commits; before, it runs Init, AutoCommit, Halt, so the first call
+        # comes after the commit: this point does not exist there (the kill
+        # would land where the "returned" cases already do).
+        pytest.skip("before SQLite 3.40.0 no progress handler call comes between COMMIT's start and the commit")
     prepare_version(path, before)
     child = Child(path, "pause", target, prefix, step)
     child.wait_for("paused")

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from conftest import connect, scalar
+from conftest import connect, plan_detail, scalar
 
 ORPHAN = "auditions.role_id must name an existing role"
 ID_FIXED = "roles.id cannot change while auditions refer to it"
@@ -54,7 +54,7 @@ def columns(conn, table):
 
 
 def plan(conn, sql):
-    return " / ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, {"role_id": 1}))
+    return " / ".join(plan_detail(row[3]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, {"role_id": 1}))
 
 
 # Every kind of client the spec names: with or without the extension loaded,

@@ -76,8 +76,11 @@ def hired_flags(conn):
 
 
 def plan_details(conn, sql, params=()):
-    """The detail column of EXPLAIN QUERY PLAN, in plan order."""
-    return [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
+    """The detail column of EXPLAIN QUERY PLAN, in plan order, worded as
+    SQLite 3.36.0 and later word it (conftest.plan_detail)."""
+    from conftest import plan_detail
+
+    return [plan_detail(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
 
 
 def extension_statements(conn, own_sql, counter="run"):
