@@ -16,7 +16,7 @@ import pytest
 from conftest import BUILD, FAILING_EXTENSION, ROOT, connect, scalar
 from shell import run_shell
 from test_casting import CAST_SHEET, COLUMNS
-from theater_data import error_of, load_cast, rows
+from theater_data import error_of, load_cast, plan_details, rows
 
 VERSION = re.search(r"project\(theater VERSION (\d+\.\d+\.\d+)",
                     (ROOT / "CMakeLists.txt").read_text()).group(1)
@@ -240,8 +240,7 @@ def test_casting_sheet_filtered_by_role_is_a_seek_without_the_extension(db_path)
     load_cast(connect(db_path)).close()
     plain = sqlite3.connect(str(db_path))
     try:
-        plan = " | ".join(r[3] for r in plain.execute(
-            "EXPLAIN QUERY PLAN SELECT * FROM casting_sheet WHERE role_id = 1"))
+        plan = " | ".join(plan_details(plain, "SELECT * FROM casting_sheet WHERE role_id = 1"))
         assert "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)" in plan
         assert "SCAN" not in plan
         assert "auditions_hired_by_role" in plan
