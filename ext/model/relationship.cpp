@@ -39,10 +39,29 @@ std::string json_string(const std::string& s) {
 // would change what the virtual table declares.
 std::string column_type(const std::string& declared) { return affinity(declared); }
 
-bool numeric_affinity(const SchemaTable& table, const std::string& column) {
+// Whether a column (or the rowid, which is not a column) has INTEGER, REAL
+// or NUMERIC affinity.
+bool numeric_affinity_of(const SchemaTable& table, const std::string& column) {
     const SchemaColumn* c = table.column(column);
-    std::string a = c ? affinity(c->type) : "BLOB";
+    if (!c) return same_name(column, table.rowid_name());
+    std::string a = affinity(c->type);
     return a == "INTEGER" || a == "REAL" || a == "NUMERIC";
+}
+
+constexpr const char* kPrimaryKeyIndex = "SELECT 1 FROM pragma_index_list(?1, 'main') WHERE origin = 'pk'";
+
+// The name that reads `table`'s rowid, preferring the column that is it.
+// SchemaTable::rowid_column() takes a one-column INTEGER PRIMARY KEY for the
+// rowid; SQLite does not when the key is declared "INTEGER PRIMARY KEY DESC"
+// (a quirk kept for compatibility): that key is a column of its own with an
+// index, which pragma_index_list reports with origin 'pk'. Ordering by it
+// would not be rowid order, and two of its values may be NULL.
+std::string rowid_column(sqlite3* db, const SchemaTable& table) {
+    std::string column = table.rowid_column();
+    if (column.empty() || !table.column(column)) return column;
+    Stmt index = prepare(db, kPrimaryKeyIndex);
+    sqlite3_bind_text(index.get(), 1, table.name.data(), static_cast<int>(table.name.size()), SQLITE_TRANSIENT);
+    return step(db, index.get()) ? table.rowid_name() : column;
 }
 
 struct Options {
@@ -129,6 +148,18 @@ bool option_names(const std::string& option, const std::string& table, const std
 
 bool single_column(const SchemaForeignKey& fk) { return fk.columns.size() == 1; }
 
+// SQLite's own rule for the column a foreign key refers to: the parent's
+// primary key or a column UNIQUE by itself (foreignkeys.html, "foreign key
+// mismatch"). Without it one child would belong to every parent row that
+// shares the value: the join repeats it under several keys, with one rowid.
+void require_unique(const SchemaTable& parent, const std::string& ref, const std::string& child,
+                    const std::string& column) {
+    if (parent.unique_column(ref)) return;
+    throw SqlError("the foreign key " + child + "." + column + " refers to " + parent.name + "." + ref +
+                   ", which is neither its primary key nor UNIQUE (SQLite calls this a foreign key mismatch); "
+                   "make " + parent.name + "." + ref + " UNIQUE");
+}
+
 void resolve_direct(const SchemaTable& from, const SchemaTable& to, const Options& o, Path& p) {
     std::vector<Candidate> found;
     bool composite = false;
@@ -185,6 +216,7 @@ void resolve_direct(const SchemaTable& from, const SchemaTable& to, const Option
         throw SqlError("the foreign key " + c.table + "." + c.column + " refers to the primary key of " +
                        (c.kind == Path::kOneToMany ? from.name : to.name) + ", which has no one-column primary key");
     }
+    require_unique(c.kind == Path::kOneToMany ? from : to, c.ref, c.table, c.column);
     p.kind = c.kind;
     p.fk = c.column;
     p.ref = c.ref;
@@ -254,6 +286,8 @@ void resolve_through(const SchemaTable& from, const SchemaTable& to, const Schem
     if (p.ref.empty() || p.to_ref.empty()) {
         throw SqlError("a foreign key of " + through.name + " refers to a primary key that is not one column");
     }
+    require_unique(from, p.ref, through.name, p.fk);
+    require_unique(to, p.to_ref, through.name, p.to_fk);
     p.through_rowid = through.rowid_name();
     if (p.through_rowid.empty()) {
         throw SqlError(through.name + " is a WITHOUT ROWID table; association tables need a rowid");
@@ -266,8 +300,20 @@ void resolve_through(const SchemaTable& from, const SchemaTable& to, const Schem
     }
 }
 
-std::string index_note(const SchemaTable& table, const std::string& column) {
+// What the seek of `table` by `column` uses. With `parent` and `ref` (the
+// column the foreign key `column` refers to), an index on a TEXT or BLOB
+// foreign key is not usable when the referenced key is numeric: SQLite then
+// compares the two as numbers ('1' = 1), which an index of text cannot seek,
+// and the plain join scans as well.
+std::string index_note(const SchemaTable& table, const std::string& column, const SchemaTable* parent = nullptr,
+                       const std::string& ref = std::string()) {
     if (const SchemaIndex* index = table.index_leading_with(column)) {
+        if (parent && numeric_affinity_of(*parent, ref) && !numeric_affinity_of(table, column)) {
+            return "the index " + index->name + " cannot serve the seeks: " + table.name + "." + column + " has " +
+                   affinity(table.column(column)->type) + " affinity and " + parent->name + "." + ref +
+                   " is numeric, so SQLite compares them as numbers; every call scans " + table.name +
+                   ", as the plain join does (declare " + table.name + "." + column + " INTEGER to seek)";
+        }
         return "seeks use the index " + index->name;
     }
     std::vector<std::string> key = table.primary_key();
@@ -312,9 +358,11 @@ RelationDescriptor describe(const std::string& name, const Path& p) {
     for (const auto& column : p.to_columns) d.columns.push_back({column.first, column.second, "t." + q(column.first)});
     const std::string from = "main." + q(p.from_table);
     const std::string to = "main." + q(p.to_table);
-    // The seek ranges over the foreign key itself only where it compares with
-    // the integer argument as the key would; otherwise through from_table.
-    bool direct = same_name(p.ref, p.from_key) && p.fk_numeric;
+    // The seek ranges over the foreign key itself only where every key is
+    // known to name a from_table row (see Path::fk_names_a_row); otherwise it
+    // is the plain join through from_table's key, which leaves out a child
+    // whose key names no row and compares keys with SQLite's affinities.
+    bool direct = p.fk_names_a_row && same_name(p.ref, p.from_key);
     switch (p.kind) {
     case Path::kOneToMany:
         if (direct) {
@@ -394,19 +442,17 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
             throw SqlError("with a through_table, name its columns with \"from_column\" and \"to_column\"");
         }
         resolve_through(from, *to, through, o, p);
-        p.fk_numeric = numeric_affinity(through, p.fk);
-        note = index_note(through, p.fk);
+        note = index_note(through, p.fk, &from, p.ref);
     } else {
         if (o.get("from_column") || o.get("to_column")) {
             throw SqlError("\"from_column\" and \"to_column\" name the columns of a through_table; there is none");
         }
         resolve_direct(from, *to, o, p);
-        if (p.kind == Path::kOneToMany) p.fk_numeric = numeric_affinity(*to, p.fk);
-        note = p.kind == Path::kOneToMany ? index_note(*to, p.fk) : index_note(from, p.from_key);
+        note = p.kind == Path::kOneToMany ? index_note(*to, p.fk, &from, p.ref) : index_note(from, p.from_key);
     }
     if (p.kind != Path::kManyToOne) {
         // The INTEGER PRIMARY KEY where there is one: ORDER BY it needs no sort.
-        p.to_rowid = to->rowid_column();
+        p.to_rowid = rowid_column(db, *to);
         if (p.to_rowid.empty()) {
             throw SqlError(to->name + " is a WITHOUT ROWID table (or names all of rowid, _rowid_ and oid as columns); "
                            "a relationship's rows need a rowid");

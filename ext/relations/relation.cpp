@@ -54,14 +54,27 @@ std::string declaration(const RelationDescriptor& d) {
 }
 
 struct RelationTable {
+    // One of the theater's own relationships: its descriptor lives forever.
     RelationTable(Connection& c, const RelationDescriptor& d)
         : conn(c), desc(d), seek(c, seek_sql(d)), scan(c, scan_sql(d)) {}
+    // A declared relationship, connected with the descriptor resolved then.
+    // The table keeps that descriptor for its whole life: when the schema
+    // changes what the declaration means, a new table takes over (see
+    // DeclaredRelation::check).
+    RelationTable(Connection& c, std::shared_ptr<const RelationDescriptor> d, std::shared_ptr<DeclaredRelation> r)
+        : conn(c), owned(std::move(d)), desc(*owned), declared(std::move(r)), seek(c, seek_sql(desc)),
+          scan(c, scan_sql(desc)) {}
     sqlite3_vtab base{};
     Connection& conn;
+    std::shared_ptr<const RelationDescriptor> owned;  // declared relationships only
     const RelationDescriptor& desc;
+    // Declared relationships only: what resolved the descriptor, and asks
+    // before each use whether it still holds. Shared with the module's client
+    // data, which SQLite may destroy before it disconnects this table.
+    std::shared_ptr<DeclaredRelation> declared;
+    UseCheck use;
     StatementPool seek;
     StatementPool scan;
-    DeclarationCheck check;  // declared relationships only
     int argument_column() const { return static_cast<int>(desc.columns.size()); }
 };
 
@@ -80,6 +93,7 @@ struct RelationCursor {
     ForwardScan seek;
     sqlite3_int64 key = 0;
     int changes = -1;
+    bool filtered = false;  // xFilter has run on this cursor (in this statement)
 
     sqlite3_stmt* current() const { return plan == kSeekKey ? seek.row() : rows.get(); }
 };
@@ -87,30 +101,53 @@ struct RelationCursor {
 RelationTable& table_of(sqlite3_vtab* vtab) { return *reinterpret_cast<RelationTable*>(vtab); }
 RelationCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_cast<RelationCursor*>(cur); }
 
+// Declares the table for `desc` and makes it with `make` (which may throw).
+template <class Make>
+int connect_table(sqlite3* db, const RelationDescriptor& desc, Make&& make, sqlite3_vtab** out, char** err) {
+    int rc = sqlite3_declare_vtab(db, declaration(desc).c_str());
+    if (rc != SQLITE_OK) {
+        *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), sqlite3_errmsg(db));
+        return rc;
+    }
+    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+    RelationTable* table = make();
+    *out = &table->base;
+    return SQLITE_OK;
+}
+
+int connect_error(const char* name, const std::exception& e, char** err) {
+    *err = sqlite3_mprintf("%s: %s", name, e.what());
+    return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
 int relation_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
     auto* context = static_cast<ModuleContext*>(aux);
     const auto& desc = *static_cast<const RelationDescriptor*>(context->descriptor);
-    if (!desc.broken.empty()) {
-        // A declaration the schema no longer supports has no columns to
-        // declare; failing here says why even for SELECT *.
-        *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), desc.broken.c_str());
-        return *err ? SQLITE_ERROR : SQLITE_NOMEM;
-    }
     try {
-        int rc = sqlite3_declare_vtab(db, declaration(desc).c_str());
-        if (rc != SQLITE_OK) {
-            *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), sqlite3_errmsg(db));
-            return rc;
-        }
-        sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-        auto* table = new RelationTable(*context->conn, desc);
-        *out = &table->base;
-        return SQLITE_OK;
+        return connect_table(db, desc, [&] { return new RelationTable(*context->conn, desc); }, out, err);
     } catch (const std::bad_alloc&) {
         return SQLITE_NOMEM;
     } catch (const std::exception& e) {
-        *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), e.what());
-        return SQLITE_ERROR;
+        return connect_error(desc.name.c_str(), e, err);
+    }
+}
+
+int declared_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
+    auto* context = static_cast<ModuleContext*>(aux);
+    auto declared = std::static_pointer_cast<DeclaredRelation>(std::const_pointer_cast<void>(context->owned));
+    try {
+        // Resolved from the schema as it is now; a declaration the schema no
+        // longer supports fails here and says why, even for SELECT *.
+        std::shared_ptr<const RelationDescriptor> desc = declared->descriptor(*context->conn);
+        return connect_table(
+            db, *desc, [&] { return new RelationTable(*context->conn, desc, declared); }, out, err);
+    } catch (const std::bad_alloc&) {
+        return SQLITE_NOMEM;
+    } catch (const SqlError& e) {
+        if ((e.code() & 0xff) == SQLITE_NOMEM) return SQLITE_NOMEM;
+        return connect_error(declared->name().c_str(), e, err);
+    } catch (const std::exception& e) {
+        return connect_error(declared->name().c_str(), e, err);
     }
 }
 
@@ -181,7 +218,9 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
     return vtab_boundary(cur->pVtab, table.desc.name.c_str(), [&] {
         cursor.rows.release();
         cursor.eof = true;
-        table.check.ensure(table.conn, table.desc);
+        bool first_use = !cursor.filtered;
+        cursor.filtered = true;
+        if (table.declared) table.declared->check(table.conn, table.desc, table.use, first_use);
         cursor.plan = static_cast<Plan>(idx_num);
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
@@ -230,10 +269,43 @@ int relation_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
 
 }  // namespace
 
+bool RelationDescriptor::operator==(const RelationDescriptor& o) const {
+    return name == o.name && argument == o.argument && columns == o.columns && from == o.from && key == o.key &&
+           rowid == o.rowid && order == o.order && order_column == o.order_column &&
+           rows_per_key == o.rows_per_key && unique == o.unique;
+}
+
 const sqlite3_module kRelationModule = {
     /* iVersion    */ 0,
     /* xCreate     */ nullptr,  // eponymous only
     /* xConnect    */ relation_connect,
+    /* xBestIndex  */ relation_best_index,
+    /* xDisconnect */ relation_disconnect,
+    /* xDestroy    */ nullptr,
+    /* xOpen       */ relation_open,
+    /* xClose      */ relation_close,
+    /* xFilter     */ relation_filter,
+    /* xNext       */ relation_next,
+    /* xEof        */ relation_eof,
+    /* xColumn     */ relation_column,
+    /* xRowid      */ relation_rowid,
+    /* xUpdate     */ nullptr,
+    /* xBegin      */ nullptr,
+    /* xSync       */ nullptr,
+    /* xCommit     */ nullptr,
+    /* xRollback   */ nullptr,
+    /* xFindMethod */ nullptr,
+    /* xRename     */ nullptr,
+    /* xSavepoint  */ nullptr,
+    /* xRelease    */ nullptr,
+    /* xRollbackTo */ nullptr,
+    /* xShadowName */ nullptr,
+};
+
+const sqlite3_module kDeclaredRelationModule = {
+    /* iVersion    */ 0,
+    /* xCreate     */ nullptr,  // eponymous only
+    /* xConnect    */ declared_connect,
     /* xBestIndex  */ relation_best_index,
     /* xDisconnect */ relation_disconnect,
     /* xDestroy    */ nullptr,

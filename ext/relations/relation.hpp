@@ -17,6 +17,10 @@ struct RelationColumn {
     std::string name;  // as declared by the table-valued function
     std::string type;  // declared type, for clients that read it
     std::string expr;  // SQL expression over the aliases s (source) and t (target)
+
+    bool operator==(const RelationColumn& other) const {
+        return name == other.name && type == other.type && expr == other.expr;
+    }
 };
 
 struct RelationDescriptor {
@@ -39,17 +43,20 @@ struct RelationDescriptor {
     // Rows per key, for the planner; `unique` when a key has at most one row.
     double rows_per_key = 1;
     bool unique = false;
-    // A relationship declared with theater_relate (model/): what its row in
-    // theater_relationships must still say for it to be used. Empty for the
-    // theater's own relationships.
-    std::string declared;
-    // Why a declared relationship cannot be used (the schema no longer
-    // supports it); it then returns this error instead of rows.
-    std::string broken;
+
+    // Everything equal: the same function, served by the same queries.
+    bool operator==(const RelationDescriptor& other) const;
+    bool operator!=(const RelationDescriptor& other) const { return !(*this == other); }
 };
 
-// The module; its client data is a ModuleContext whose descriptor is a
-// RelationDescriptor.
+// The module of the theater's own relationships; its client data is a
+// ModuleContext whose descriptor is a RelationDescriptor that never changes.
 extern const sqlite3_module kRelationModule;
+
+// The module of a relationship declared with theater_relate; its client data
+// is a ModuleContext whose `owned` is the DeclaredRelation
+// (model/declared.hpp) that resolves its descriptor from the schema when the
+// table is connected, and checks before each use that it still holds.
+extern const sqlite3_module kDeclaredRelationModule;
 
 }  // namespace theater
