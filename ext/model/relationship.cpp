@@ -358,19 +358,37 @@ RelationDescriptor describe(const std::string& name, const Path& p) {
     for (const auto& column : p.to_columns) d.columns.push_back({column.first, column.second, "t." + q(column.first)});
     const std::string from = "main." + q(p.from_table);
     const std::string to = "main." + q(p.to_table);
-    // The seek ranges over the foreign key itself only where every key is
-    // known to name a from_table row (see Path::fk_names_a_row); otherwise it
-    // is the plain join through from_table's key, which leaves out a child
-    // whose key names no row and compares keys with SQLite's affinities.
-    bool direct = p.fk_names_a_row && same_name(p.ref, p.from_key);
+    // The join the relationship stands for reads from_table's key: a child
+    // whose foreign key names no row is left out, and keys compare with
+    // SQLite's affinities ('1' in a TEXT column is 1). Two shortcuts for the
+    // seek of one key, both ranging over the foreign key's index alone:
+    // - where every key is known to name a row (Path::fk_names_a_row), the
+    //   join itself is the foreign key alone;
+    // - where the foreign key compares with an integer exactly as the key does
+    //   (numeric affinity, referring to the key itself), only the existence
+    //   of the key's row is left to check, once per key (RelationDescriptor::
+    //   parent) rather than once per row.
+    bool by_key = same_name(p.ref, p.from_key);
+    bool trusted = p.fk_names_a_row && by_key;
+    bool shortcut = !trusted && p.fk_numeric && by_key;
+    const std::string key = (p.kind == Path::kManyToMany ? "f." : "s.") + q(p.from_key);
+    if (shortcut) {
+        const char* alias = p.kind == Path::kManyToMany ? "f" : "s";
+        d.parent = "SELECT " + key + " FROM " + from + " AS " + alias + " WHERE " + key + " >= ?1 ORDER BY " + key;
+    }
     switch (p.kind) {
-    case Path::kOneToMany:
-        if (direct) {
-            d.from = to + " AS t";
+    case Path::kOneToMany: {
+        std::string children = to + " AS t";
+        if (trusted) {
+            d.from = children;
             d.key = "t." + q(p.fk);
         } else {
-            d.from = from + " AS s JOIN " + to + " AS t ON t." + q(p.fk) + " = s." + q(p.ref);
-            d.key = "s." + q(p.from_key);
+            d.from = from + " AS s JOIN " + children + " ON t." + q(p.fk) + " = s." + q(p.ref);
+            d.key = key;
+        }
+        if (shortcut) {
+            d.seek_from = children;
+            d.seek_key = "t." + q(p.fk);
         }
         d.rowid = "t." + q(p.to_rowid);
         d.order = d.rowid;
@@ -380,9 +398,10 @@ RelationDescriptor describe(const std::string& name, const Path& p) {
             if (same_name(p.to_columns[i].first, p.to_rowid)) d.order_column = static_cast<int>(i);
         }
         break;
+    }
     case Path::kManyToOne:
         d.from = from + " AS s JOIN " + to + " AS t ON t." + q(p.ref) + " = s." + q(p.fk);
-        d.key = "s." + q(p.from_key);
+        d.key = key;
         d.rowid = d.key;
         d.rows_per_key = 1;
         d.unique = true;
@@ -390,12 +409,17 @@ RelationDescriptor describe(const std::string& name, const Path& p) {
     case Path::kManyToMany: {
         const std::string through = "main." + q(p.through_table);
         std::string join_to = " JOIN " + to + " AS t ON t." + q(p.to_ref) + " = s." + q(p.to_fk);
-        if (direct) {
-            d.from = through + " AS s" + join_to;
+        std::string links = through + " AS s" + join_to;
+        if (trusted) {
+            d.from = links;
             d.key = "s." + q(p.fk);
         } else {
             d.from = from + " AS f JOIN " + through + " AS s ON s." + q(p.fk) + " = f." + q(p.ref) + join_to;
-            d.key = "f." + q(p.from_key);
+            d.key = key;
+        }
+        if (shortcut) {
+            d.seek_from = links;
+            d.seek_key = "s." + q(p.fk);
         }
         d.rowid = "s." + q(p.through_rowid);
         for (const std::string& column : p.through_order) d.order += "s." + q(column) + ", ";
@@ -442,12 +466,14 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
             throw SqlError("with a through_table, name its columns with \"from_column\" and \"to_column\"");
         }
         resolve_through(from, *to, through, o, p);
+        p.fk_numeric = numeric_affinity_of(through, p.fk);
         note = index_note(through, p.fk, &from, p.ref);
     } else {
         if (o.get("from_column") || o.get("to_column")) {
             throw SqlError("\"from_column\" and \"to_column\" name the columns of a through_table; there is none");
         }
         resolve_direct(from, *to, o, p);
+        if (p.kind == Path::kOneToMany) p.fk_numeric = numeric_affinity_of(*to, p.fk);
         note = p.kind == Path::kOneToMany ? index_note(*to, p.fk, &from, p.ref) : index_note(from, p.from_key);
     }
     if (p.kind != Path::kManyToOne) {

@@ -66,6 +66,11 @@ struct Path {
     // column, 1.5 in a REAL one), so it reads from_table's key as the plain
     // join does, and returns exactly the join's rows.
     bool fk_names_a_row = false;
+    // The foreign key column (fk; for many-to-many, through.fk) has INTEGER,
+    // REAL or NUMERIC affinity, so it compares with an integer exactly as
+    // from_table's integer key does: the seek of one key may range over it
+    // and check once that the key names a row (RelationDescriptor::parent).
+    bool fk_numeric = false;
     std::string argument;        // the hidden column's name
     bool unique = false;         // at most one row per key
     int order_column = -1;       // output column the rows of one key are ordered by, or -1

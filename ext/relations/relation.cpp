@@ -32,8 +32,10 @@ std::string select_list(const RelationDescriptor& d) {
 // (see core/forward_scan.hpp): a join that asks for ascending keys walks it
 // instead of seeking anew for each.
 std::string seek_sql(const RelationDescriptor& d) {
-    std::string sql = "SELECT " + select_list(d) + ", " + d.key + ", " + d.rowid + " FROM " + d.from + " WHERE " +
-                      d.key + " >= ?1 ORDER BY " + d.key;
+    const std::string& from = d.seek_from.empty() ? d.from : d.seek_from;
+    const std::string& key = d.seek_key.empty() ? d.key : d.seek_key;
+    std::string sql = "SELECT " + select_list(d) + ", " + key + ", " + d.rowid + " FROM " + from + " WHERE " + key +
+                      " >= ?1 ORDER BY " + key;
     if (!d.order.empty()) sql += ", " + d.order;
     return sql;
 }
@@ -56,14 +58,14 @@ std::string declaration(const RelationDescriptor& d) {
 struct RelationTable {
     // One of the theater's own relationships: its descriptor lives forever.
     RelationTable(Connection& c, const RelationDescriptor& d)
-        : conn(c), desc(d), seek(c, seek_sql(d)), scan(c, scan_sql(d)) {}
+        : conn(c), desc(d), seek(c, seek_sql(d)), scan(c, scan_sql(d)), parent(c, d.parent) {}
     // A declared relationship, connected with the descriptor resolved then.
     // The table keeps that descriptor for its whole life: when the schema
     // changes what the declaration means, a new table takes over (see
     // DeclaredRelation::check).
     RelationTable(Connection& c, std::shared_ptr<const RelationDescriptor> d, std::shared_ptr<DeclaredRelation> r)
         : conn(c), owned(std::move(d)), desc(*owned), declared(std::move(r)), seek(c, seek_sql(desc)),
-          scan(c, scan_sql(desc)) {}
+          scan(c, scan_sql(desc)), parent(c, desc.parent) {}
     sqlite3_vtab base{};
     Connection& conn;
     std::shared_ptr<const RelationDescriptor> owned;  // declared relationships only
@@ -75,6 +77,7 @@ struct RelationTable {
     UseCheck use;
     StatementPool seek;
     StatementPool scan;
+    StatementPool parent;  // used only when desc.parent is set
     int argument_column() const { return static_cast<int>(desc.columns.size()); }
 };
 
@@ -82,7 +85,7 @@ enum Plan { kScanAll = 0, kSeekKey = 1 };
 
 struct RelationCursor {
     explicit RelationCursor(RelationTable& table)
-        : seek(table.seek, table.argument_column()) {}
+        : seek(table.seek, table.argument_column()), parent(table.parent, 0) {}
     sqlite3_vtab_cursor base{};
     Plan plan = kScanAll;
     bool eof = true;
@@ -91,6 +94,9 @@ struct RelationCursor {
     // kSeekKey: the rows of `key`, read from a forward scan that lives as
     // long as this cursor (the outer statement's loop over this table).
     ForwardScan seek;
+    // When the seek ranges over the foreign key alone (desc.parent): the keys
+    // of from_table, walked forward alongside.
+    ForwardScan parent;
     sqlite3_int64 key = 0;
     int changes = -1;
     bool filtered = false;  // xFilter has run on this cursor (in this statement)
@@ -226,8 +232,19 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
             if (argc < 1) throw SqlError("internal error: seek without a key");
             std::optional<sqlite3_int64> key = integer_argument(argv[0], table.desc.argument.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
-            if (connection_may_have_written(table.conn.db(), &cursor.changes)) cursor.seek.forget();
+            if (connection_may_have_written(table.conn.db(), &cursor.changes)) {
+                cursor.seek.forget();
+                cursor.parent.forget();
+            }
             cursor.key = *key;
+            if (!table.desc.parent.empty()) {
+                // A key that names no row of from_table has no rows, whatever
+                // the foreign keys hold (the join reads from_table).
+                bool named = cursor.parent.position_at(cursor.key) && cursor.parent.key_is(cursor.key);
+                if (cursor.key < INT64_MAX) cursor.parent.consumed_below(cursor.key + 1);
+                else cursor.parent.forget();
+                if (!named) return SQLITE_OK;
+            }
             cursor.eof = !cursor.seek.position_at(cursor.key) || !cursor.seek.key_is(cursor.key);
             if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);
             else cursor.seek.forget();
@@ -254,9 +271,16 @@ int relation_next(sqlite3_vtab_cursor* cur) {
 int relation_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
 
 int relation_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+    const RelationCursor& cursor = cursor_of(cur);
+    // With the argument, the hidden column is the argument, an integer, as
+    // from_table's key is in the join (a REAL foreign key holds 5.0).
+    if (cursor.plan == kSeekKey && column == table_of(cur->pVtab).argument_column()) {
+        sqlite3_result_int64(ctx, cursor.key);
+        return SQLITE_OK;
+    }
     // Output columns and the hidden key are the internal query's columns in
     // the same order.
-    sqlite3_result_value(ctx, sqlite3_column_value(cursor_of(cur).current(), column));
+    sqlite3_result_value(ctx, sqlite3_column_value(cursor.current(), column));
     return SQLITE_OK;
 }
 

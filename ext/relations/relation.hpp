@@ -27,10 +27,21 @@ struct RelationDescriptor {
     std::string name;      // SQL name of the table-valued function
     std::string argument;  // hidden argument column
     std::vector<RelationColumn> columns;
-    // FROM clause using aliases s and t, with every identifier quoted.
+    // FROM clause of the join the relationship stands for, using aliases s
+    // and t (and f), with every identifier quoted.
     std::string from;
     // Expression the argument is compared with: the key of one source row.
     std::string key;
+    // Optional, for the seek of one key: a FROM clause and key expression
+    // that range over the foreign key alone (its index), and `parent`, a query
+    // "SELECT key FROM from_table WHERE key >= ?1 ORDER BY key" that says
+    // whether the key names a row at all. The seek then returns rows only
+    // for a key the parent query has, which is what the join returns, for one
+    // lookup per key instead of one B-tree descent per key. Empty: the seek
+    // reads `from` too.
+    std::string seek_from;
+    std::string seek_key;
+    std::string parent;
     // Expression unique per row of the result, across keys: the rowid the
     // table reports (SQLite relies on it, e.g. to merge the branches of an
     // OR into one result without duplicates).
