@@ -201,16 +201,21 @@ std::shared_ptr<const RelationDescriptor> DeclaredRelation::descriptor(Connectio
 
 void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served, UseCheck& state, bool first_use) {
     sqlite3* db = conn.db();
-    // Neither the stored row nor the schema can have changed while this
+    // Neither the stored row nor the schema can have changed since the last
+    // check made outside a write transaction (`confirmed`) while this
     // connection completed no write (total_changes) and no connection
     // committed (the data version: the outer statement began its read
     // transaction, which notices another connection's commit, before its
-    // first xFilter), outside a write transaction of this connection, where a
-    // statement may have changed either without completing a write.
+    // first xFilter), unless a write transaction is open now: DDL
+    // (ALTER TABLE, DROP TABLE) changes no row, and a statement may be
+    // writing without having completed.
     int changes = sqlite3_total_changes(db);
     unsigned int version = 0;
     sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
-    if (state.confirmed && changes == state.changes && version == state.data_version) return;
+    if (state.confirmed && changes == state.changes && version == state.data_version &&
+        sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
+        return;
+    }
     state.confirmed = false;
     std::string found;
     bool exists = false;

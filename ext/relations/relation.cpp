@@ -295,8 +295,9 @@ int relation_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
 
 bool RelationDescriptor::operator==(const RelationDescriptor& o) const {
     return name == o.name && argument == o.argument && columns == o.columns && from == o.from && key == o.key &&
-           rowid == o.rowid && order == o.order && order_column == o.order_column &&
-           rows_per_key == o.rows_per_key && unique == o.unique;
+           seek_from == o.seek_from && seek_key == o.seek_key && parent == o.parent && rowid == o.rowid &&
+           order == o.order && order_column == o.order_column && rows_per_key == o.rows_per_key &&
+           unique == o.unique;
 }
 
 const sqlite3_module kRelationModule = {

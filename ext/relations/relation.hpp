@@ -55,7 +55,8 @@ struct RelationDescriptor {
     double rows_per_key = 1;
     bool unique = false;
 
-    // Everything equal: the same function, served by the same queries.
+    // Everything equal: the same function, served by the same queries (a
+    // field added above must be compared too).
     bool operator==(const RelationDescriptor& other) const;
     bool operator!=(const RelationDescriptor& other) const { return !(*this == other); }
 };
