@@ -38,8 +38,11 @@ constexpr const char* kTableOrView =
 constexpr const char* kModuleExists = "SELECT 1 FROM pragma_module_list WHERE name = ?1 COLLATE NOCASE";
 
 
+// Binds a copy of `value`; a failed bind (out of memory) would leave NULL,
+// which would read as "no such relationship".
 void bind(sqlite3_stmt* stmt, int index, const std::string& value) {
-    sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
 }
 
 // What the stored row says, in one string: the registration must match it.
@@ -178,20 +181,21 @@ DeclaredRelation::DeclaredRelation(Declaration row, std::shared_ptr<const Relati
       epoch_(epoch) {}
 
 std::shared_ptr<const RelationDescriptor> DeclaredRelation::resolve_at(Connection& conn, const SchemaEpoch& epoch) {
-    if (epoch != epoch_ || (!resolved_ && broken_.empty())) {
-        try {
-            Resolved r = resolve(conn.db(), row_);
-            resolved_ = std::make_shared<const RelationDescriptor>(std::move(r.descriptor));
-            broken_.clear();
-        } catch (const SqlError& e) {
-            // Out of memory, a busy or locked database: not the schema's answer.
-            if ((e.code() & 0xff) != SQLITE_ERROR) throw;
-            resolved_.reset();
-            broken_ = no_longer_fits(row_.name, e.what());
-        }
-        epoch_ = epoch;
+    if (resolved_ && epoch == epoch_) return resolved_;
+    resolved_.reset();
+    try {
+        Resolved r = resolve(conn.db(), row_);
+        resolved_ = std::make_shared<const RelationDescriptor>(std::move(r.descriptor));
+    } catch (const SqlError& e) {
+        // Out of memory, a busy or locked database: not the schema's answer.
+        if ((e.code() & 0xff) != SQLITE_ERROR) throw;
+        // Not kept: out of memory can also surface as another error (a JSON
+        // function may call its input malformed), which must not outlive
+        // it. A declaration that no longer fits is resolved again at each
+        // use, each time to fail.
+        throw SqlError(no_longer_fits(row_.name, e.what()));
     }
-    if (!resolved_) throw SqlError(broken_);
+    epoch_ = epoch;
     return resolved_;
 }
 

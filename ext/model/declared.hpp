@@ -92,10 +92,8 @@ private:
 
     Declaration row_;
     std::string signature_;
-    // The last resolution, and the schema it was made against: a descriptor,
-    // or why there is none.
+    // The last resolution, and the schema it was made against.
     std::shared_ptr<const RelationDescriptor> resolved_;
-    std::string broken_;
     SchemaEpoch epoch_;
 };
 

@@ -17,6 +17,13 @@ const char* const kReserved[] = {"role_auditions", "role_actors",   "role_locati
 
 std::string q(const std::string& identifier) { return quote_identifier(identifier); }
 
+// Binds a copy of `value` to ?1. A failed bind (out of memory) would leave
+// NULL, which reads as a wrong answer ("not a JSON object"), not an error.
+void bind_text(sqlite3_stmt* stmt, const std::string& value) {
+    int rc = sqlite3_bind_text(stmt, 1, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
+}
+
 std::string json_string(const std::string& s) {
     std::string out = "\"";
     for (unsigned char c : s) {
@@ -39,12 +46,16 @@ std::string json_string(const std::string& s) {
 // would change what the virtual table declares.
 std::string column_type(const std::string& declared) { return affinity(declared); }
 
-// Whether a column (or the rowid, which is not a column) has INTEGER, REAL
-// or NUMERIC affinity.
-bool numeric_affinity_of(const SchemaTable& table, const std::string& column) {
+// A column's affinity; the rowid (not a column) is INTEGER.
+std::string affinity_of(const SchemaTable& table, const std::string& column) {
     const SchemaColumn* c = table.column(column);
-    if (!c) return same_name(column, table.rowid_name());
-    std::string a = affinity(c->type);
+    if (c) return affinity(c->type);
+    return same_name(column, table.rowid_name()) ? "INTEGER" : "BLOB";
+}
+
+// Whether a column (or the rowid) has INTEGER, REAL or NUMERIC affinity.
+bool numeric_affinity_of(const SchemaTable& table, const std::string& column) {
+    std::string a = affinity_of(table, column);
     return a == "INTEGER" || a == "REAL" || a == "NUMERIC";
 }
 
@@ -60,7 +71,7 @@ std::string rowid_column(sqlite3* db, const SchemaTable& table) {
     std::string column = table.rowid_column();
     if (column.empty() || !table.column(column)) return column;
     Stmt index = prepare(db, kPrimaryKeyIndex);
-    sqlite3_bind_text(index.get(), 1, table.name.data(), static_cast<int>(table.name.size()), SQLITE_TRANSIENT);
+    bind_text(index.get(), table.name);
     return step(db, index.get()) ? table.rowid_name() : column;
 }
 
@@ -76,7 +87,7 @@ Options parse_options(sqlite3* db, const std::string& json) {
     Options o;
     if (json.empty()) return o;
     Stmt type = prepare(db, kOptionsObject);
-    sqlite3_bind_text(type.get(), 1, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+    bind_text(type.get(), json);
     bool ok = false;
     try {
         ok = step(db, type.get()) && column_bytes(type.get(), 0) == "object";
@@ -87,7 +98,7 @@ Options parse_options(sqlite3* db, const std::string& json) {
         throw SqlError("options must be a JSON object such as '{\"column\": \"author_id\"}', not " + json);
     }
     Stmt each = prepare(db, kOptionsEach);
-    sqlite3_bind_text(each.get(), 1, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+    bind_text(each.get(), json);
     while (step(db, each.get())) {
         std::string key = column_bytes(each.get(), 0);
         if (key != "column" && key != "from_column" && key != "to_column" && key != "argument" &&
@@ -310,7 +321,7 @@ std::string index_note(const SchemaTable& table, const std::string& column, cons
     if (const SchemaIndex* index = table.index_leading_with(column)) {
         if (parent && numeric_affinity_of(*parent, ref) && !numeric_affinity_of(table, column)) {
             return "the index " + index->name + " cannot serve the seeks: " + table.name + "." + column + " has " +
-                   affinity(table.column(column)->type) + " affinity and " + parent->name + "." + ref +
+                   affinity_of(table, column) + " affinity and " + parent->name + "." + ref +
                    " is numeric, so SQLite compares them as numbers; every call scans " + table.name +
                    ", as the plain join does (declare " + table.name + "." + column + " INTEGER to seek)";
         }
