@@ -198,3 +198,24 @@ def test_a_writer_inside_a_statement_writing_to_temp_says_to_run_it_on_its_own()
     with pytest.raises(sqlite3.OperationalError) as caught:
         conn.execute("INSERT INTO temp.log SELECT theater_relate('author_books', 'authors', 'books')")
     assert str(caught.value).startswith("theater_relate: it writes, so it cannot run inside a statement that writes")
+
+
+def test_a_table_with_no_column_but_the_foreign_key_has_nothing_to_return():
+    conn = connect()
+    conn.executescript(LIBRARY + """
+        CREATE TABLE mentions (author_id INTEGER REFERENCES authors(id));
+        CREATE TABLE books (title TEXT, author_id INTEGER REFERENCES authors(id));
+        SELECT theater_relate('author_books', 'authors', 'books');
+    """)
+    refusal = ("to_table: mentions has no column but author_id, the relationship's own key (the argument); "
+               "it has nothing to return")
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        conn.execute("SELECT theater_relate('author_mentions', 'authors', 'mentions')")
+    assert str(caught.value) == "theater_relate: " + refusal
+    # Become such a table, and the relationship no longer fits.
+    conn.execute("ALTER TABLE books DROP COLUMN title")
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        conn.execute("SELECT * FROM author_books(5)")
+    assert str(caught.value) == (
+        "author_books: this relationship no longer fits the schema (" + refusal.replace("mentions", "books") +
+        "); declare it again with theater_relate, or remove it with theater_unrelate('author_books')")

@@ -520,6 +520,11 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
             if (drops_fk && same_name(c.name, p.fk)) continue;
             p.to_columns.push_back({c.name, column_type(c.type)});
         }
+        // A function must have a column to return (its queries select them).
+        if (p.to_columns.empty()) {
+            throw SqlError("to_table: " + to->name + " has no column but " + p.fk +
+                           ", the relationship's own key (the argument); it has nothing to return");
+        }
     }
     for (const auto& column : p.to_columns) {
         if (same_name(column.first, p.argument)) {
