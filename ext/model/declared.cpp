@@ -203,7 +203,8 @@ std::shared_ptr<const RelationDescriptor> DeclaredRelation::descriptor(Connectio
     return resolve_at(conn, read_epoch(conn));
 }
 
-void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served, UseCheck& state, bool first_use) {
+void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served, UseCheck& state, bool first_use,
+                             int changes, bool writing) {
     sqlite3* db = conn.db();
     // Neither the stored row nor the schema can have changed since the last
     // check made outside a write transaction (`confirmed`) while this
@@ -213,13 +214,9 @@ void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served,
     // first xFilter), unless a write transaction is open now: DDL
     // (ALTER TABLE, DROP TABLE) changes no row, and a statement may be
     // writing without having completed.
-    int changes = sqlite3_total_changes(db);
     unsigned int version = 0;
     sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
-    if (state.confirmed && changes == state.changes && version == state.data_version &&
-        sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
-        return;
-    }
+    if (state.confirmed && !writing && changes == state.changes && version == state.data_version) return;
     state.confirmed = false;
     std::string found;
     bool exists = false;
@@ -270,7 +267,7 @@ void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served,
         }
         state.epoch = epoch;
     }
-    state.confirmed = sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE;
+    state.confirmed = !writing;
     state.changes = changes;
     state.data_version = version;
 }

@@ -82,10 +82,13 @@ public:
     // module again with the new descriptor and throws SQLITE_SCHEMA: SQLite
     // then prepares the statement again, against the new table (only on a
     // cursor's first use, `first_use`, before the statement returned a row of
-    // it; later the error says to run the statement again). Costs two
-    // integer reads while neither this connection nor another one has
-    // written since the last check, outside a write transaction.
-    void check(Connection& conn, const RelationDescriptor& served, UseCheck& state, bool first_use);
+    // it; later the error says to run the statement again). `changes` and
+    // `writing` are sqlite3_total_changes() and whether a write transaction
+    // is open, read by the caller. While neither this connection nor another
+    // one has written since the last check, outside a write transaction, it
+    // costs one more read (the data version) and nothing else.
+    void check(Connection& conn, const RelationDescriptor& served, UseCheck& state, bool first_use, int changes,
+               bool writing);
 
 private:
     std::shared_ptr<const RelationDescriptor> resolve_at(Connection& conn, const SchemaEpoch& epoch);

@@ -226,28 +226,34 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
         cursor.eof = true;
         bool first_use = !cursor.filtered;
         cursor.filtered = true;
-        if (table.declared) table.declared->check(table.conn, table.desc, table.use, first_use);
+        // Read once for both checks below (see connection_may_have_written).
+        sqlite3* db = table.conn.db();
+        int changes = sqlite3_total_changes(db);
+        bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
+        if (table.declared) table.declared->check(table.conn, table.desc, table.use, first_use, changes, writing);
         cursor.plan = static_cast<Plan>(idx_num);
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
             std::optional<sqlite3_int64> key = integer_argument(argv[0], table.desc.argument.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
-            if (connection_may_have_written(table.conn.db(), &cursor.changes)) {
+            if (writing || changes != cursor.changes) {
                 cursor.seek.forget();
                 cursor.parent.forget();
             }
+            cursor.changes = changes;
             cursor.key = *key;
-            if (!table.desc.parent.empty()) {
-                // A key that names no row of from_table has no rows, whatever
-                // the foreign keys hold (the join reads from_table).
-                bool named = cursor.parent.position_at(cursor.key) && cursor.parent.key_is(cursor.key);
-                if (cursor.key < INT64_MAX) cursor.parent.consumed_below(cursor.key + 1);
-                else cursor.parent.forget();
-                if (!named) return SQLITE_OK;
-            }
             cursor.eof = !cursor.seek.position_at(cursor.key) || !cursor.seek.key_is(cursor.key);
             if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);
             else cursor.seek.forget();
+            if (!cursor.eof && !table.desc.parent.empty()) {
+                // Rows whose foreign key is the argument, but the argument
+                // names no row of from_table: none, as in the join. Asked
+                // only for a key that has rows, once per key.
+                bool named = cursor.parent.position_at(cursor.key) && cursor.parent.key_is(cursor.key);
+                if (cursor.key < INT64_MAX) cursor.parent.consumed_below(cursor.key + 1);
+                else cursor.parent.forget();
+                cursor.eof = !named;
+            }
             return SQLITE_OK;
         }
         cursor.rows = table.scan.take();
