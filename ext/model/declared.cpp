@@ -82,18 +82,37 @@ std::string no_longer_fits(const std::string& name, const std::string& why) {
            "); declare it again with theater_relate, or remove it with theater_unrelate('" + name + "')";
 }
 
-// The schema as this connection sees it now (see SchemaEpoch). The statement
-// reads the main database's schema (its cookie is checked), so SQLite
-// prepares it again after any schema change.
-constexpr const char* kSchemaEpoch = "SELECT schema_version FROM main.pragma_schema_version";
+constexpr const char* kSchemaVersion = "PRAGMA main.schema_version";
 
-SchemaEpoch read_epoch(Connection& conn) {
-    CachedStatement stmt(conn, kSchemaEpoch);
+// What a declared relationship's row says now, and the schema as this
+// connection sees it (see SchemaEpoch): SQLite prepares kReadOne again after
+// any change to the main database's schema, since it reads a table there.
+struct Stored {
+    bool exists = false;
+    std::string signature;
     SchemaEpoch epoch;
-    if (stmt.step()) epoch.version = sqlite3_column_int(stmt.get(), 0);
-    epoch.statement = stmt.get();
-    epoch.prepared_again = sqlite3_stmt_status(stmt.get(), SQLITE_STMTSTATUS_REPREPARE, 0);
-    return epoch;
+};
+
+Stored read_stored(Connection& conn, const std::string& name) {
+    Stored out;
+    try {
+        CachedStatement lookup(conn, kReadOne);
+        bind(lookup.get(), 1, name);
+        if (lookup.step()) {
+            out.exists = true;
+            out.signature = signature_of(column_bytes(lookup.get(), 0), column_bytes(lookup.get(), 1),
+                                         column_bytes(lookup.get(), 2), column_bytes(lookup.get(), 3));
+        }
+        out.epoch.statement = lookup.get();
+        out.epoch.prepared_again = sqlite3_stmt_status(lookup.get(), SQLITE_STMTSTATUS_REPREPARE, 0);
+    } catch (const SqlError& e) {
+        if ((e.code() & 0xff) == SQLITE_NOMEM) throw;
+        // The table itself is gone (a rolled-back first declaration): no
+        // row, and an epoch that equals no other.
+    }
+    CachedStatement version(conn, kSchemaVersion);
+    if (version.step()) out.epoch.version = sqlite3_column_int(version.get(), 0);
+    return out;
 }
 
 // Refuses a name that something else on the connection answers to: a table
@@ -200,7 +219,7 @@ std::shared_ptr<const RelationDescriptor> DeclaredRelation::resolve_at(Connectio
 }
 
 std::shared_ptr<const RelationDescriptor> DeclaredRelation::descriptor(Connection& conn) {
-    return resolve_at(conn, read_epoch(conn));
+    return resolve_at(conn, read_stored(conn, row_.name).epoch);
 }
 
 void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served, UseCheck& state, bool first_use,
@@ -218,38 +237,25 @@ void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served,
     sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
     if (state.confirmed && !writing && changes == state.changes && version == state.data_version) return;
     state.confirmed = false;
-    std::string found;
-    bool exists = false;
-    try {
-        CachedStatement lookup(conn, kReadOne);
-        bind(lookup.get(), 1, row_.name);
-        if (lookup.step()) {
-            exists = true;
-            found = signature_of(column_bytes(lookup.get(), 0), column_bytes(lookup.get(), 1),
-                              column_bytes(lookup.get(), 2), column_bytes(lookup.get(), 3));
-        }
-    } catch (const SqlError& e) {
-        if ((e.code() & 0xff) == SQLITE_NOMEM) throw;
-        // The table itself is gone (a rolled-back first declaration).
-    }
-    if (!exists) {
+    Stored stored = read_stored(conn, row_.name);
+    if (!stored.exists) {
         throw SqlError("no relationship named " + row_.name +
                        " is declared (theater_unrelate removed it, or the transaction that declared it was rolled "
                        "back); declare it with theater_relate");
     }
-    if (found != signature_) {
+    if (stored.signature != signature_) {
         // Replaced on this connection since the statement was prepared (by
         // theater_relate or theater_refresh): SQLITE_SCHEMA makes SQLite
         // prepare the statement again, against the new registration.
         const auto* current = registration(conn, row_.name);
-        if (current && current->second == found) {
+        if (current && current->second == stored.signature) {
             throw SqlError("the declaration of " + row_.name + " changed; prepare the statement again", SQLITE_SCHEMA);
         }
         throw SqlError("the declaration of " + row_.name +
                        " differs from the one this connection registered (another connection changed it, or a "
                        "replacement made here was rolled back); run SELECT theater_refresh() to use the stored one");
     }
-    SchemaEpoch epoch = read_epoch(conn);
+    const SchemaEpoch& epoch = stored.epoch;
     if (epoch != state.epoch) {
         // The schema may have changed, here or on another connection: the
         // declaration is resolved again. It may no longer resolve (an error

@@ -28,11 +28,13 @@ std::vector<Declaration> read_declarations(Connection& conn);
 void register_stored_relationships(Connection& conn) noexcept;
 
 // When the schema of the main database was last seen: its schema_version,
-// and how often SQLite has prepared again the statement that read it. The
-// version alone can repeat for another schema (a transaction's CREATE rolled
-// back, then another CREATE); SQLite expires every statement at such a
-// rollback and prepares a statement again whenever the schema changed since it
-// was prepared, so the statement's count moves even then.
+// and how often SQLite has prepared again the statement that reads the
+// declaration (it reads a table of the main database, so SQLite checks the
+// schema's cookie whenever it runs). The version alone can repeat for another
+// schema (a transaction's CREATE rolled back, then another CREATE); SQLite
+// expires every statement at such a rollback and prepares a statement again
+// whenever the schema changed since it was prepared, so the count moves even
+// then.
 struct SchemaEpoch {
     int version = -1;
     const void* statement = nullptr;
