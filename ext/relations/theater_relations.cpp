@@ -6,7 +6,8 @@
 //   role_actors     = theater_relate(_, 'roles', 'auditions.actor')
 //   role_locations  = theater_relate(_, 'roles', 'auditions.location')
 //   audition_role   = theater_relate(_, 'auditions', 'roles', '{"argument": "audition_id"}')
-// (tests/test_model_theater.py checks each against its declared twin).
+// (tests/test_differential.py checks each against its declared twin and the
+// plain join, on every seeded cast).
 // They stay built in: they must answer "not migrated" before the tables
 // exist, and their names are reserved.
 #include "relations/theater_relations.hpp"
