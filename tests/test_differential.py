@@ -230,3 +230,44 @@ def test_casting_sheet_agrees_after_call_backs(pair):
                 for rid, (lead, und) in orm_leads(pair).items()}
     got = {rid: (lead, und) for rid, lead, und in rows(pair.sql, "SELECT role_id, lead, understudy FROM role_casting")}
     assert got == expected
+
+
+# --- the theater's own relationships are their joins, and their declared twins ---
+
+# built-in -> (its declaration with theater_relate, the plain join it stands for)
+TWINS = {
+    "role_auditions": (("twin_auditions", "roles", "auditions"),
+                       "SELECT a.id, a.actor, a.location, a.phone, a.hired FROM roles r JOIN auditions a "
+                       "ON a.role_id = r.id WHERE r.id = ?1 ORDER BY a.id"),
+    "role_actors": (("twin_actors", "roles", "auditions.actor"),
+                    "SELECT a.actor FROM roles r JOIN auditions a ON a.role_id = r.id WHERE r.id = ?1 ORDER BY a.id"),
+    "role_locations": (("twin_locations", "roles", "auditions.location"),
+                       "SELECT a.location FROM roles r JOIN auditions a ON a.role_id = r.id WHERE r.id = ?1 "
+                       "ORDER BY a.id"),
+    "audition_role": (("twin_role", "auditions", "roles", '{"argument": "audition_id"}'),
+                      "SELECT r.id, r.character_name FROM auditions a JOIN roles r ON r.id = a.role_id "
+                      "WHERE a.id = ?1"),
+}
+
+
+@pytest.fixture(scope="module")
+def twins(frozen):
+    for args, _ in TWINS.values():
+        marks = ", ".join("?" * len(args))
+        frozen.sql.execute(f"SELECT theater_relate({marks})", args)
+    return frozen
+
+
+@pytest.mark.parametrize("builtin", sorted(TWINS))
+def test_builtin_relationship_is_its_join_and_its_declared_twin(twins, builtin):
+    (twin, from_table, *_), join = TWINS[builtin]
+    keys = [k for (k,) in twins.sql.execute(f"SELECT id FROM {from_table} ORDER BY id")] + [0, 10**6]
+    for key in keys:
+        expected = rows(twins.sql, join, (key,))
+        assert rows(twins.sql, f"SELECT * FROM {builtin}(?)", (key,)) == expected, key
+        assert rows(twins.sql, f"SELECT * FROM {twin}(?)", (key,)) == expected, key
+    argument = "audition_id" if builtin == "audition_role" else "role_id"
+    everything = rows(twins.sql, f"SELECT {argument}, * FROM {builtin}")
+    assert everything and rows(twins.sql, f"SELECT {argument}, * FROM {twin}") == everything
+    joined = f"SELECT x.id, r.* FROM {from_table} x, {{}}(x.id) r ORDER BY x.id"
+    assert rows(twins.sql, joined.format(builtin)) == rows(twins.sql, joined.format(twin))

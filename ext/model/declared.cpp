@@ -38,12 +38,15 @@ constexpr const char* kTableOrView =
 constexpr const char* kModuleExists = "SELECT 1 FROM pragma_module_list WHERE name = ?1 COLLATE NOCASE";
 
 
+// Binds a copy of `value`; a failed bind (out of memory) would leave NULL,
+// which would read as "no such relationship".
 void bind(sqlite3_stmt* stmt, int index, const std::string& value) {
-    sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
 }
 
 // What the stored row says, in one string: the registration must match it.
-std::string signature(const std::string& from, const std::string& to, const std::string& through,
+std::string signature_of(const std::string& from, const std::string& to, const std::string& through,
                       const std::string& options) {
     return from + '\x1f' + to + '\x1f' + through + '\x1f' + options;
 }
@@ -58,35 +61,57 @@ std::pair<std::string, std::string>* registration(Connection& conn, const std::s
 
 bool is_declared_here(Connection& conn, const std::string& name) { return registration(conn, name) != nullptr; }
 
-// Registers (or replaces) the module `d.name` on the connection.
-void register_module(Connection& conn, std::shared_ptr<RelationDescriptor> d) {
+// Registers (or replaces) the module of `r` on the connection. A statement
+// that uses the module it replaces keeps that one until SQLite prepares the
+// statement again (it expires every statement at its next prepare).
+void register_module(Connection& conn, std::shared_ptr<DeclaredRelation> r) {
     // Everything that may throw comes before the registration.
-    std::pair<std::string, std::string> entry(d->name, d->declared);
-    if (!is_declared_here(conn, d->name)) conn.declared().reserve(conn.declared().size() + 1);
-    auto* context = new ModuleContext{&conn, d.get(), d};
+    std::pair<std::string, std::string> entry(r->name(), r->signature());
+    if (!is_declared_here(conn, r->name())) conn.declared().reserve(conn.declared().size() + 1);
+    auto* context = new ModuleContext{&conn, r.get(), r};
     conn.retain();  // dropped by ModuleContext::destroy, which SQLite calls also on failure
-    int rc = sqlite3_create_module_v2(conn.db(), d->name.c_str(), &kRelationModule, context, &ModuleContext::destroy);
-    if (rc != SQLITE_OK) throw SqlError("cannot register " + d->name + ": " + errmsg(conn.db()), rc);
-    if (auto* existing = registration(conn, d->name)) std::swap(existing->second, entry.second);
+    int rc = sqlite3_create_module_v2(conn.db(), r->name().c_str(), &kDeclaredRelationModule, context,
+                                      &ModuleContext::destroy);
+    if (rc != SQLITE_OK) throw SqlError("cannot register " + r->name() + ": " + errmsg(conn.db()), rc);
+    if (auto* existing = registration(conn, r->name())) std::swap(existing->second, entry.second);
     else conn.declared().push_back(std::move(entry));  // capacity reserved above
 }
 
-// A declaration that can no longer be served: the module still exists, with
-// only its argument column, and reports why when used.
-std::shared_ptr<RelationDescriptor> broken(const std::string& name, const std::string& why) {
-    auto d = std::make_shared<RelationDescriptor>();
-    d->name = name;
-    d->argument = "from_id";
-    d->broken = "this relationship no longer fits the schema (" + why +
-                "); declare it again with theater_relate, or remove it with theater_unrelate('" + name + "')";
-    return d;
+std::string no_longer_fits(const std::string& name, const std::string& why) {
+    return "this relationship no longer fits the schema (" + why +
+           "); declare it again with theater_relate, or remove it with theater_unrelate('" + name + "')";
 }
 
-// The descriptor for a declaration; it checks that the stored row still
-// says `row` (what theater_relate stored, or what a load read).
-std::shared_ptr<RelationDescriptor> descriptor_for(Resolved&& r, const Declaration& row) {
-    auto out = std::make_shared<RelationDescriptor>(std::move(r.descriptor));
-    out->declared = signature(row.from_table, row.to_table, row.through_table, row.options);
+constexpr const char* kSchemaVersion = "PRAGMA main.schema_version";
+
+// What a declared relationship's row says now, and the schema as this
+// connection sees it (see SchemaEpoch): SQLite prepares kReadOne again after
+// any change to the main database's schema, since it reads a table there.
+struct Stored {
+    bool exists = false;
+    std::string signature;
+    SchemaEpoch epoch;
+};
+
+Stored read_stored(Connection& conn, const std::string& name) {
+    Stored out;
+    try {
+        CachedStatement lookup(conn, kReadOne);
+        bind(lookup.get(), 1, name);
+        if (lookup.step()) {
+            out.exists = true;
+            out.signature = signature_of(column_bytes(lookup.get(), 0), column_bytes(lookup.get(), 1),
+                                         column_bytes(lookup.get(), 2), column_bytes(lookup.get(), 3));
+        }
+        out.epoch.statement = lookup.get();
+        out.epoch.prepared_again = sqlite3_stmt_status(lookup.get(), SQLITE_STMTSTATUS_REPREPARE, 0);
+    } catch (const SqlError& e) {
+        if ((e.code() & 0xff) == SQLITE_NOMEM) throw;
+        // The table itself is gone (a rolled-back first declaration): no
+        // row, and an epoch that equals no other.
+    }
+    CachedStatement version(conn, kSchemaVersion);
+    if (version.step()) out.epoch.version = sqlite3_column_int(version.get(), 0);
     return out;
 }
 
@@ -127,7 +152,6 @@ void ensure_name_free(Connection& conn, const std::string& name) {
 
 // Registers every stored declaration; returns how many.
 int register_stored(Connection& conn) {
-    sqlite3* db = conn.db();
     std::vector<Declaration> stored = read_declarations(conn);
     int count = 0;
     for (const Declaration& d : stored) {
@@ -141,14 +165,9 @@ int register_stored(Connection& conn) {
             if (e.code() == SQLITE_NOMEM) throw;
             continue;
         }
-        std::shared_ptr<RelationDescriptor> descriptor;
-        try {
-            descriptor = descriptor_for(resolve(db, d), d);
-        } catch (const SqlError& e) {
-            if (e.code() == SQLITE_NOMEM) throw;
-            descriptor = broken(d.name, e.what());
-        }
-        register_module(conn, std::move(descriptor));
+        // Resolved when first used: a declaration the schema no longer
+        // supports is registered too, and says why when used.
+        register_module(conn, std::make_shared<DeclaredRelation>(d));
         ++count;
     }
     return count;
@@ -173,48 +192,90 @@ std::vector<Declaration> read_declarations(Connection& conn) {
     return stored;
 }
 
-void DeclarationCheck::ensure(Connection& conn, const RelationDescriptor& d) {
-    if (!d.broken.empty()) throw SqlError(d.broken);
-    if (d.declared.empty()) return;
+DeclaredRelation::DeclaredRelation(Declaration row, std::shared_ptr<const RelationDescriptor> resolved,
+                                   SchemaEpoch epoch)
+    : row_(std::move(row)),
+      signature_(signature_of(row_.from_table, row_.to_table, row_.through_table, row_.options)),
+      resolved_(std::move(resolved)),
+      epoch_(epoch) {}
+
+std::shared_ptr<const RelationDescriptor> DeclaredRelation::resolve_at(Connection& conn, const SchemaEpoch& epoch) {
+    if (resolved_ && epoch == epoch_) return resolved_;
+    resolved_.reset();
+    try {
+        Resolved r = resolve(conn.db(), row_);
+        resolved_ = std::make_shared<const RelationDescriptor>(std::move(r.descriptor));
+    } catch (const SqlError& e) {
+        // Out of memory, a busy or locked database: not the schema's answer.
+        if ((e.code() & 0xff) != SQLITE_ERROR) throw;
+        // Not kept: out of memory can also surface as another error (a JSON
+        // function may call its input malformed), which must not outlive
+        // it. A declaration that no longer fits is resolved again at each
+        // use, each time to fail.
+        throw SqlError(no_longer_fits(row_.name, e.what()));
+    }
+    epoch_ = epoch;
+    return resolved_;
+}
+
+std::shared_ptr<const RelationDescriptor> DeclaredRelation::descriptor(Connection& conn) {
+    return resolve_at(conn, read_stored(conn, row_.name).epoch);
+}
+
+void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served, UseCheck& state, bool first_use,
+                             int changes, bool writing) {
     sqlite3* db = conn.db();
-    int changes = sqlite3_total_changes(db);
+    // Neither the stored row nor the schema can have changed since the last
+    // check made outside a write transaction (`confirmed`) while this
+    // connection completed no write (total_changes) and no connection
+    // committed (the data version: the outer statement began its read
+    // transaction, which notices another connection's commit, before its
+    // first xFilter), unless a write transaction is open now: DDL
+    // (ALTER TABLE, DROP TABLE) changes no row, and a statement may be
+    // writing without having completed.
     unsigned int version = 0;
     sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
-    if (confirmed_ && changes == changes_ && version == data_version_) return;
-    std::string found;
-    bool exists = false;
-    try {
-        CachedStatement lookup(conn, kReadOne);
-        bind(lookup.get(), 1, d.name);
-        if (lookup.step()) {
-            exists = true;
-            found = signature(column_bytes(lookup.get(), 0), column_bytes(lookup.get(), 1),
-                              column_bytes(lookup.get(), 2), column_bytes(lookup.get(), 3));
-        }
-    } catch (const SqlError& e) {
-        if ((e.code() & 0xff) == SQLITE_NOMEM) throw;
-        // The table itself is gone (a rolled-back first declaration).
-    }
-    if (!exists) {
-        throw SqlError("no relationship named " + d.name +
+    if (state.confirmed && !writing && changes == state.changes && version == state.data_version) return;
+    state.confirmed = false;
+    Stored stored = read_stored(conn, row_.name);
+    if (!stored.exists) {
+        throw SqlError("no relationship named " + row_.name +
                        " is declared (theater_unrelate removed it, or the transaction that declared it was rolled "
                        "back); declare it with theater_relate");
     }
-    if (found != d.declared) {
+    if (stored.signature != signature_) {
         // Replaced on this connection since the statement was prepared (by
         // theater_relate or theater_refresh): SQLITE_SCHEMA makes SQLite
         // prepare the statement again, against the new registration.
-        const auto* current = registration(conn, d.name);
-        if (current && current->second == found) {
-            throw SqlError("the declaration of " + d.name + " changed; prepare the statement again", SQLITE_SCHEMA);
+        const auto* current = registration(conn, row_.name);
+        if (current && current->second == stored.signature) {
+            throw SqlError("the declaration of " + row_.name + " changed; prepare the statement again", SQLITE_SCHEMA);
         }
-        throw SqlError("the declaration of " + d.name +
+        throw SqlError("the declaration of " + row_.name +
                        " differs from the one this connection registered (another connection changed it, or a "
                        "replacement made here was rolled back); run SELECT theater_refresh() to use the stored one");
     }
-    confirmed_ = sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE;
-    changes_ = changes;
-    data_version_ = version;
+    const SchemaEpoch& epoch = stored.epoch;
+    if (epoch != state.epoch) {
+        // The schema may have changed, here or on another connection: the
+        // declaration is resolved again. It may no longer resolve (an error
+        // says why), or now mean other queries or columns: a table cannot
+        // change its columns, so the module is registered again and SQLite,
+        // given SQLITE_SCHEMA, prepares the statement again, which connects
+        // the new module.
+        std::shared_ptr<const RelationDescriptor> now = resolve_at(conn, epoch);
+        if (*now != served) {
+            if (!first_use) {
+                throw SqlError("the schema changed while this statement was running; run the statement again");
+            }
+            register_module(conn, std::make_shared<DeclaredRelation>(row_, now, epoch));
+            throw SqlError("the schema changed since the statement was prepared; prepare it again", SQLITE_SCHEMA);
+        }
+        state.epoch = epoch;
+    }
+    state.confirmed = !writing;
+    state.changes = changes;
+    state.data_version = version;
 }
 
 void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
@@ -246,7 +307,8 @@ void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
         Resolved r = resolve(db, d);
         std::string summary = r.summary;
         Declaration stored = r.stored;
-        std::shared_ptr<RelationDescriptor> descriptor = descriptor_for(std::move(r), stored);
+        auto declared = std::make_shared<DeclaredRelation>(
+            stored, std::make_shared<const RelationDescriptor>(std::move(r.descriptor)));
         write_transaction(db, "theater_relate", [&](Undo& undo) {
             undo.run(kCreateTable);
             Stmt store = prepare(db, kStore);
@@ -256,7 +318,7 @@ void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
             if (!stored.through_table.empty()) bind(store.get(), 4, stored.through_table);
             bind(store.get(), 5, stored.options);
             undo.run(store.get());
-            register_module(conn, descriptor);
+            register_module(conn, declared);
             undo.pause_guard();
             return 0;
         });

@@ -17,6 +17,13 @@ const char* const kReserved[] = {"role_auditions", "role_actors",   "role_locati
 
 std::string q(const std::string& identifier) { return quote_identifier(identifier); }
 
+// Binds a copy of `value` to ?1. A failed bind (out of memory) would leave
+// NULL, which reads as a wrong answer ("not a JSON object"), not an error.
+void bind_text(sqlite3_stmt* stmt, const std::string& value) {
+    int rc = sqlite3_bind_text(stmt, 1, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
+}
+
 std::string json_string(const std::string& s) {
     std::string out = "\"";
     for (unsigned char c : s) {
@@ -39,10 +46,33 @@ std::string json_string(const std::string& s) {
 // would change what the virtual table declares.
 std::string column_type(const std::string& declared) { return affinity(declared); }
 
-bool numeric_affinity(const SchemaTable& table, const std::string& column) {
+// A column's affinity; the rowid (not a column) is INTEGER.
+std::string affinity_of(const SchemaTable& table, const std::string& column) {
     const SchemaColumn* c = table.column(column);
-    std::string a = c ? affinity(c->type) : "BLOB";
+    if (c) return affinity(c->type);
+    return same_name(column, table.rowid_name()) ? "INTEGER" : "BLOB";
+}
+
+// Whether a column (or the rowid) has INTEGER, REAL or NUMERIC affinity.
+bool numeric_affinity_of(const SchemaTable& table, const std::string& column) {
+    std::string a = affinity_of(table, column);
     return a == "INTEGER" || a == "REAL" || a == "NUMERIC";
+}
+
+constexpr const char* kPrimaryKeyIndex = "SELECT 1 FROM pragma_index_list(?1, 'main') WHERE origin = 'pk'";
+
+// The name that reads `table`'s rowid, preferring the column that is it.
+// SchemaTable::rowid_column() takes a one-column INTEGER PRIMARY KEY for the
+// rowid; SQLite does not when the key is declared "INTEGER PRIMARY KEY DESC"
+// (a quirk kept for compatibility): that key is a column of its own with an
+// index, which pragma_index_list reports with origin 'pk'. Ordering by it
+// would not be rowid order, and two of its values may be NULL.
+std::string rowid_column(sqlite3* db, const SchemaTable& table) {
+    std::string column = table.rowid_column();
+    if (column.empty() || !table.column(column)) return column;
+    Stmt index = prepare(db, kPrimaryKeyIndex);
+    bind_text(index.get(), table.name);
+    return step(db, index.get()) ? table.rowid_name() : column;
 }
 
 struct Options {
@@ -57,7 +87,7 @@ Options parse_options(sqlite3* db, const std::string& json) {
     Options o;
     if (json.empty()) return o;
     Stmt type = prepare(db, kOptionsObject);
-    sqlite3_bind_text(type.get(), 1, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+    bind_text(type.get(), json);
     bool ok = false;
     try {
         ok = step(db, type.get()) && column_bytes(type.get(), 0) == "object";
@@ -68,7 +98,7 @@ Options parse_options(sqlite3* db, const std::string& json) {
         throw SqlError("options must be a JSON object such as '{\"column\": \"author_id\"}', not " + json);
     }
     Stmt each = prepare(db, kOptionsEach);
-    sqlite3_bind_text(each.get(), 1, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+    bind_text(each.get(), json);
     while (step(db, each.get())) {
         std::string key = column_bytes(each.get(), 0);
         if (key != "column" && key != "from_column" && key != "to_column" && key != "argument" &&
@@ -129,6 +159,18 @@ bool option_names(const std::string& option, const std::string& table, const std
 
 bool single_column(const SchemaForeignKey& fk) { return fk.columns.size() == 1; }
 
+// SQLite's own rule for the column a foreign key refers to: the parent's
+// primary key or a column UNIQUE by itself (foreignkeys.html, "foreign key
+// mismatch"). Without it one child would belong to every parent row that
+// shares the value: the join repeats it under several keys, with one rowid.
+void require_unique(const SchemaTable& parent, const std::string& ref, const std::string& child,
+                    const std::string& column) {
+    if (parent.unique_column(ref)) return;
+    throw SqlError("the foreign key " + child + "." + column + " refers to " + parent.name + "." + ref +
+                   ", which is neither its primary key nor UNIQUE (SQLite calls this a foreign key mismatch); "
+                   "make " + parent.name + "." + ref + " UNIQUE");
+}
+
 void resolve_direct(const SchemaTable& from, const SchemaTable& to, const Options& o, Path& p) {
     std::vector<Candidate> found;
     bool composite = false;
@@ -185,6 +227,7 @@ void resolve_direct(const SchemaTable& from, const SchemaTable& to, const Option
         throw SqlError("the foreign key " + c.table + "." + c.column + " refers to the primary key of " +
                        (c.kind == Path::kOneToMany ? from.name : to.name) + ", which has no one-column primary key");
     }
+    require_unique(c.kind == Path::kOneToMany ? from : to, c.ref, c.table, c.column);
     p.kind = c.kind;
     p.fk = c.column;
     p.ref = c.ref;
@@ -254,6 +297,8 @@ void resolve_through(const SchemaTable& from, const SchemaTable& to, const Schem
     if (p.ref.empty() || p.to_ref.empty()) {
         throw SqlError("a foreign key of " + through.name + " refers to a primary key that is not one column");
     }
+    require_unique(from, p.ref, through.name, p.fk);
+    require_unique(to, p.to_ref, through.name, p.to_fk);
     p.through_rowid = through.rowid_name();
     if (p.through_rowid.empty()) {
         throw SqlError(through.name + " is a WITHOUT ROWID table; association tables need a rowid");
@@ -266,8 +311,20 @@ void resolve_through(const SchemaTable& from, const SchemaTable& to, const Schem
     }
 }
 
-std::string index_note(const SchemaTable& table, const std::string& column) {
+// What the seek of `table` by `column` uses. With `parent` and `ref` (the
+// column the foreign key `column` refers to), an index on a TEXT or BLOB
+// foreign key is not usable when the referenced key is numeric: SQLite then
+// compares the two as numbers ('1' = 1), which an index of text cannot seek,
+// and the plain join scans as well.
+std::string index_note(const SchemaTable& table, const std::string& column, const SchemaTable* parent = nullptr,
+                       const std::string& ref = std::string()) {
     if (const SchemaIndex* index = table.index_leading_with(column)) {
+        if (parent && numeric_affinity_of(*parent, ref) && !numeric_affinity_of(table, column)) {
+            return "the index " + index->name + " cannot serve the seeks: " + table.name + "." + column + " has " +
+                   affinity_of(table, column) + " affinity and " + parent->name + "." + ref +
+                   " is numeric, so SQLite compares them as numbers; every call scans " + table.name +
+                   ", as the plain join does (declare " + table.name + "." + column + " INTEGER to seek)";
+        }
         return "seeks use the index " + index->name;
     }
     std::vector<std::string> key = table.primary_key();
@@ -312,17 +369,37 @@ RelationDescriptor describe(const std::string& name, const Path& p) {
     for (const auto& column : p.to_columns) d.columns.push_back({column.first, column.second, "t." + q(column.first)});
     const std::string from = "main." + q(p.from_table);
     const std::string to = "main." + q(p.to_table);
-    // The seek ranges over the foreign key itself only where it compares with
-    // the integer argument as the key would; otherwise through from_table.
-    bool direct = same_name(p.ref, p.from_key) && p.fk_numeric;
+    // The join the relationship stands for reads from_table's key: a child
+    // whose foreign key names no row is left out, and keys compare with
+    // SQLite's affinities ('1' in a TEXT column is 1). Two shortcuts for the
+    // seek of one key, both ranging over the foreign key's index alone:
+    // - where every key is known to name a row (Path::fk_names_a_row), the
+    //   join itself is the foreign key alone;
+    // - where the foreign key compares with an integer exactly as the key does
+    //   (numeric affinity, referring to the key itself), only the existence
+    //   of the key's row is left to check, once per key (RelationDescriptor::
+    //   parent) rather than once per row.
+    bool by_key = same_name(p.ref, p.from_key);
+    bool trusted = p.fk_names_a_row && by_key;
+    bool shortcut = !trusted && p.fk_numeric && by_key;
+    const std::string key = (p.kind == Path::kManyToMany ? "f." : "s.") + q(p.from_key);
+    if (shortcut) {
+        const char* alias = p.kind == Path::kManyToMany ? "f" : "s";
+        d.parent = "SELECT " + key + " FROM " + from + " AS " + alias + " WHERE " + key + " >= ?1 ORDER BY " + key;
+    }
     switch (p.kind) {
-    case Path::kOneToMany:
-        if (direct) {
-            d.from = to + " AS t";
+    case Path::kOneToMany: {
+        std::string children = to + " AS t";
+        if (trusted) {
+            d.from = children;
             d.key = "t." + q(p.fk);
         } else {
-            d.from = from + " AS s JOIN " + to + " AS t ON t." + q(p.fk) + " = s." + q(p.ref);
-            d.key = "s." + q(p.from_key);
+            d.from = from + " AS s JOIN " + children + " ON t." + q(p.fk) + " = s." + q(p.ref);
+            d.key = key;
+        }
+        if (shortcut) {
+            d.seek_from = children;
+            d.seek_key = "t." + q(p.fk);
         }
         d.rowid = "t." + q(p.to_rowid);
         d.order = d.rowid;
@@ -332,9 +409,10 @@ RelationDescriptor describe(const std::string& name, const Path& p) {
             if (same_name(p.to_columns[i].first, p.to_rowid)) d.order_column = static_cast<int>(i);
         }
         break;
+    }
     case Path::kManyToOne:
         d.from = from + " AS s JOIN " + to + " AS t ON t." + q(p.ref) + " = s." + q(p.fk);
-        d.key = "s." + q(p.from_key);
+        d.key = key;
         d.rowid = d.key;
         d.rows_per_key = 1;
         d.unique = true;
@@ -342,12 +420,17 @@ RelationDescriptor describe(const std::string& name, const Path& p) {
     case Path::kManyToMany: {
         const std::string through = "main." + q(p.through_table);
         std::string join_to = " JOIN " + to + " AS t ON t." + q(p.to_ref) + " = s." + q(p.to_fk);
-        if (direct) {
-            d.from = through + " AS s" + join_to;
+        std::string links = through + " AS s" + join_to;
+        if (trusted) {
+            d.from = links;
             d.key = "s." + q(p.fk);
         } else {
             d.from = from + " AS f JOIN " + through + " AS s ON s." + q(p.fk) + " = f." + q(p.ref) + join_to;
-            d.key = "f." + q(p.from_key);
+            d.key = key;
+        }
+        if (shortcut) {
+            d.seek_from = links;
+            d.seek_key = "s." + q(p.fk);
         }
         d.rowid = "s." + q(p.through_rowid);
         for (const std::string& column : p.through_order) d.order += "s." + q(column) + ", ";
@@ -394,19 +477,19 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
             throw SqlError("with a through_table, name its columns with \"from_column\" and \"to_column\"");
         }
         resolve_through(from, *to, through, o, p);
-        p.fk_numeric = numeric_affinity(through, p.fk);
-        note = index_note(through, p.fk);
+        p.fk_numeric = numeric_affinity_of(through, p.fk);
+        note = index_note(through, p.fk, &from, p.ref);
     } else {
         if (o.get("from_column") || o.get("to_column")) {
             throw SqlError("\"from_column\" and \"to_column\" name the columns of a through_table; there is none");
         }
         resolve_direct(from, *to, o, p);
-        if (p.kind == Path::kOneToMany) p.fk_numeric = numeric_affinity(*to, p.fk);
-        note = p.kind == Path::kOneToMany ? index_note(*to, p.fk) : index_note(from, p.from_key);
+        if (p.kind == Path::kOneToMany) p.fk_numeric = numeric_affinity_of(*to, p.fk);
+        note = p.kind == Path::kOneToMany ? index_note(*to, p.fk, &from, p.ref) : index_note(from, p.from_key);
     }
     if (p.kind != Path::kManyToOne) {
         // The INTEGER PRIMARY KEY where there is one: ORDER BY it needs no sort.
-        p.to_rowid = to->rowid_column();
+        p.to_rowid = rowid_column(db, *to);
         if (p.to_rowid.empty()) {
             throw SqlError(to->name + " is a WITHOUT ROWID table (or names all of rowid, _rowid_ and oid as columns); "
                            "a relationship's rows need a rowid");
@@ -436,6 +519,11 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
         for (const SchemaColumn& c : to->columns) {
             if (drops_fk && same_name(c.name, p.fk)) continue;
             p.to_columns.push_back({c.name, column_type(c.type)});
+        }
+        // A function must have a column to return (its queries select them).
+        if (p.to_columns.empty()) {
+            throw SqlError("to_table: " + to->name + " has no column but " + p.fk +
+                           ", the relationship's own key (the argument); it has nothing to return");
         }
     }
     for (const auto& column : p.to_columns) {

@@ -58,10 +58,19 @@ struct Path {
     std::string to_fk;
     std::string to_ref;
     std::vector<std::string> through_order;  // columns after fk in the index the seek uses
-    // The foreign key column (fk; for many-to-many, through.fk) compares with
-    // an integer as the key does (INTEGER, REAL or NUMERIC affinity), so the
-    // seek may range over it directly; else it goes through from_table's key.
-    bool fk_numeric = true;
+    // True only where something outside the relationship guarantees that
+    // every non-NULL foreign key (fk) is an integer naming a row of
+    // from_table: the theater's own auditions, whose triggers refuse any
+    // other role_id. The seek then ranges over the foreign key alone. A
+    // declared relationship cannot know that (an orphan key, '1' in a TEXT
+    // column, 1.5 in a REAL one), so it reads from_table's key as the plain
+    // join does, and returns exactly the join's rows.
+    bool fk_names_a_row = false;
+    // The foreign key column (fk; for many-to-many, through.fk) has INTEGER,
+    // REAL or NUMERIC affinity, so it compares with an integer exactly as
+    // from_table's integer key does: the seek of one key may range over it
+    // and check once that the key names a row (RelationDescriptor::parent).
+    bool fk_numeric = false;
     std::string argument;        // the hidden column's name
     bool unique = false;         // at most one row per key
     int order_column = -1;       // output column the rows of one key are ordered by, or -1

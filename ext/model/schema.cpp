@@ -37,7 +37,9 @@ bool declares_without_rowid(const std::string& sql) {
 
 Stmt bound(sqlite3* db, const char* sql, const std::string& argument) {
     Stmt stmt = prepare(db, sql);
-    sqlite3_bind_text(stmt.get(), 1, argument.data(), static_cast<int>(argument.size()), SQLITE_TRANSIENT);
+    // A failed bind (out of memory) leaves NULL: "no such table" otherwise.
+    int rc = sqlite3_bind_text(stmt.get(), 1, argument.data(), static_cast<int>(argument.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
     return stmt;
 }
 

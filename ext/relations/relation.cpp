@@ -32,8 +32,10 @@ std::string select_list(const RelationDescriptor& d) {
 // (see core/forward_scan.hpp): a join that asks for ascending keys walks it
 // instead of seeking anew for each.
 std::string seek_sql(const RelationDescriptor& d) {
-    std::string sql = "SELECT " + select_list(d) + ", " + d.key + ", " + d.rowid + " FROM " + d.from + " WHERE " +
-                      d.key + " >= ?1 ORDER BY " + d.key;
+    const std::string& from = d.seek_from.empty() ? d.from : d.seek_from;
+    const std::string& key = d.seek_key.empty() ? d.key : d.seek_key;
+    std::string sql = "SELECT " + select_list(d) + ", " + key + ", " + d.rowid + " FROM " + from + " WHERE " + key +
+                      " >= ?1 ORDER BY " + key;
     if (!d.order.empty()) sql += ", " + d.order;
     return sql;
 }
@@ -54,14 +56,28 @@ std::string declaration(const RelationDescriptor& d) {
 }
 
 struct RelationTable {
+    // One of the theater's own relationships: its descriptor lives forever.
     RelationTable(Connection& c, const RelationDescriptor& d)
-        : conn(c), desc(d), seek(c, seek_sql(d)), scan(c, scan_sql(d)) {}
+        : conn(c), desc(d), seek(c, seek_sql(d)), scan(c, scan_sql(d)), parent(c, d.parent) {}
+    // A declared relationship, connected with the descriptor resolved then.
+    // The table keeps that descriptor for its whole life: when the schema
+    // changes what the declaration means, a new table takes over (see
+    // DeclaredRelation::check).
+    RelationTable(Connection& c, std::shared_ptr<const RelationDescriptor> d, std::shared_ptr<DeclaredRelation> r)
+        : conn(c), owned(std::move(d)), desc(*owned), declared(std::move(r)), seek(c, seek_sql(desc)),
+          scan(c, scan_sql(desc)), parent(c, desc.parent) {}
     sqlite3_vtab base{};
     Connection& conn;
+    std::shared_ptr<const RelationDescriptor> owned;  // declared relationships only
     const RelationDescriptor& desc;
+    // Declared relationships only: what resolved the descriptor, and asks
+    // before each use whether it still holds. Shared with the module's client
+    // data, which SQLite may destroy before it disconnects this table.
+    std::shared_ptr<DeclaredRelation> declared;
+    UseCheck use;
     StatementPool seek;
     StatementPool scan;
-    DeclarationCheck check;  // declared relationships only
+    StatementPool parent;  // used only when desc.parent is set
     int argument_column() const { return static_cast<int>(desc.columns.size()); }
 };
 
@@ -69,7 +85,7 @@ enum Plan { kScanAll = 0, kSeekKey = 1 };
 
 struct RelationCursor {
     explicit RelationCursor(RelationTable& table)
-        : seek(table.seek, table.argument_column()) {}
+        : seek(table.seek, table.argument_column()), parent(table.parent, 0) {}
     sqlite3_vtab_cursor base{};
     Plan plan = kScanAll;
     bool eof = true;
@@ -78,8 +94,12 @@ struct RelationCursor {
     // kSeekKey: the rows of `key`, read from a forward scan that lives as
     // long as this cursor (the outer statement's loop over this table).
     ForwardScan seek;
+    // When the seek ranges over the foreign key alone (desc.parent): the keys
+    // of from_table, walked forward alongside.
+    ForwardScan parent;
     sqlite3_int64 key = 0;
     int changes = -1;
+    bool filtered = false;  // xFilter has run on this cursor (in this statement)
 
     sqlite3_stmt* current() const { return plan == kSeekKey ? seek.row() : rows.get(); }
 };
@@ -87,30 +107,53 @@ struct RelationCursor {
 RelationTable& table_of(sqlite3_vtab* vtab) { return *reinterpret_cast<RelationTable*>(vtab); }
 RelationCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_cast<RelationCursor*>(cur); }
 
+// Declares the table for `desc` and makes it with `make` (which may throw).
+template <class Make>
+int connect_table(sqlite3* db, const RelationDescriptor& desc, Make&& make, sqlite3_vtab** out, char** err) {
+    int rc = sqlite3_declare_vtab(db, declaration(desc).c_str());
+    if (rc != SQLITE_OK) {
+        *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), sqlite3_errmsg(db));
+        return rc;
+    }
+    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+    RelationTable* table = make();
+    *out = &table->base;
+    return SQLITE_OK;
+}
+
+int connect_error(const char* name, const std::exception& e, char** err) {
+    *err = sqlite3_mprintf("%s: %s", name, e.what());
+    return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
 int relation_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
     auto* context = static_cast<ModuleContext*>(aux);
     const auto& desc = *static_cast<const RelationDescriptor*>(context->descriptor);
-    if (!desc.broken.empty()) {
-        // A declaration the schema no longer supports has no columns to
-        // declare; failing here says why even for SELECT *.
-        *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), desc.broken.c_str());
-        return *err ? SQLITE_ERROR : SQLITE_NOMEM;
-    }
     try {
-        int rc = sqlite3_declare_vtab(db, declaration(desc).c_str());
-        if (rc != SQLITE_OK) {
-            *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), sqlite3_errmsg(db));
-            return rc;
-        }
-        sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-        auto* table = new RelationTable(*context->conn, desc);
-        *out = &table->base;
-        return SQLITE_OK;
+        return connect_table(db, desc, [&] { return new RelationTable(*context->conn, desc); }, out, err);
     } catch (const std::bad_alloc&) {
         return SQLITE_NOMEM;
     } catch (const std::exception& e) {
-        *err = sqlite3_mprintf("%s: %s", desc.name.c_str(), e.what());
-        return SQLITE_ERROR;
+        return connect_error(desc.name.c_str(), e, err);
+    }
+}
+
+int declared_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
+    auto* context = static_cast<ModuleContext*>(aux);
+    auto declared = std::static_pointer_cast<DeclaredRelation>(std::const_pointer_cast<void>(context->owned));
+    try {
+        // Resolved from the schema as it is now; a declaration the schema no
+        // longer supports fails here and says why, even for SELECT *.
+        std::shared_ptr<const RelationDescriptor> desc = declared->descriptor(*context->conn);
+        return connect_table(
+            db, *desc, [&] { return new RelationTable(*context->conn, desc, declared); }, out, err);
+    } catch (const std::bad_alloc&) {
+        return SQLITE_NOMEM;
+    } catch (const SqlError& e) {
+        if ((e.code() & 0xff) == SQLITE_NOMEM) return SQLITE_NOMEM;
+        return connect_error(declared->name().c_str(), e, err);
+    } catch (const std::exception& e) {
+        return connect_error(declared->name().c_str(), e, err);
     }
 }
 
@@ -181,17 +224,36 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
     return vtab_boundary(cur->pVtab, table.desc.name.c_str(), [&] {
         cursor.rows.release();
         cursor.eof = true;
-        table.check.ensure(table.conn, table.desc);
+        bool first_use = !cursor.filtered;
+        cursor.filtered = true;
+        // Read once for both checks below (see connection_may_have_written).
+        sqlite3* db = table.conn.db();
+        int changes = sqlite3_total_changes(db);
+        bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
+        if (table.declared) table.declared->check(table.conn, table.desc, table.use, first_use, changes, writing);
         cursor.plan = static_cast<Plan>(idx_num);
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
             std::optional<sqlite3_int64> key = integer_argument(argv[0], table.desc.argument.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
-            if (connection_may_have_written(table.conn.db(), &cursor.changes)) cursor.seek.forget();
+            if (writing || changes != cursor.changes) {
+                cursor.seek.forget();
+                cursor.parent.forget();
+            }
+            cursor.changes = changes;
             cursor.key = *key;
             cursor.eof = !cursor.seek.position_at(cursor.key) || !cursor.seek.key_is(cursor.key);
             if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);
             else cursor.seek.forget();
+            if (!cursor.eof && !table.desc.parent.empty()) {
+                // Rows whose foreign key is the argument, but the argument
+                // names no row of from_table: none, as in the join. Asked
+                // only for a key that has rows, once per key.
+                bool named = cursor.parent.position_at(cursor.key) && cursor.parent.key_is(cursor.key);
+                if (cursor.key < INT64_MAX) cursor.parent.consumed_below(cursor.key + 1);
+                else cursor.parent.forget();
+                cursor.eof = !named;
+            }
             return SQLITE_OK;
         }
         cursor.rows = table.scan.take();
@@ -215,9 +277,16 @@ int relation_next(sqlite3_vtab_cursor* cur) {
 int relation_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
 
 int relation_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+    const RelationCursor& cursor = cursor_of(cur);
+    // With the argument, the hidden column is the argument, an integer, as
+    // from_table's key is in the join (a REAL foreign key holds 5.0).
+    if (cursor.plan == kSeekKey && column == table_of(cur->pVtab).argument_column()) {
+        sqlite3_result_int64(ctx, cursor.key);
+        return SQLITE_OK;
+    }
     // Output columns and the hidden key are the internal query's columns in
     // the same order.
-    sqlite3_result_value(ctx, sqlite3_column_value(cursor_of(cur).current(), column));
+    sqlite3_result_value(ctx, sqlite3_column_value(cursor.current(), column));
     return SQLITE_OK;
 }
 
@@ -230,10 +299,44 @@ int relation_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
 
 }  // namespace
 
+bool RelationDescriptor::operator==(const RelationDescriptor& o) const {
+    return name == o.name && argument == o.argument && columns == o.columns && from == o.from && key == o.key &&
+           seek_from == o.seek_from && seek_key == o.seek_key && parent == o.parent && rowid == o.rowid &&
+           order == o.order && order_column == o.order_column && rows_per_key == o.rows_per_key &&
+           unique == o.unique;
+}
+
 const sqlite3_module kRelationModule = {
     /* iVersion    */ 0,
     /* xCreate     */ nullptr,  // eponymous only
     /* xConnect    */ relation_connect,
+    /* xBestIndex  */ relation_best_index,
+    /* xDisconnect */ relation_disconnect,
+    /* xDestroy    */ nullptr,
+    /* xOpen       */ relation_open,
+    /* xClose      */ relation_close,
+    /* xFilter     */ relation_filter,
+    /* xNext       */ relation_next,
+    /* xEof        */ relation_eof,
+    /* xColumn     */ relation_column,
+    /* xRowid      */ relation_rowid,
+    /* xUpdate     */ nullptr,
+    /* xBegin      */ nullptr,
+    /* xSync       */ nullptr,
+    /* xCommit     */ nullptr,
+    /* xRollback   */ nullptr,
+    /* xFindMethod */ nullptr,
+    /* xRename     */ nullptr,
+    /* xSavepoint  */ nullptr,
+    /* xRelease    */ nullptr,
+    /* xRollbackTo */ nullptr,
+    /* xShadowName */ nullptr,
+};
+
+const sqlite3_module kDeclaredRelationModule = {
+    /* iVersion    */ 0,
+    /* xCreate     */ nullptr,  // eponymous only
+    /* xConnect    */ declared_connect,
     /* xBestIndex  */ relation_best_index,
     /* xDisconnect */ relation_disconnect,
     /* xDestroy    */ nullptr,

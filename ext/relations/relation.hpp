@@ -17,16 +17,31 @@ struct RelationColumn {
     std::string name;  // as declared by the table-valued function
     std::string type;  // declared type, for clients that read it
     std::string expr;  // SQL expression over the aliases s (source) and t (target)
+
+    bool operator==(const RelationColumn& other) const {
+        return name == other.name && type == other.type && expr == other.expr;
+    }
 };
 
 struct RelationDescriptor {
     std::string name;      // SQL name of the table-valued function
     std::string argument;  // hidden argument column
     std::vector<RelationColumn> columns;
-    // FROM clause using aliases s and t, with every identifier quoted.
+    // FROM clause of the join the relationship stands for, using aliases s
+    // and t (and f), with every identifier quoted.
     std::string from;
     // Expression the argument is compared with: the key of one source row.
     std::string key;
+    // Optional, for the seek of one key: a FROM clause and key expression
+    // that range over the foreign key alone (its index), and `parent`, a query
+    // "SELECT key FROM from_table WHERE key >= ?1 ORDER BY key" that says
+    // whether the key names a row at all. The seek then returns rows only
+    // for a key the parent query has, which is what the join returns, for one
+    // lookup per key instead of one B-tree descent per key. Empty: the seek
+    // reads `from` too.
+    std::string seek_from;
+    std::string seek_key;
+    std::string parent;
     // Expression unique per row of the result, across keys: the rowid the
     // table reports (SQLite relies on it, e.g. to merge the branches of an
     // OR into one result without duplicates).
@@ -39,17 +54,21 @@ struct RelationDescriptor {
     // Rows per key, for the planner; `unique` when a key has at most one row.
     double rows_per_key = 1;
     bool unique = false;
-    // A relationship declared with theater_relate (model/): what its row in
-    // theater_relationships must still say for it to be used. Empty for the
-    // theater's own relationships.
-    std::string declared;
-    // Why a declared relationship cannot be used (the schema no longer
-    // supports it); it then returns this error instead of rows.
-    std::string broken;
+
+    // Everything equal: the same function, served by the same queries (a
+    // field added above must be compared too).
+    bool operator==(const RelationDescriptor& other) const;
+    bool operator!=(const RelationDescriptor& other) const { return !(*this == other); }
 };
 
-// The module; its client data is a ModuleContext whose descriptor is a
-// RelationDescriptor.
+// The module of the theater's own relationships; its client data is a
+// ModuleContext whose descriptor is a RelationDescriptor that never changes.
 extern const sqlite3_module kRelationModule;
+
+// The module of a relationship declared with theater_relate; its client data
+// is a ModuleContext whose `owned` is the DeclaredRelation
+// (model/declared.hpp) that resolves its descriptor from the schema when the
+// table is connected, and checks before each use that it still holds.
+extern const sqlite3_module kDeclaredRelationModule;
 
 }  // namespace theater
