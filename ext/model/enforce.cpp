@@ -1,39 +1,43 @@
 // theater_enforce_foreign_keys(table): the table's declared foreign keys as
 // triggers that do what SQLite's own enforcement (PRAGMA foreign_keys = ON)
 // does, for every client whatever the pragma says (model-layer.md,
-// "Integrity without the pragma"). The rules are those of SQLite's fkey.c:
+// "Integrity without the pragma"). The rules are those of SQLite's fkey.c,
+// and tests/test_enforce_differential.py compares the two on random schemas:
 //
 // * a child key with no NULL column must find its parent row: the parent
-//   column's affinity applied to the child's value, compared with the
-//   parent column's collation (fkLookupParent). Written "parent.k =
-//   +NEW.f": the column on the left gives the comparison its affinity and
-//   collation, and "+" takes the child column's affinity away;
-// * the children of a parent row are the rows where "OLD.k = child.f", the
-//   parent's column on the left again (fkScanChildren, fkActionTrigger);
-// * a row may refer to itself. SQLite looks for the parent before the row
-//   is written, so it accepts the row itself only when its key equals its
-//   own parent key without affinity or collation, and otherwise needs
-//   another row: so do the triggers, which run after the row is written;
+//   column's affinity and collation on the child's value (fkLookupParent),
+//   written "parent.k = +row.f": the column on the left gives the comparison
+//   its affinity and collation, "+" takes the child column's away. The row
+//   is read again once the actions have run (an action may have changed it);
 // * the child is checked on INSERT, and on an UPDATE that sets a column of
-//   its key, a column a generated key column is computed from, or the
-//   rowid; a key that refers to its own table on every UPDATE;
-// * the actions (CASCADE, SET NULL, SET DEFAULT, RESTRICT) run once the
-//   parent row is deleted or its key changed ("NOT (OLD.k IS NEW.k)"), in
-//   the order SQLite runs its own: the keys of the newest child table
-//   first, and of a table the last declared first;
-// * SQLite counts NO ACTION violations and looks at the count at the end
-//   of the statement; a trigger cannot wait that long, so the checks run
-//   after the row's actions have all run. SQLite runs the newest trigger on
-//   a table first, so every check is created before every action on its
-//   table (the one difference left, documented: a check sees each row's
-//   change, not the statement's).
+//   the key, a column a generated key column is computed from, or the rowid
+//   by any of its names; a key to the child's own table on every UPDATE
+//   that SQLite does foreign key work for (fkChildIsModified,
+//   sqlite3FkRequired);
+// * the actions (CASCADE, SET NULL, SET DEFAULT, RESTRICT) find the children
+//   as SQLite's own action triggers do, "OLD.k = child.f" (fkActionTrigger),
+//   run once the parent row is deleted or its key changed, and run in
+//   SQLite's order: the keys of the newest child table first, of one table
+//   the last declared first. A table's CASCADE to its own rows deletes the
+//   whole subtree at once, as a trigger does not fire itself while
+//   recursive_triggers is OFF;
+// * SQLite also counts the children with the parent column's affinity
+//   (fkScanChildren) and refuses the statement at its end if any is left
+//   without a parent. For NO ACTION that count is the only check; where an
+//   action's comparison finds fewer children than the count (a numeric
+//   parent and a text child), a check after the action refuses too. A
+//   trigger cannot wait for the end of the statement: the checks run after
+//   every action of the row's change. SQLite runs the newest trigger on a
+//   table first, so the checks on a table are created before its actions
+//   (what is left, a check seeing each row's change rather than the
+//   statement's, is a documented difference).
 //
 // Every trigger is named "theater_fk:<child>:<n>:<what>", n the key's id in
 // pragma_foreign_key_list. A call drops the child's triggers and makes them
-// again from the schema as it is, and makes the other children's
-// theater_fk triggers on the same tables again, unchanged, to put every
-// trigger on those tables in that order. Trigger bodies name tables
-// unqualified: SQLite binds them to the trigger's own schema, main.
+// again from the schema as it is, and makes the theater_fk triggers of the
+// other children on the same tables again, unchanged, to put every trigger
+// on those tables in that order. Trigger bodies name tables unqualified:
+// SQLite binds them to the trigger's own schema, main.
 #include "model/enforce.hpp"
 
 #include "core/args.hpp"
@@ -195,35 +199,21 @@ std::vector<std::string> row_identity(const SchemaTable& t) {
     return identity;
 }
 
-// SQLite accepts a row that refers to itself when its key equals its own
-// parent key exactly: for an INTEGER PRIMARY KEY, the child value made an
-// integer; else each value as stored, without affinity or collation. `row`
-// is the row's prefix, "theater_row." or "NEW.".
-std::string self_match(const Key& k, const std::string& row) {
-    std::string ipk = k.parent.integer_primary_key();
-    if (k.to.size() == 1 && !ipk.empty() && same_name(k.to[0], ipk)) {
-        return row + q(ipk) + " = +" + row + q(k.from[0]);
-    }
-    std::string out;
-    for (std::size_t i = 0; i < k.from.size(); ++i) {
-        if (i) out += " AND ";
-        out += "+" + row + q(k.from[i]) + " = +" + row + q(k.to[i]) + " COLLATE BINARY";
-    }
-    return "coalesce(" + out + ", 0)";
-}
-
 std::string same_row(const std::vector<std::string>& identity, const std::string& a, const std::string& b) {
     return compare(a, identity, " = ", b, identity);
 }
 
 // The parent row of `row` exists: the parent column's affinity and
 // collation on the child's value, as SQLite looks it up (fkLookupParent).
+// A row that refers to itself finds itself: SQLite looks before the row is
+// written, and accepts it only when its key equals its own parent key
+// without affinity or collation ('a' and 'A' under NOCASE do not); whether
+// it is found again on a later UPDATE depends on which indexes the UPDATE
+// rewrites first. The triggers go by the rows as they are, as SQLite's
+// PRAGMA foreign_key_check does (a documented difference).
 std::string parent_found(const Key& k, const std::string& row) {
     const std::string p = q(k.parent.name) + ".";
-    std::string found = "EXISTS (SELECT 1 FROM " + q(k.parent.name) + " WHERE " + compare(p, k.to, " = ", "+" + row, k.from);
-    if (!k.self) return found + ")";
-    std::vector<std::string> identity = row_identity(k.parent);
-    return "(" + self_match(k, row) + " OR " + found + " AND NOT (" + same_row(identity, p, row) + ")))";
+    return "EXISTS (SELECT 1 FROM " + q(k.parent.name) + " WHERE " + compare(p, k.to, " = ", "+" + row, k.from) + ")";
 }
 
 std::string raise(const std::string& message) { return "SELECT RAISE(ABORT, " + literal(message) + ")"; }
@@ -328,18 +318,22 @@ std::pair<const char*, const char*> affinities(const Key& k, std::size_t i) {
     return {affinity(p ? p->type : ""), affinity(c ? c->type : "")};
 }
 
-// Whether an action's "OLD.k = child.f" finds every child SQLite counts.
-// OLD.k in a trigger has no affinity (only the rowid has), so that
-// comparison takes the child column's, where SQLite counts with the
+// Whether the comparison of column pair i in an action, "OLD.k =
+// child.f", can differ from SQLite's count of the children. OLD.k in a
+// trigger has no affinity (but for the rowid, the INTEGER PRIMARY KEY), so
+// that comparison takes the child column's, where SQLite counts with the
 // parent's: they differ for a numeric parent and a TEXT or BLOB child
 // ('01' is 1 to the count, not to the action), and for a BLOB parent and a
 // TEXT child (1 and '1').
+bool counted_differently(const Key& k, std::size_t i) {
+    auto [parent, child] = affinities(k, i);
+    if (same_name(k.to[i], k.parent.integer_primary_key())) return false;
+    return !numeric(child) && (numeric(parent) || (std::string(parent) == "BLOB" && std::string(child) == "TEXT"));
+}
+
 bool counts_differently(const Key& k) {
     for (std::size_t i = 0; i < k.to.size(); ++i) {
-        auto [parent, child] = affinities(k, i);
-        if (!numeric(child) && (numeric(parent) || (std::string(parent) == "BLOB" && std::string(child) == "TEXT"))) {
-            return true;
-        }
+        if (counted_differently(k, i)) return true;
     }
     return false;
 }
@@ -358,7 +352,9 @@ std::string counted(const Key& k, const std::string& value) {
         auto [parent_affinity, child_affinity] = affinities(k, i);
         const std::string v = value + q(k.to[i]), f = child + q(k.from[i]);
         std::string term = v + " = " + f;
-        if (!numeric(child_affinity) && numeric(parent_affinity)) {
+        if (!counted_differently(k, i)) {
+            // as the action compares
+        } else if (numeric(parent_affinity)) {
             term = "CASE WHEN typeof(" + v + ") IN ('integer', 'real') THEN CAST(" + v + " AS NUMERIC) = " + f +
                    " ELSE " + v + " = +" + f + " END";
         } else if (std::string(parent_affinity) == "BLOB" && std::string(child_affinity) == "TEXT") {
@@ -410,10 +406,14 @@ std::vector<Trigger> parent_triggers(const Key& k, const std::string& n, bool on
         t.id = k.fk.id;
     }
     if (!out.empty() && !counts_differently(k)) return out;
-    // The check. After an UPDATE, a child that the new key counts too
-    // still has its parent (SQLite counts it out again), and a row is not
-    // its own orphan (fkScanChildren leaves it out).
+    // The check. The children the action finds are its to delete or
+    // change (for RESTRICT, to refuse), whenever it gets to them (a cascade
+    // through its own table deletes them in rowid order): the check is about
+    // the others. After an UPDATE, a child that the new key counts too still
+    // has its parent (SQLite counts it out again), and a row is not its own
+    // orphan (fkScanChildren leaves it out).
     std::string orphans = counted(k, "OLD.");
+    if (!out.empty()) orphans += " AND NOT coalesce(" + children + ", 0)";
     if (on_update) {
         orphans += " AND NOT coalesce(" + counted(k, "NEW.") + ", 0)";
         if (k.self) orphans += " AND NOT (" + same_row(row_identity(k.child), child + ".", "NEW.") + ")";
