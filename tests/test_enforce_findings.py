@@ -8,11 +8,14 @@ leave the same rows (each id says what used to go wrong).
 The tests after it show each documented difference ("Where the triggers
 differ from SQLite") on its smallest case: what the triggers do, and what
 SQLite does."""
+import collections
 import sqlite3
 
 import pytest
 
-from conftest import connect, scalar
+from conftest import connect
+from test_enforce_differential import (NOT_REENTERED, PINNED, REPLACE_UNCHECKED, ROW_BY_ROW, SQLITE_MISCOUNT,
+                                       SQLITE_ORPHAN, SQLITE_RECHECK, Case, run_case)
 from theater_data import rows
 
 
@@ -147,73 +150,88 @@ def test_a_self_referencing_row_is_replaced_with_recursive_triggers_on():
 
 
 # ---- the documented differences -----------------------------------------------------
+#
+# Each test shows one difference on its smallest case, and that the
+# differential test's executable definition of it (classify()) recognizes it.
 
+def recognized(kind, tables, statements, recursive=False):
+    """The statements run both ways agree up to the last one, where they
+    disagree by `kind`, as test_enforce_differential.classify() decides."""
+    found = collections.Counter()
+    agreed = run_case(Case.of(tables, statements, recursive), found)
+    return agreed == len(statements) - 1 and found == {kind: 1}
+
+
+SELF = ["CREATE TABLE t (id INTEGER PRIMARY KEY, up REFERENCES t)"]
+PARENT_CHILD = ["CREATE TABLE p (id INTEGER PRIMARY KEY, v)", "CREATE TABLE c (pid REFERENCES p)"]
 MISSING_T = "FOREIGN KEY constraint failed: t.up must name a row of t"
-STILL_REFERENCED_P = "FOREIGN KEY constraint failed: a row of p is still referenced by c.pid"
 
 
-@pytest.mark.parametrize("script, statement, error", [
-    ("CREATE TABLE t (id INTEGER PRIMARY KEY, up REFERENCES t);",
-     "INSERT INTO t VALUES (2, 1), (1, NULL)", MISSING_T),
-    ("CREATE TABLE t (id INTEGER PRIMARY KEY, up REFERENCES t); INSERT INTO t VALUES (1, 2), (2, NULL);"
-     "UPDATE t SET up = 1 WHERE id = 2;",
-     "DELETE FROM t", "FOREIGN KEY constraint failed: a row of t is still referenced by t.up"),
-    ("CREATE TABLE p (id INTEGER PRIMARY KEY, v); CREATE TABLE c (pid REFERENCES p);"
-     "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1);",
-     "INSERT OR REPLACE INTO p VALUES (1, 'b')", STILL_REFERENCED_P),
+@pytest.mark.parametrize("tables, statements, error", [
+    (SELF, ["INSERT INTO t VALUES (2, 1), (1, NULL)"], MISSING_T),
+    (SELF, ["INSERT INTO t VALUES (1, NULL), (2, 1)", "UPDATE t SET up = 2 WHERE id = 1", "DELETE FROM t"],
+     "FOREIGN KEY constraint failed: a row of t is still referenced by t.up"),
+    (PARENT_CHILD, ["INSERT INTO p VALUES (1, 'a')", "INSERT INTO c VALUES (1)",
+                    "INSERT OR REPLACE INTO p VALUES (1, 'b')"],
+     "FOREIGN KEY constraint failed: a row of p is still referenced by c.pid"),
 ], ids=["a child before its parent", "rows that refer to each other", "REPLACE keeps the key"])
-def test_difference_a_check_sees_each_row_change_not_the_statement(script, statement, error):
+def test_difference_a_check_sees_each_row_change_not_the_statement(tables, statements, error):
+    script = ";".join(tables + statements[:-1]) + ";"
     own, triggers = sqlite_own(script, True), with_triggers(script, True)
-    assert error_of(own, statement) is None
-    assert error_of(triggers, statement) == error
+    assert error_of(own, statements[-1]) is None
+    assert error_of(triggers, statements[-1]) == error
+    assert recognized(ROW_BY_ROW, tables, statements, recursive=True)
 
 
 def test_difference_an_upsert_keeps_the_key_where_replace_is_refused():
-    script = ("CREATE TABLE p (id INTEGER PRIMARY KEY, v); CREATE TABLE c (pid REFERENCES p);"
-              "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1);")
+    script = ";".join(PARENT_CHILD) + "; INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1);"
     own, triggers = both(script, "INSERT INTO p VALUES (1, 'b') ON CONFLICT (id) DO UPDATE SET v = excluded.v",
                          recursive=True)
     assert triggers == own == (True, {"c": [(1,)], "p": [(1, "b")]})
 
 
 def test_difference_without_recursive_triggers_replace_leaves_the_children_alone():
-    script = ("CREATE TABLE p (id INTEGER PRIMARY KEY, name UNIQUE);"
-              "CREATE TABLE c (pid REFERENCES p ON DELETE CASCADE);"
-              "INSERT INTO p VALUES (1, 'one'); INSERT INTO c VALUES (1);")
-    statement = "INSERT OR REPLACE INTO p VALUES (2, 'one')"
-    assert both(script, statement) == (
+    tables = ["CREATE TABLE p (id INTEGER PRIMARY KEY, name UNIQUE)",
+              "CREATE TABLE c (pid REFERENCES p ON DELETE CASCADE)"]
+    statements = ["INSERT INTO p VALUES (1, 'one')", "INSERT INTO c VALUES (1)",
+                  "INSERT OR REPLACE INTO p VALUES (2, 'one')"]
+    script = ";".join(tables + statements[:-1]) + ";"
+    assert both(script, statements[-1]) == (
         (True, {"c": [], "p": [(2, "one")]}),         # SQLite: the replaced row's child is deleted
         (True, {"c": [(1,)], "p": [(2, "one")]}))     # the triggers: an orphan
-    own, triggers = both(script, statement, recursive=True)
+    own, triggers = both(script, statements[-1], recursive=True)
     assert triggers == own
-
-
-CYCLE = ("CREATE TABLE a (id INTEGER PRIMARY KEY, b REFERENCES b ON DELETE CASCADE);"
-         "CREATE TABLE b (id INTEGER PRIMARY KEY, a REFERENCES a ON DELETE CASCADE);"
-         "INSERT INTO a VALUES (1, NULL), (2, NULL); INSERT INTO b VALUES (1, 1), (2, 2);"
-         "UPDATE a SET b = 1 WHERE id = 2;")
+    assert recognized(REPLACE_UNCHECKED, tables, statements)
 
 
 def test_difference_without_recursive_triggers_an_action_does_not_come_back_to_itself():
     # a1 <- b1 <- a2 <- b2: deleting a1 deletes b1 (b's cascade), then a2
     # (a's cascade), and b2 would need b's cascade again, which is running.
-    assert both(CYCLE, "DELETE FROM a WHERE id = 1") == (
+    tables = ["CREATE TABLE a (id INTEGER PRIMARY KEY, b REFERENCES b ON DELETE CASCADE)",
+              "CREATE TABLE b (id INTEGER PRIMARY KEY, a REFERENCES a ON DELETE CASCADE)"]
+    statements = ["INSERT INTO a VALUES (1, NULL), (2, NULL)", "INSERT INTO b VALUES (1, 1), (2, 2)",
+                  "UPDATE a SET b = 1 WHERE id = 2", "DELETE FROM a WHERE id = 1"]
+    script = ";".join(tables + statements[:-1]) + ";"
+    assert both(script, statements[-1]) == (
         (True, {"a": [], "b": []}),
         (True, {"a": [], "b": [(2, 2)]}))
-    own, triggers = both(CYCLE, "DELETE FROM a WHERE id = 1", recursive=True)
+    own, triggers = both(script, statements[-1], recursive=True)
     assert triggers == own
+    assert recognized(NOT_REENTERED, tables, statements)
 
 
 def test_difference_a_trigger_may_not_delete_the_row_an_update_writes():
     # Replacing t's row 'a' deletes its child, which is the row being updated.
-    script = ("CREATE TABLE t (k TEXT PRIMARY KEY, w, g AS (w) UNIQUE, f REFERENCES t(g) ON DELETE CASCADE);"
-              "INSERT INTO t (k, w, f) VALUES ('a', 1, 1), ('1', 'x', 1);")
-    statement = "UPDATE OR REPLACE t SET k = 2 WHERE f = 1"
+    tables = ["CREATE TABLE t (k TEXT PRIMARY KEY, w, g AS (w) UNIQUE, f REFERENCES t(g) ON DELETE CASCADE)"]
+    statements = ["INSERT INTO t (k, w, f) VALUES ('a', 1, 1), ('1', 'x', 1)",
+                  "UPDATE OR REPLACE t SET k = 2 WHERE f = 1"]
+    script = ";".join(tables + statements[:-1]) + ";"
     own, triggers = sqlite_own(script, True), with_triggers(script, True)
-    assert error_of(own, statement) is None
+    assert error_of(own, statements[-1]) is None
     with pytest.raises(sqlite3.IntegrityError) as refused:
-        triggers.execute(statement)
+        triggers.execute(statements[-1])
     assert refused.value.sqlite_errorname == "SQLITE_CONSTRAINT_PINNED"
+    assert recognized(PINNED, tables, statements, recursive=True)
 
 
 def broken(conn):
@@ -223,44 +241,49 @@ def broken(conn):
 def test_difference_sqlite_accepts_a_row_its_own_check_finds_breaking_a_key():
     # SQLite skips checking the new row when a SET NULL action of the same
     # key is compiled into the statement last (REPLACE may delete a row).
-    script = "CREATE TABLE t (id INTEGER PRIMARY KEY, up REFERENCES t ON DELETE SET NULL);"
-    own, triggers = sqlite_own(script), with_triggers(script)
+    tables = ["CREATE TABLE t (id INTEGER PRIMARY KEY, up REFERENCES t ON DELETE SET NULL)"]
+    own, triggers = sqlite_own(tables[0]), with_triggers(tables[0])
     assert error_of(own, "INSERT OR REPLACE INTO t VALUES (4, 2)") is None
     assert broken(own) == [("t", 4, "t", 0)]
     assert error_of(triggers, "INSERT OR REPLACE INTO t VALUES (4, 2)") == MISSING_T
     assert error_of(own, "INSERT INTO t VALUES (5, 2)") == "FOREIGN KEY constraint failed"
+    assert recognized(SQLITE_ORPHAN, tables, ["INSERT OR REPLACE INTO t VALUES (4, 2)"])
 
 
 def test_difference_sqlite_refuses_rows_its_own_check_finds_nothing_wrong_with():
     # SQLite looks for the parent before the row is written, and takes the
     # row as its own parent only when the values are equal byte for byte.
-    script = "CREATE TABLE t (k TEXT COLLATE NOCASE PRIMARY KEY, up REFERENCES t);"
+    tables = ["CREATE TABLE t (k TEXT COLLATE NOCASE PRIMARY KEY, up REFERENCES t)"]
     statement = "INSERT INTO t VALUES ('A', 'a')"
-    own, triggers = sqlite_own(script), with_triggers(script)
+    own, triggers = sqlite_own(tables[0]), with_triggers(tables[0])
     assert error_of(own, statement) == "FOREIGN KEY constraint failed"
     assert error_of(triggers, statement) is None
     assert broken(triggers) == []
+    assert recognized(SQLITE_MISCOUNT, tables, [statement])
 
 
 def test_difference_sqlite_340_refuses_a_real_child_key_of_an_integer_primary_key():
-    script = ("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (f REAL REFERENCES p);"
-              "INSERT INTO p VALUES (1);")
+    tables = ["CREATE TABLE p (id INTEGER PRIMARY KEY)", "CREATE TABLE c (f REAL REFERENCES p)"]
+    statements = ["INSERT INTO p VALUES (1)", "INSERT INTO c VALUES (1)"]
+    script = ";".join(tables + statements[:-1]) + ";"
     own, triggers = sqlite_own(script), with_triggers(script)
-    assert error_of(triggers, "INSERT INTO c VALUES (1)") is None
+    assert error_of(triggers, statements[-1]) is None
     assert broken(triggers) == []
-    if sqlite3.sqlite_version_info < (3, 41, 0):  # the version the project tests on refuses it
-        assert error_of(own, "INSERT INTO c VALUES (1)") == "FOREIGN KEY constraint failed"
+    if error_of(own, statements[-1]) is not None:  # 3.40, the version the project tests on; 3.54 accepts it
+        assert recognized(SQLITE_MISCOUNT, tables, statements)
 
 
 def test_difference_sqlite_340_refuses_an_update_or_replace_that_needs_no_foreign_key_work():
-    script = ("CREATE TABLE t (k TEXT PRIMARY KEY, u1, u2, v, UNIQUE (u1, u2));"
-              "CREATE TABLE c (k REFERENCES t ON DELETE SET DEFAULT);"
-              "INSERT INTO t VALUES ('1', 3.0, '1', '2'), ('3', 'a ', '2.5', '2');")
-    statement = "UPDATE OR REPLACE t SET v = x'31', k = 3 WHERE v = '2'"
+    tables = ["CREATE TABLE t (k TEXT PRIMARY KEY, u1, u2, v, UNIQUE (u1, u2))",
+              "CREATE TABLE c (k REFERENCES t ON DELETE SET DEFAULT)"]
+    statements = ["INSERT INTO t VALUES ('1', 3.0, '1', '2'), ('3', 'a ', '2.5', '2')",
+                  "UPDATE OR REPLACE t SET v = x'31', k = 3 WHERE v = '2'"]
+    script = ";".join(tables + statements[:-1]) + ";"
     unenforced = sqlite3.connect(":memory:", isolation_level=None)
     unenforced.executescript(script)
     own, triggers = sqlite_own(script), with_triggers(script)
-    assert outcome(triggers, statement) == outcome(unenforced, statement)
-    refused = error_of(own, statement)
+    assert outcome(triggers, statements[-1]) == outcome(unenforced, statements[-1])
+    refused = error_of(own, statements[-1])
     if refused is not None:  # 3.40; 3.54 accepts it
         assert refused == "UNIQUE constraint failed: t.u1, t.u2"
+        assert recognized(SQLITE_RECHECK, tables, statements)
