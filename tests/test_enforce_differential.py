@@ -237,6 +237,8 @@ def make_schema(rng):
 def value(rng, table, column):
     if column.name == table.ipk:
         return rng.choice([1, 2, 3, 4, "2", None])
+    if column.keyish and rng.random() < 0.5:
+        return rng.choice([1, 2, 3])  # the populated keys, so that children find parents
     return rng.choice(KEY_VALUES if column.keyish else VALUES)
 
 
@@ -311,13 +313,42 @@ def read_schema(tables_sql):
     return Schema(tables)
 
 
+def population(rng, schema):
+    """Rows 1, 2 and 3 in every table, each of their key columns 1, 2 or 3,
+    then each table's foreign keys set to one of those: parents and children
+    for the statements to work on."""
+    statements = []
+    for t in schema.tables:
+        in_keys = {c for fk in t.foreign_keys for c in fk.columns} | {c.generated for c in t.columns if c.generated}
+
+        def populated(c, n):  # no foreign key set, unless it must be (NOT NULL): then to the row's own number
+            if c.name in in_keys:
+                return str(n) if c.not_null else "NULL"
+            return str(n) if c.keyish else "NULL"
+
+        columns = t.writable()
+        rows = ", ".join("(" + ", ".join(populated(c, n) for c in columns) + ")" for n in (1, 2, 3))
+        statements.append(f"INSERT INTO {t.name} ({', '.join(c.name for c in columns)}) VALUES {rows}")
+    for t in schema.tables:
+        # Rows 1 and 2 get parents; a key to the table itself names row 3,
+        # which is left as it is (SQLite does not always find a row's own
+        # parent key in the row itself: a documented difference).
+        sets = [f"{t.column(c).generated or c} = {3 if fk.parent == t.name else rng.choice([1, 2, 3])}"
+                for fk in t.foreign_keys for c in fk.columns]
+        if sets:
+            statements.append(f"UPDATE {t.name} SET {', '.join(sets)} WHERE {t.pk[0] if t.without_rowid else 'rowid'}"
+                              " <> 3")
+    return statements
+
+
 class Case:
     def __init__(self, seed):
         rng = random.Random(seed)
         self.seed = seed
         self.schema = make_schema(rng)
         self.recursive = rng.random() < 0.5
-        self.statements = [make_statement(rng, self.schema) for _ in range(rng.randint(6, 16))]
+        self.statements = population(rng, self.schema) + [make_statement(rng, self.schema)
+                                                          for _ in range(rng.randint(6, 16))]
 
     @classmethod
     def of(cls, tables_sql, statements, recursive=False):
@@ -459,9 +490,10 @@ NOT_REENTERED = "recursive_triggers OFF: an action does not run again inside its
 PINNED = "a trigger may not delete the row an UPDATE is writing"
 SQLITE_ORPHAN = "SQLite accepts a row its own foreign_key_check finds breaking a key"
 SQLITE_MISCOUNT = "SQLite refuses rows its own foreign_key_check finds nothing wrong with"
-SQLITE_RECHECK = "SQLite 3.40 refuses an UPDATE OR REPLACE that needs no foreign key work"
+SQLITE_RECHECK = "SQLite 3.40 refuses an UPDATE OR REPLACE with a UNIQUE error it does not break"
+SQLITE_CONVERTED = "SQLite 3.40 converts a text parent key to a number while it counts an indexed child"
 DIFFERENCES = [ROW_BY_ROW, REPLACE_UNCHECKED, NOT_REENTERED, PINNED, SQLITE_ORPHAN, SQLITE_MISCOUNT,
-               SQLITE_RECHECK]
+               SQLITE_RECHECK, SQLITE_CONVERTED]
 
 
 def classify(case, before, sql, error_own, error_triggers, own, triggers):
@@ -483,8 +515,10 @@ def classify(case, before, sql, error_own, error_triggers, own, triggers):
                 case, before, sql, triggers):
             return SQLITE_MISCOUNT
         if error_own.name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY") and \
-                needs_no_foreign_key_work(case, before, sql, triggers):
+                unique_error_without_cause(case, before, sql, triggers):
             return SQLITE_RECHECK
+    if sqlite_converted_the_old_key(case, before, sql, error_own, own):
+        return SQLITE_CONVERTED
     return None
 
 
@@ -591,25 +625,54 @@ def checked_row_by_row(case, before, sql, error_triggers, own):
         conn.close()
 
 
-MISSING_PARENT = re.compile(r"FOREIGN KEY constraint failed: (.*)\.([^.]*) must name a row of ")
+REFUSED_KEY = re.compile(r"FOREIGN KEY constraint failed: (?:(.*)\.([^.]*) must name a row of .*"
+                         r"|a row of .* is still referenced by (.*)\.([^.]*))$")
 
 
 def sqlite_accepted_an_orphan(case, before, error_triggers, own):
     """SQLITE_ORPHAN: SQLite accepted the statement, the triggers refused it
-    because a row of the child names no parent, and after SQLite's statement
-    its own PRAGMA foreign_key_check finds a row breaking that key that it
-    did not find before."""
-    refused = MISSING_PARENT.match(error_triggers)
+    at a check of one key, and after SQLite's statement a row breaks that
+    key by SQLite's own standards: its PRAGMA foreign_key_check finds it and
+    did not before, or SQLite's enforcement refuses the row (new or changed
+    by the statement) when it is inserted again by itself."""
+    refused = REFUSED_KEY.match(error_triggers)
     if not refused:
         return False
-    table = case.schema.table(refused[1])
-    fk = next(fk for fk in table.foreign_keys if fk.columns == refused[2].split(","))
+    table = case.schema.table(refused[1] or refused[3])
+    fk = next(fk for fk in table.foreign_keys if fk.columns == (refused[2] or refused[4]).split(","))
     conn = open_sqlite(case, before)
     try:
         n = key_ids(conn, table)[fk]
-        return bool(broken(own, case, table.name, n) - broken(conn, case, table.name, n))
+        if broken(own, case, table.name, n) - broken(conn, case, table.name, n):
+            return True
+        return any(refused_alone(case, own, table, row) for row in changed_rows(conn, own, table))
     finally:
         conn.close()
+
+
+def changed_rows(before, after, table):
+    """The rows of `table` in `after` that `before` does not hold as they are."""
+    old = set(contents(before, Schema([table]))[table.name])
+    return [row for row in contents(after, Schema([table]))[table.name] if row not in old]
+
+
+def refused_alone(case, conn, table, row):
+    """SQLite's enforcement refuses `row` (as contents() gives it), inserted
+    again by itself into the rows of `conn`."""
+    names = ([] if table.without_rowid else ["rowid"]) + [c.name for c in table.columns]
+    written = [(n, v) for n, (_, v) in zip(names, row) if n == "rowid" or not table.column(n).generated]
+    key = written[:1] if not table.without_rowid else [(k, dict(written)[k]) for k in table.pk]
+    again = open_sqlite(case, conn.serialize())
+    try:
+        again.execute("PRAGMA foreign_keys = OFF")
+        again.execute(f"DELETE FROM {table.name} WHERE " + " AND ".join(f"{n} IS ?" for n, _ in key),
+                      [v for _, v in key])
+        again.execute("PRAGMA foreign_keys = ON")
+        refused = run(again, "INSERT INTO {} ({}) VALUES ({})".format(
+            table.name, ", ".join(n for n, _ in written), ", ".join(literal(v) for _, v in written)))
+        return refused is not None and refused.name == "SQLITE_CONSTRAINT_FOREIGNKEY"
+    finally:
+        again.close()
 
 
 def replace_deleted_rows(case, before, sql):
@@ -683,22 +746,106 @@ def sqlite_refused_consistent_rows(case, before, sql, triggers):
         conn.close()
 
 
-def needs_no_foreign_key_work(case, before, sql, triggers):
-    """SQLITE_RECHECK: SQLite refused the statement with a UNIQUE error, but
-    with foreign keys off it accepts it and leaves exactly the triggers'
-    rows, in which its PRAGMA foreign_key_check finds no violation that was
-    not there before. (With foreign keys on, SQLite 3.40 checks the UNIQUE
-    constraints of an UPDATE OR REPLACE again once the rows it replaced are
-    gone, and can fail there; 3.54 accepts those statements.)"""
+def new_violations(conn, before):
+    """The rows SQLite's PRAGMA foreign_key_check finds in `conn` but not in
+    the database `before`."""
+    then = sqlite3.connect(":memory:")
+    try:
+        then.deserialize(before)
+        check = "SELECT * FROM pragma_foreign_key_check"
+        return set(conn.execute(check).fetchall()) - set(then.execute(check).fetchall())
+    finally:
+        then.close()
+
+
+def unique_error_without_cause(case, before, sql, triggers):
+    """SQLITE_RECHECK: SQLite refused an UPDATE OR REPLACE with a UNIQUE
+    error, which the statement does not break: with foreign keys off SQLite
+    accepts it, and the triggers, doing the actions too, end with every
+    UNIQUE constraint kept (SQLite keeps them) and no row breaking a key.
+    (With foreign keys on, SQLite 3.40 checks the UNIQUE constraints again
+    after the rows it replaced are gone and their actions done, and fails
+    there; 3.54 accepts these statements.)"""
+    if not sql.startswith("UPDATE OR REPLACE") or new_violations(triggers, before):
+        return False
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         conn.deserialize(before)
-        check = "SELECT * FROM pragma_foreign_key_check"
-        start = set(conn.execute(check).fetchall())
-        return (run(conn, sql) is None and contents(conn, case.schema) == contents(triggers, case.schema)
-                and set(conn.execute(check).fetchall()) <= start)
+        return run(conn, sql) is None
     finally:
         conn.close()
+
+
+def sqlite_converts_old_keys():
+    """SQLite 3.40 (not 3.54) converts a parent's old key value in place
+    while it counts the children of a key with numeric affinity and an
+    index, and the parent's other keys then compare the converted value."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript("""
+        CREATE TABLE p (k TEXT UNIQUE, n INT UNIQUE REFERENCES p(k));
+        CREATE TABLE c (k REFERENCES p(k) ON DELETE SET NULL);
+        INSERT INTO p (k) VALUES ('2'); INSERT INTO c VALUES (2);
+        PRAGMA foreign_keys = ON; DELETE FROM p;
+    """)
+    return conn.execute("SELECT k FROM c").fetchone()[0] is None
+
+
+SQLITE_CONVERTS_OLD_KEYS = sqlite_converts_old_keys()
+
+
+def converted_keys(case):
+    """{parent table: its key columns} of TEXT or BLOB affinity that a key of
+    numeric affinity with an index refers to."""
+    out = collections.defaultdict(set)
+    for t in case.schema.tables:
+        for fk in t.foreign_keys:
+            parent = case.schema.table(fk.parent)
+            key = parent.pk if fk.implicit else fk.parent_columns
+            child = t.column(fk.columns[0])
+            if (child.unique or fk.columns[:1] == t.pk[:1]) and affinity(child.type) in NUMERIC:
+                out[parent.name] |= {k for k in key if affinity(parent.column(k).type) not in NUMERIC}
+    return out
+
+
+def sqlite_converted_the_old_key(case, before, sql, error_own, own):
+    """SQLITE_CONVERTED: on a SQLite that does so, the triggers, run again
+    with the old value of every such parent key made a number where it is
+    text that looks like one (as SQLite 3.40 leaves it), accept or refuse
+    the statement as SQLite did and leave its rows."""
+    keys = converted_keys(case)
+    if not SQLITE_CONVERTS_OLD_KEYS or not keys:
+        return False
+    conn = open_triggers(case, before)
+    try:
+        on = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").fetchall())
+
+        def converting(name, sql):
+            for k in keys.get(on[name], ()):
+                old = f'OLD."{k}"'
+                sql = sql.replace(old, f"(CASE WHEN typeof({old}) = 'text' AND CAST({old} AS NUMERIC) = {old} "
+                                       f"THEN CAST({old} AS NUMERIC) ELSE {old} END)")
+            return sql
+
+        remake_triggers(conn, converting)
+        error_triggers = run(conn, sql)
+        return same(error_own, error_triggers, own, conn, case.schema)
+    finally:
+        conn.close()
+
+
+NUMERIC = ("INTEGER", "REAL", "NUMERIC")
+
+
+def affinity(declared):
+    """SQLite's affinity of a declared type (datatype3.html, 3.1)."""
+    t = declared.upper()
+    if "INT" in t:
+        return "INTEGER"
+    if any(word in t for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in t or not t:
+        return "BLOB"
+    return "REAL" if any(word in t for word in ("REAL", "FLOA", "DOUB")) else "NUMERIC"
 
 
 # ---- the tests ------------------------------------------------------------------------------

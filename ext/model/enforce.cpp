@@ -203,17 +203,36 @@ std::string same_row(const std::vector<std::string>& identity, const std::string
     return compare(a, identity, " = ", b, identity);
 }
 
+// SQLite takes a new row for its own parent when its key equals its own
+// parent key exactly: for an INTEGER PRIMARY KEY, the child value made an
+// integer; else each value as stored, without affinity or collation.
+std::string self_match(const Key& k, const std::string& row) {
+    std::string ipk = k.parent.integer_primary_key();
+    if (k.to.size() == 1 && !ipk.empty() && same_name(k.to[0], ipk)) {
+        return row + q(ipk) + " = +" + row + q(k.from[0]);
+    }
+    std::string out;
+    for (std::size_t i = 0; i < k.from.size(); ++i) {
+        out += (i ? " AND " : "") + std::string("+") + row + q(k.from[i]) + " = +" + row + q(k.to[i]) + " COLLATE BINARY";
+    }
+    return "coalesce(" + out + ", 0)";
+}
+
 // The parent row of `row` exists: the parent column's affinity and
 // collation on the child's value, as SQLite looks it up (fkLookupParent).
-// A row that refers to itself finds itself: SQLite looks before the row is
-// written, and accepts it only when its key equals its own parent key
-// without affinity or collation ('a' and 'A' under NOCASE do not); whether
-// it is found again on a later UPDATE depends on which indexes the UPDATE
-// rewrites first. The triggers go by the rows as they are, as SQLite's
-// PRAGMA foreign_key_check does (a documented difference).
-std::string parent_found(const Key& k, const std::string& row) {
+// SQLite looks before a new row is written: it finds the row itself only
+// by self_match() ('a' is not its own parent 'A' under NOCASE), so for an
+// inserted row the triggers look among the other rows. After an UPDATE,
+// whether SQLite finds the row itself depends on which indexes the UPDATE
+// has rewritten by then, and on the version; the triggers take the row as
+// it is, as SQLite's PRAGMA foreign_key_check does (a documented
+// difference).
+std::string parent_found(const Key& k, const std::string& row, bool inserted) {
     const std::string p = q(k.parent.name) + ".";
-    return "EXISTS (SELECT 1 FROM " + q(k.parent.name) + " WHERE " + compare(p, k.to, " = ", "+" + row, k.from) + ")";
+    std::string found =
+        "EXISTS (SELECT 1 FROM " + q(k.parent.name) + " WHERE " + compare(p, k.to, " = ", "+" + row, k.from);
+    if (!k.self || !inserted) return found + ")";
+    return "(" + self_match(k, row) + " OR " + found + " AND NOT (" + same_row(row_identity(k.parent), p, row) + ")))";
 }
 
 std::string raise(const std::string& message) { return "SELECT RAISE(ABORT, " + literal(message) + ")"; }
@@ -223,19 +242,21 @@ std::vector<Trigger> child_triggers(const Key& k, const std::string& n) {
     // run (an ON UPDATE CASCADE to itself may have changed it since NEW),
     // as SQLite counts its violations until the end of the statement; a
     // row they deleted is no orphan.
-    std::string condition;
     std::vector<std::string> identity = identity_of(k.child);
-    if (identity.empty()) {
-        condition = all_not_null(k.from, "NEW.") + " AND NOT " + parent_found(k, "NEW.");
-    } else {
-        condition = "EXISTS (SELECT 1 FROM " + q(k.child.name) + " AS theater_row WHERE " +
-                    same_row(identity, "theater_row.", "NEW.") + " AND " + all_not_null(k.from, "theater_row.") +
-                    " AND NOT " + parent_found(k, "theater_row.") + ")";
-    }
-    const std::string check = " WHEN " + condition + " BEGIN " +
-                              raise("FOREIGN KEY constraint failed: " + dotted(k.child.name, k.from) +
-                                    " must name a row of " + k.parent.name) +
-                              "; END";
+    auto check = [&](bool inserted) {
+        std::string condition;
+        if (identity.empty()) {
+            condition = all_not_null(k.from, "NEW.") + " AND NOT " + parent_found(k, "NEW.", inserted);
+        } else {
+            condition = "EXISTS (SELECT 1 FROM " + q(k.child.name) + " AS theater_row WHERE " +
+                        same_row(identity, "theater_row.", "NEW.") + " AND " + all_not_null(k.from, "theater_row.") +
+                        " AND NOT " + parent_found(k, "theater_row.", inserted) + ")";
+        }
+        return " WHEN " + condition + " BEGIN " +
+               raise("FOREIGN KEY constraint failed: " + dotted(k.child.name, k.from) + " must name a row of " +
+                     k.parent.name) +
+               "; END";
+    };
     const std::string on = " ON " + q(k.child.name);
     // A key that refers to its own table is checked on every UPDATE that
     // SQLite does foreign key work for: one that sets a column of any key of
@@ -243,9 +264,10 @@ std::vector<Trigger> child_triggers(const Key& k, const std::string& n) {
     // row's own parent key can break its reference to itself).
     const std::string of = update_of(k.child, k.self ? k.self_columns : k.from);
     return {
-        {n + "insert", k.child.name, "CREATE TRIGGER main." + q(n + "insert") + " AFTER INSERT" + on + check, true},
-        {n + "update", k.child.name, "CREATE TRIGGER main." + q(n + "update") + " AFTER UPDATE" + of + on + check,
+        {n + "insert", k.child.name, "CREATE TRIGGER main." + q(n + "insert") + " AFTER INSERT" + on + check(true),
          true},
+        {n + "update", k.child.name,
+         "CREATE TRIGGER main." + q(n + "update") + " AFTER UPDATE" + of + on + check(false), true},
     };
 }
 
@@ -266,20 +288,64 @@ std::string new_value(const Key& k, const std::string& rule, std::size_t i) {
     return "NULL";
 }
 
+// The UNIQUE constraints of the child (its primary key and UNIQUE indexes
+// on plain columns) that an action writing the key's columns can break.
+std::vector<std::vector<std::string>> unique_keys_written(const Key& k) {
+    std::vector<std::vector<std::string>> out;
+    auto written = [&](const std::string& c) {
+        return std::any_of(k.from.begin(), k.from.end(), [&](const std::string& f) { return same_name(f, c); });
+    };
+    std::string ipk = k.child.integer_primary_key();
+    if (!ipk.empty() && written(ipk)) out.push_back({ipk});
+    for (const SchemaIndex& index : k.child.indexes) {
+        if (!index.unique || index.partial || index.columns.empty()) continue;
+        bool plain = std::all_of(index.columns.begin(), index.columns.end(), [&](const std::string& c) {
+            const SchemaColumn* column = c.empty() ? nullptr : k.child.column(c);
+            return column && !column->generated;
+        });
+        if (plain && std::any_of(index.columns.begin(), index.columns.end(), written)) out.push_back(index.columns);
+    }
+    return out;
+}
+
 // The body of SET NULL, SET DEFAULT and ON UPDATE CASCADE. SQLite runs its
 // own with ABORT whatever the statement says; a trigger's UPDATE takes the
 // statement's OR REPLACE or OR IGNORE instead, which would turn a NOT NULL
-// failure into a default or a skipped row. So NOT NULL is checked first.
+// failure into a default or a skipped row, and a UNIQUE failure into a
+// deleted or a skipped row. So both are checked first: NOT NULL where the
+// new value is NULL, UNIQUE where a changed child would equal another row
+// (changed too, or not) on every column of a unique key.
 std::string update_children(const Key& k, const std::string& rule, const std::string& children) {
+    const std::string child = q(k.child.name);
     std::string body;
     for (const SchemaColumn& c : k.child.columns) {
         auto at = std::find_if(k.from.begin(), k.from.end(), [&](const std::string& f) { return same_name(f, c.name); });
         if (at == k.from.end() || !c.not_null || c.generated) continue;
         std::string value = new_value(k, rule, static_cast<std::size_t>(at - k.from.begin()));
         body += raise("NOT NULL constraint failed: " + k.child.name + "." + c.name) + " WHERE (" + value +
-                ") IS NULL AND EXISTS (SELECT 1 FROM " + q(k.child.name) + " WHERE " + children + "); ";
+                ") IS NULL AND EXISTS (SELECT 1 FROM " + child + " WHERE " + children + "); ";
     }
-    body += "UPDATE " + q(k.child.name) + " SET ";
+    const std::string a_child = compare("OLD.", k.to, " = ", "theater_a.", k.from);
+    const std::string b_child = compare("OLD.", k.to, " = ", "theater_b.", k.from);
+    for (const std::vector<std::string>& key : unique_keys_written(k)) {
+        std::string same, names;
+        for (const std::string& x : key) {
+            auto at = std::find_if(k.from.begin(), k.from.end(), [&](const std::string& f) { return same_name(f, x); });
+            std::string term;
+            if (at == k.from.end()) {
+                term = "theater_a." + q(x) + " = theater_b." + q(x);
+            } else {
+                std::string value = "(" + new_value(k, rule, static_cast<std::size_t>(at - k.from.begin())) + ")";
+                term = value + " IS NOT NULL AND (coalesce(" + b_child + ", 0) OR theater_b." + q(x) + " = " + value + ")";
+            }
+            same += " AND " + term;
+            names += (names.empty() ? "" : ", ") + k.child.name + "." + x;
+        }
+        body += raise("UNIQUE constraint failed: " + names) + " WHERE EXISTS (SELECT 1 FROM " + child +
+                " AS theater_a, " + child + " AS theater_b WHERE " + a_child + " AND NOT (" +
+                same_row(row_identity(k.child), "theater_a.", "theater_b.") + ")" + same + "); ";
+    }
+    body += "UPDATE " + child + " SET ";
     for (std::size_t i = 0; i < k.from.size(); ++i) body += (i ? ", " : "") + q(k.from[i]) + " = " + new_value(k, rule, i);
     return body + " WHERE " + children + ";";
 }
