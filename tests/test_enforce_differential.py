@@ -591,38 +591,84 @@ def remake_triggers(conn, change):
 def checked_row_by_row(case, before, sql, error_triggers, own):
     """ROW_BY_ROW: the triggers refused at a check that SQLite makes at the
     end of the statement. Run again with every check made to note, instead
-    of refusing, its message and the rows that SQLite's own
-    PRAGMA foreign_key_check finds breaking the key at that moment: the
-    first note is the refusal, SQLite's check found a row breaking the key
-    then that it did not find before the statement, and the statement ends
-    with exactly SQLite's rows, in which it finds no such row any more."""
+    of refusing, its message, the rows that SQLite's own
+    PRAGMA foreign_key_check finds breaking the key at that moment, and (at
+    the first note) every table's rows: the first note is the refusal; at
+    that moment the key was broken by SQLite's standards (its check found a
+    row breaking it that it did not find before the statement, or, for a
+    check of a written row, SQLite refuses that row inserted again by itself
+    into the rows of that moment); and the statement ends with exactly
+    SQLite's rows, in which its check finds no new row breaking the key."""
     conn = open_triggers(case, before)
     try:
         found = checks(case, conn)
         start = {key: broken(conn, case, *key) for key in set(found.values())}
-        conn.execute("CREATE TABLE theater_moments (message, child, id, broken)")
+        conn.execute("CREATE TABLE theater_moments (message, child, id, broken, row)")
+        for t in case.schema.tables:
+            rowid = "" if t.without_rowid else "rowid AS theater_rowid, "
+            conn.execute(f"CREATE TABLE theater_then_{t.name} AS SELECT {rowid}* FROM {t.name} WHERE 0")
+        keep = " ".join(f"INSERT INTO theater_then_{t.name} SELECT {'' if t.without_rowid else 'rowid, '}* FROM "
+                        f"{t.name} WHERE (SELECT count(*) FROM theater_moments) = 1;" for t in case.schema.tables)
 
         def noting(name, text):
             if name not in found:
                 return text
             child, n = found[name]
+            table = case.schema.table(child)
+            row = "NULL" if name.endswith("_check") or name.split(":")[-1].startswith("parent_") else (
+                "json_array(" + ", ".join(f"quote(NEW.{k})" for k in table.pk) + ")" if table.without_rowid
+                else "NEW.rowid")
             text, replaced = RAISE.subn(lambda m: f"BEGIN INSERT INTO theater_moments SELECT {m[1]}, '{child}', "
-                                                  f"{n}, {broken_rows(case, child, n)}; END", text)
+                                                  f"{n}, {broken_rows(case, child, n)}, {row}; {keep} END", text)
             assert replaced == 1, text
             return text
 
         remake_triggers(conn, noting)
         if run(conn, sql) is not None:
             return False
-        first = conn.execute("SELECT message, child, id, broken FROM theater_moments ORDER BY rowid").fetchone()
+        first = conn.execute("SELECT message, child, id, broken, row FROM theater_moments ORDER BY rowid").fetchone()
         if first is None or first[0] != error_triggers:
             return False
         key = (first[1], first[2])
-        return (bool(collections.Counter(map(str, json.loads(first[3]))) - start[key])
-                and not broken(conn, case, *key) - start[key]
+        broken_then = bool(collections.Counter(map(str, json.loads(first[3]))) - start[key]) or (
+            first[4] is not None and refused_then(case, conn, case.schema.table(first[1]), first[4]))
+        return (broken_then and not broken(conn, case, *key) - start[key]
                 and contents(conn, case.schema) == contents(own, case.schema))
     finally:
         conn.close()
+
+
+def rebuilt(case, conn, source="{}"):
+    """A new database of the case's schema (no triggers) holding the rows of
+    `conn`'s tables, or of the tables source.format(name) names, whose
+    first column is the rowid."""
+    out = sqlite3.connect(":memory:", isolation_level=None)
+    for t in case.schema.tables:
+        out.execute(t.sql())
+        written = [c.name for c in t.writable()]
+        rowid = [] if t.without_rowid else ["rowid"]
+        picked = (["theater_rowid"] if rowid and source != "{}" else rowid) + written
+        for values in conn.execute(f"SELECT {', '.join(picked)} FROM {source.format(t.name)}"):
+            out.execute(f"INSERT INTO {t.name} ({', '.join(rowid + written)}) VALUES "
+                        f"({', '.join('?' for _ in values)})", values)
+    return out
+
+
+def refused_then(case, conn, table, row):
+    """SQLite refuses the row of `table` named by `row` (its rowid, or JSON
+    of its quoted primary key) inserted again by itself into the rows the
+    theater_then_ tables of `conn` keep."""
+    then = rebuilt(case, conn, "theater_then_{}")
+    try:
+        if table.without_rowid:
+            where, params = " AND ".join(f"quote({k}) = ?" for k in table.pk), json.loads(row)
+        else:
+            where, params = "rowid = ?", [row]
+        select = ", ".join(([] if table.without_rowid else ["rowid"]) + [c.name for c in table.columns])
+        return any(refused_alone(case, then, table, tuple((type(v).__name__, v) for v in values))
+                   for values in then.execute(f"SELECT {select} FROM {table.name} WHERE {where}", params))
+    finally:
+        then.close()
 
 
 REFUSED_KEY = re.compile(r"FOREIGN KEY constraint failed: (?:(.*)\.([^.]*) must name a row of .*"
@@ -676,19 +722,22 @@ def refused_alone(case, conn, table, row):
 
 
 def replace_deleted_rows(case, before, sql):
-    """For REPLACE_UNCHECKED: the statement's REPLACE deleted rows, as a
-    trigger that notes deletions sees with recursive_triggers on, on the rows
-    without foreign keys or other triggers."""
+    """For REPLACE_UNCHECKED: the statement's REPLACE deleted rows: run on
+    the rows without foreign keys or triggers, it leaves fewer rows than it
+    found and inserted (changes() counts the rows it wrote, not the ones
+    REPLACE deleted)."""
+    if not re.match(r"(INSERT OR REPLACE|REPLACE|UPDATE OR REPLACE) ", sql):
+        return False
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         conn.deserialize(before)
-        conn.execute("PRAGMA recursive_triggers = ON")
-        conn.execute("CREATE TEMP TABLE deleted (n)")
-        for t in case.schema.tables:
-            conn.execute(f"CREATE TEMP TRIGGER deleted_{t.name} AFTER DELETE ON main.{t.name} "
-                         "BEGIN INSERT INTO deleted VALUES (1); END")
-        return not sql.startswith("DELETE") and run(conn, sql) is None and \
-            conn.execute("SELECT count(*) FROM deleted").fetchone()[0] > 0
+        table = re.match(r"(?:INSERT OR \w+ INTO|REPLACE INTO|INSERT INTO|UPDATE OR \w+|UPDATE) (\w+)", sql)[1]
+        count = f"SELECT count(*) FROM {table}"
+        found = conn.execute(count).fetchone()[0]
+        if run(conn, sql) is not None:
+            return False
+        written = conn.execute("SELECT changes()").fetchone()[0] if sql.startswith(("INSERT", "REPLACE")) else 0
+        return conn.execute(count).fetchone()[0] < found + written
     finally:
         conn.close()
 
@@ -733,17 +782,56 @@ def sqlite_refused_consistent_rows(case, before, sql, triggers):
     """SQLITE_MISCOUNT: SQLite refused the statement at its end, but made to
     count the violations for COMMIT instead (defer_foreign_keys, in a
     transaction) it leaves exactly the triggers' rows, in which its own
-    PRAGMA foreign_key_check finds no violation that was not there before."""
+    PRAGMA foreign_key_check finds no violation that was not there before;
+    or none among the rows the statement wrote, one of which refers to its
+    own table and is refused by SQLite when inserted again by itself (a row
+    that is its own parent only by the key's comparison)."""
     conn = open_sqlite(case, before)
     try:
-        check = "SELECT * FROM pragma_foreign_key_check"
-        start = set(conn.execute(check).fetchall())
+        start = collections.Counter(pragma_check(conn))
         conn.execute("BEGIN")
         conn.execute("PRAGMA defer_foreign_keys = ON")
-        return (run(conn, sql) is None and set(conn.execute(check).fetchall()) <= start
-                and contents(conn, case.schema) == contents(triggers, case.schema))
+        if run(conn, sql) is not None or contents(conn, case.schema) != contents(triggers, case.schema):
+            return False
+        if not collections.Counter(pragma_check(conn)) - start:
+            return True
+        now = rebuilt(case, conn)  # the transaction's rows: serialize() gives the committed ones
+        try:
+            written = written_rows(case, before, now)
+            self_referring = [(t, r) for t in case.schema.tables if any(fk.parent == t.name for fk in t.foreign_keys)
+                              for r in written[t.name]]
+            return written_rows_break_no_key(case, before, now) and any(
+                refused_alone(case, now, t, r) for t, r in self_referring)
+        finally:
+            now.close()
     finally:
         conn.close()
+
+
+def written_rows(case, before, conn):
+    """{table: the rows of `conn` that the database `before` does not hold
+    as they are}."""
+    old = sqlite3.connect(":memory:")
+    try:
+        old.deserialize(before)
+        return {t.name: changed_rows(old, conn, t) for t in case.schema.tables}
+    finally:
+        old.close()
+
+
+def written_rows_break_no_key(case, before, conn):
+    """SQLite's PRAGMA foreign_key_check finds no new violation in a row
+    that differs from the database `before` (in a table without rowid, no
+    new violation at all)."""
+    written = written_rows(case, before, conn)
+    for table, rowid, _, _ in new_violations(conn, before):
+        if rowid is None or any(r[0][1] == rowid for r in written[table]):
+            return False
+    return True
+
+
+def pragma_check(conn):
+    return conn.execute("SELECT * FROM pragma_foreign_key_check").fetchall()
 
 
 def new_violations(conn, before):
@@ -762,11 +850,12 @@ def unique_error_without_cause(case, before, sql, triggers):
     """SQLITE_RECHECK: SQLite refused an UPDATE OR REPLACE with a UNIQUE
     error, which the statement does not break: with foreign keys off SQLite
     accepts it, and the triggers, doing the actions too, end with every
-    UNIQUE constraint kept (SQLite keeps them) and no row breaking a key.
+    UNIQUE constraint kept (SQLite keeps them) and no row they wrote
+    breaking a key.
     (With foreign keys on, SQLite 3.40 checks the UNIQUE constraints again
     after the rows it replaced are gone and their actions done, and fails
     there; 3.54 accepts these statements.)"""
-    if not sql.startswith("UPDATE OR REPLACE") or new_violations(triggers, before):
+    if not sql.startswith("UPDATE OR REPLACE") or not written_rows_break_no_key(case, before, triggers):
         return False
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
@@ -809,9 +898,9 @@ def converted_keys(case):
 
 def sqlite_converted_the_old_key(case, before, sql, error_own, own):
     """SQLITE_CONVERTED: on a SQLite that does so, the triggers, run again
-    with the old value of every such parent key made a number where it is
-    text that looks like one (as SQLite 3.40 leaves it), accept or refuse
-    the statement as SQLite did and leave its rows."""
+    with the old and new values of every such parent key made a number
+    where they are text that looks like one (as SQLite 3.40 leaves them),
+    accept or refuse the statement as SQLite did and leave its rows."""
     keys = converted_keys(case)
     if not SQLITE_CONVERTS_OLD_KEYS or not keys:
         return False
@@ -821,9 +910,9 @@ def sqlite_converted_the_old_key(case, before, sql, error_own, own):
 
         def converting(name, sql):
             for k in keys.get(on[name], ()):
-                old = f'OLD."{k}"'
-                sql = sql.replace(old, f"(CASE WHEN typeof({old}) = 'text' AND CAST({old} AS NUMERIC) = {old} "
-                                       f"THEN CAST({old} AS NUMERIC) ELSE {old} END)")
+                for value in (f'OLD."{k}"', f'NEW."{k}"'):
+                    sql = sql.replace(value, f"(CASE WHEN typeof({value}) = 'text' AND CAST({value} AS NUMERIC) = "
+                                             f"{value} THEN CAST({value} AS NUMERIC) ELSE {value} END)")
             return sql
 
         remake_triggers(conn, converting)
