@@ -193,8 +193,8 @@ std::vector<std::string> identity_of(const SchemaTable& t) {
 std::vector<std::string> row_identity(const SchemaTable& t) {
     std::vector<std::string> identity = identity_of(t);
     if (identity.empty()) {
-        throw SqlError(t.name + " refers to itself and has columns named rowid, _rowid_ and oid but no primary "
-                       "key: the triggers have no name for its rows");
+        throw SqlError(t.name + " has columns named rowid, _rowid_ and oid and no primary key: the triggers "
+                       "have no name for its rows");
     }
     return identity;
 }
