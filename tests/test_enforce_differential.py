@@ -514,9 +514,11 @@ def classify(case, before, sql, error_own, error_triggers, own, triggers):
         if error_own.name == "SQLITE_CONSTRAINT_FOREIGNKEY" and sqlite_refused_consistent_rows(
                 case, before, sql, triggers):
             return SQLITE_MISCOUNT
-        if error_own.name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY") and \
-                unique_error_without_cause(case, before, sql, triggers):
+        if error_own.name in UNIQUE_ERRORS and unique_error_without_cause(case, before, sql, triggers):
             return SQLITE_RECHECK
+    if error_own is None and error_triggers is not None and error_triggers.name in UNIQUE_ERRORS and \
+            unique_error_without_cause(case, before, sql, None):
+        return SQLITE_RECHECK
     if sqlite_converted_the_old_key(case, before, sql, error_own, own):
         return SQLITE_CONVERTED
     return None
@@ -589,21 +591,33 @@ def remake_triggers(conn, change):
 
 
 def checked_row_by_row(case, before, sql, error_triggers, own):
+    """ROW_BY_ROW (see checked_row_by_row_as()); on a SQLite that converts
+    old keys (SQLITE_CONVERTED), also with the triggers converting them."""
+    return checked_row_by_row_as(case, before, sql, error_triggers, own, False) or (
+        SQLITE_CONVERTS_OLD_KEYS and bool(converted_keys(case))
+        and checked_row_by_row_as(case, before, sql, error_triggers, own, True))
+
+
+def checked_row_by_row_as(case, before, sql, error_triggers, own, converting):
     """ROW_BY_ROW: the triggers refused at a check that SQLite makes at the
     end of the statement. Run again with every check made to note, instead
     of refusing, its message, the rows that SQLite's own
-    PRAGMA foreign_key_check finds breaking the key at that moment, and (at
-    the first note) every table's rows: the first note is the refusal; at
-    that moment the key was broken by SQLite's standards (its check found a
-    row breaking it that it did not find before the statement, or, for a
-    check of a written row, SQLite refuses that row inserted again by itself
-    into the rows of that moment); and the statement ends with exactly
-    SQLite's rows, in which its check finds no new row breaking the key."""
+    PRAGMA foreign_key_check finds breaking the key at that moment, the row
+    change it checks, and (at the first note) every table's rows: the first
+    note is the refusal; at that moment the key was broken by SQLite's
+    standards (its check found a row breaking it that it did not find before
+    the statement, or SQLite's enforcement refuses the row change checked,
+    made again by itself on the rows of that moment); and the statement ends
+    with exactly SQLite's rows, in which its check finds no new row breaking
+    the key."""
     conn = open_triggers(case, before)
     try:
+        if converting:
+            convert_old_keys(case, conn)
         found = checks(case, conn)
+        on = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").fetchall())
         start = {key: broken(conn, case, *key) for key in set(found.values())}
-        conn.execute("CREATE TABLE theater_moments (message, child, id, broken, row)")
+        conn.execute("CREATE TABLE theater_moments (message, child, id, broken, change)")
         for t in case.schema.tables:
             rowid = "" if t.without_rowid else "rowid AS theater_rowid, "
             conn.execute(f"CREATE TABLE theater_then_{t.name} AS SELECT {rowid}* FROM {t.name} WHERE 0")
@@ -614,28 +628,36 @@ def checked_row_by_row(case, before, sql, error_triggers, own):
             if name not in found:
                 return text
             child, n = found[name]
-            table = case.schema.table(child)
-            row = "NULL" if name.endswith("_check") or name.split(":")[-1].startswith("parent_") else (
-                "json_array(" + ", ".join(f"quote(NEW.{k})" for k in table.pk) + ")" if table.without_rowid
-                else "NEW.rowid")
+            what, table = name.split(":")[-1], case.schema.table(on[name])
+            old = "json_array()" if what == "insert" else quoted(table, "OLD")
+            new = "json_array()" if what.startswith("parent_delete") else quoted(table, "NEW")
+            change = f"json_object('what', '{what}', 'table', '{table.name}', 'old', {old}, 'new', {new})"
             text, replaced = RAISE.subn(lambda m: f"BEGIN INSERT INTO theater_moments SELECT {m[1]}, '{child}', "
-                                                  f"{n}, {broken_rows(case, child, n)}, {row}; {keep} END", text)
+                                                  f"{n}, {broken_rows(case, child, n)}, {change}; {keep} END", text)
             assert replaced == 1, text
             return text
 
         remake_triggers(conn, noting)
         if run(conn, sql) is not None:
             return False
-        first = conn.execute("SELECT message, child, id, broken, row FROM theater_moments ORDER BY rowid").fetchone()
+        first = conn.execute("SELECT message, child, id, broken, change FROM theater_moments ORDER BY rowid")\
+            .fetchone()
         if first is None or first[0] != error_triggers:
             return False
         key = (first[1], first[2])
-        broken_then = bool(collections.Counter(map(str, json.loads(first[3]))) - start[key]) or (
-            first[4] is not None and refused_then(case, conn, case.schema.table(first[1]), first[4]))
+        broken_then = bool(collections.Counter(map(str, json.loads(first[3]))) - start[key]) or refused_then(
+            case, conn, json.loads(first[4]))
         return (broken_then and not broken(conn, case, *key) - start[key]
                 and contents(conn, case.schema) == contents(own, case.schema))
     finally:
         conn.close()
+
+
+def quoted(table, row):
+    """SQL for a JSON array of the quoted values of OLD or NEW: the rowid (of
+    a rowid table), then the columns a statement writes."""
+    names = ([] if table.without_rowid else ["rowid"]) + [c.name for c in table.writable()]
+    return "json_array(" + ", ".join(f"quote({row}.{n})" for n in names) + ")"
 
 
 def rebuilt(case, conn, source="{}"):
@@ -654,19 +676,40 @@ def rebuilt(case, conn, source="{}"):
     return out
 
 
-def refused_then(case, conn, table, row):
-    """SQLite refuses the row of `table` named by `row` (its rowid, or JSON
-    of its quoted primary key) inserted again by itself into the rows the
-    theater_then_ tables of `conn` keep."""
+def refused_then(case, conn, change):
+    """SQLite's enforcement refuses the row change a check noted, made again
+    by itself on the rows the theater_then_ tables of `conn` keep: for
+    "insert" and "update", the row inserted again by itself; for
+    "parent_delete", the old row put back and deleted; for "parent_update",
+    the row given its old values and then its new ones."""
     then = rebuilt(case, conn, "theater_then_{}")
     try:
-        if table.without_rowid:
-            where, params = " AND ".join(f"quote({k}) = ?" for k in table.pk), json.loads(row)
+        table = case.schema.table(change["table"])
+        names = ([] if table.without_rowid else ["rowid"]) + [c.name for c in table.writable()]
+        old, new = ([then.execute("SELECT " + v).fetchone()[0] for v in change[which]] for which in ("old", "new"))
+        identity = names[:1] if not table.without_rowid else table.pk
+        where = " AND ".join(f"{k} IS ?" for k in identity)
+        what = change["what"]
+        if what in ("insert", "update"):
+            ids = [new[names.index(k)] for k in identity]
+            select = ", ".join(([] if table.without_rowid else ["rowid"]) + [c.name for c in table.columns])
+            return any(refused_alone(case, then, table, tuple((type(v).__name__, v) for v in values))
+                       for values in then.execute(f"SELECT {select} FROM {table.name} WHERE {where}", ids))
+        settings = ", ".join(f"{n} = ?" for n in names)
+        if what.startswith("parent_delete"):
+            then.execute(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})", old)
+            redo, params = f"DELETE FROM {table.name} WHERE {where}", [old[names.index(k)] for k in identity]
         else:
-            where, params = "rowid = ?", [row]
-        select = ", ".join(([] if table.without_rowid else ["rowid"]) + [c.name for c in table.columns])
-        return any(refused_alone(case, then, table, tuple((type(v).__name__, v) for v in values))
-                   for values in then.execute(f"SELECT {select} FROM {table.name} WHERE {where}", params))
+            then.execute(f"UPDATE {table.name} SET {settings} WHERE {where}",
+                         old + [new[names.index(k)] for k in identity])
+            redo, params = f"UPDATE {table.name} SET {settings} WHERE {where}", new + [old[names.index(k)]
+                                                                                       for k in identity]
+        then.execute("PRAGMA foreign_keys = ON")
+        try:
+            then.execute(redo, params)
+            return False
+        except sqlite3.IntegrityError as e:
+            return e.sqlite_errorname == "SQLITE_CONSTRAINT_FOREIGNKEY"
     finally:
         then.close()
 
@@ -745,21 +788,27 @@ def replace_deleted_rows(case, before, sql):
 ACTION_BODY = re.compile(r"^(CREATE TRIGGER .*? BEGIN )(.*)( END)$", re.S)
 
 
+REFUSING = re.compile(r"SELECT RAISE\(ABORT, ('(?:[^']|'')*')\)")
+
+
 def action_ran_inside_itself(case, before, sql):
     """For NOT_REENTERED: run the triggers again with every action noting,
-    before and after its work, that it runs, and with a twin of each action
+    before and after its work, that it runs, with a twin of each action
     (same event and condition) noting whether its change comes while the
-    action itself runs: SQLite then does not run the action again."""
+    action itself runs (SQLite then does not run the action again), and
+    with every refusal noted instead: such a change came before the first
+    refusal, or there was none."""
     conn = open_triggers(case, before)
     try:
         found = checks(case, conn)
         conn.execute("CREATE TABLE theater_running (name)")
-        conn.execute("CREATE TABLE theater_skipped (name)")
+        conn.execute("CREATE TABLE theater_noted (seq INTEGER PRIMARY KEY, what)")
         actions = [name for (name,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'theater_fk:%'")
             if name not in found]
 
         def noting(name, text):
+            text = REFUSING.sub(lambda m: "INSERT INTO theater_noted (what) SELECT 'refused'", text)
             if name not in actions:
                 return text
             head, body, end = ACTION_BODY.match(text).groups()
@@ -770,10 +819,11 @@ def action_ran_inside_itself(case, before, sql):
         for name, text in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall():
             if name in actions:
                 twin = ACTION_BODY.match(text)[1].replace(f'"{name}"', f'"twin {name}"', 1)
-                conn.execute(f"{twin}INSERT INTO theater_skipped SELECT '{name}' WHERE EXISTS (SELECT 1 FROM "
+                conn.execute(f"{twin}INSERT INTO theater_noted (what) SELECT 'skipped' WHERE EXISTS (SELECT 1 FROM "
                              f"theater_running WHERE name = '{name}'); END")
         run(conn, sql)
-        return conn.execute("SELECT count(*) FROM theater_skipped").fetchone()[0] > 0
+        first = conn.execute("SELECT what FROM theater_noted ORDER BY seq").fetchone()
+        return first is not None and first[0] == "skipped"
     finally:
         conn.close()
 
@@ -846,16 +896,21 @@ def new_violations(conn, before):
         then.close()
 
 
+UNIQUE_ERRORS = ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
 def unique_error_without_cause(case, before, sql, triggers):
     """SQLITE_RECHECK: SQLite refused an UPDATE OR REPLACE with a UNIQUE
     error, which the statement does not break: with foreign keys off SQLite
     accepts it, and the triggers, doing the actions too, end with every
     UNIQUE constraint kept (SQLite keeps them) and no row they wrote
-    breaking a key.
+    breaking a key. Or (triggers None) the triggers refused it so, the
+    recheck coming after their own delete triggers, and SQLite accepted it.
     (With foreign keys on, SQLite 3.40 checks the UNIQUE constraints again
     after the rows it replaced are gone and their actions done, and fails
     there; 3.54 accepts these statements.)"""
-    if not sql.startswith("UPDATE OR REPLACE") or not written_rows_break_no_key(case, before, triggers):
+    if not sql.startswith("UPDATE OR REPLACE") or (
+            triggers is not None and not written_rows_break_no_key(case, before, triggers)):
         return False
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
@@ -896,28 +951,34 @@ def converted_keys(case):
     return out
 
 
+def convert_old_keys(case, conn):
+    """Makes the triggers of `conn` again with the old and new values of
+    every parent key converted_keys() names made a number where they are
+    text that looks like one, as SQLite 3.40 leaves them."""
+    keys = converted_keys(case)
+    on = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").fetchall())
+
+    def converting(name, sql):
+        for k in keys.get(on[name], ()):
+            for value in (f'OLD."{k}"', f'NEW."{k}"'):
+                sql = sql.replace(value, f"(CASE WHEN typeof({value}) = 'text' AND CAST({value} AS NUMERIC) = "
+                                         f"{value} THEN CAST({value} AS NUMERIC) ELSE {value} END)")
+        return sql
+
+    remake_triggers(conn, converting)
+
+
 def sqlite_converted_the_old_key(case, before, sql, error_own, own):
     """SQLITE_CONVERTED: on a SQLite that does so, the triggers, run again
     with the old and new values of every such parent key made a number
-    where they are text that looks like one (as SQLite 3.40 leaves them),
-    accept or refuse the statement as SQLite did and leave its rows."""
-    keys = converted_keys(case)
-    if not SQLITE_CONVERTS_OLD_KEYS or not keys:
+    where they are text that looks like one (convert_old_keys()), accept or
+    refuse the statement as SQLite did and leave its rows."""
+    if not SQLITE_CONVERTS_OLD_KEYS or not converted_keys(case):
         return False
     conn = open_triggers(case, before)
     try:
-        on = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").fetchall())
-
-        def converting(name, sql):
-            for k in keys.get(on[name], ()):
-                for value in (f'OLD."{k}"', f'NEW."{k}"'):
-                    sql = sql.replace(value, f"(CASE WHEN typeof({value}) = 'text' AND CAST({value} AS NUMERIC) = "
-                                             f"{value} THEN CAST({value} AS NUMERIC) ELSE {value} END)")
-            return sql
-
-        remake_triggers(conn, converting)
-        error_triggers = run(conn, sql)
-        return same(error_own, error_triggers, own, conn, case.schema)
+        convert_old_keys(case, conn)
+        return same(error_own, run(conn, sql), own, conn, case.schema)
     finally:
         conn.close()
 
