@@ -609,7 +609,7 @@ def checked_row_by_row_as(case, before, sql, error_triggers, own, converting):
     the statement, or SQLite's enforcement refuses the row change checked,
     made again by itself on the rows of that moment); and the statement ends
     with exactly SQLite's rows, in which its check finds no new row breaking
-    the key."""
+    the key, or, continued, meets PINNED."""
     conn = open_triggers(case, before)
     try:
         if converting:
@@ -617,7 +617,11 @@ def checked_row_by_row_as(case, before, sql, error_triggers, own, converting):
         found = checks(case, conn)
         on = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").fetchall())
         start = {key: broken(conn, case, *key) for key in set(found.values())}
-        conn.execute("CREATE TABLE theater_moments (message, child, id, broken, change)")
+        # The notes go to Python, where an aborted statement cannot take
+        # them back; the rows of the first moment to the database.
+        notes = []
+        conn.create_function("theater_note", 5, lambda *note: notes.append(note))
+        conn.execute("CREATE TABLE theater_moments (n)")
         for t in case.schema.tables:
             rowid = "" if t.without_rowid else "rowid AS theater_rowid, "
             conn.execute(f"CREATE TABLE theater_then_{t.name} AS SELECT {rowid}* FROM {t.name} WHERE 0")
@@ -632,21 +636,24 @@ def checked_row_by_row_as(case, before, sql, error_triggers, own, converting):
             old = "json_array()" if what == "insert" else quoted(table, "OLD")
             new = "json_array()" if what.startswith("parent_delete") else quoted(table, "NEW")
             change = f"json_object('what', '{what}', 'table', '{table.name}', 'old', {old}, 'new', {new})"
-            text, replaced = RAISE.subn(lambda m: f"BEGIN INSERT INTO theater_moments SELECT {m[1]}, '{child}', "
-                                                  f"{n}, {broken_rows(case, child, n)}, {change}; {keep} END", text)
+            text, replaced = RAISE.subn(lambda m: f"BEGIN SELECT theater_note({m[1]}, '{child}', {n}, "
+                                                  f"{broken_rows(case, child, n)}, {change}); INSERT INTO "
+                                                  f"theater_moments VALUES (1); {keep} END", text)
             assert replaced == 1, text
             return text
 
         remake_triggers(conn, noting)
-        if run(conn, sql) is not None:
+        continued = run(conn, sql)
+        if continued is not None and continued.name != "SQLITE_CONSTRAINT_PINNED" or not notes:
             return False
-        first = conn.execute("SELECT message, child, id, broken, change FROM theater_moments ORDER BY rowid")\
-            .fetchone()
-        if first is None or first[0] != error_triggers:
+        first = notes[0]
+        if first[0] != error_triggers:
             return False
         key = (first[1], first[2])
-        broken_then = bool(collections.Counter(map(str, json.loads(first[3]))) - start[key]) or refused_then(
-            case, conn, json.loads(first[4]))
+        broken_then = bool(collections.Counter(map(str, json.loads(first[3]))) - start[key])
+        if continued is not None:  # PINNED later on: no end, and the rows of that moment are undone too
+            return broken_then
+        broken_then = broken_then or refused_then(case, conn, json.loads(first[4]))
         return (broken_then and not broken(conn, case, *key) - start[key]
                 and contents(conn, case.schema) == contents(own, case.schema))
     finally:
@@ -802,13 +809,14 @@ def action_ran_inside_itself(case, before, sql):
     try:
         found = checks(case, conn)
         conn.execute("CREATE TABLE theater_running (name)")
-        conn.execute("CREATE TABLE theater_noted (seq INTEGER PRIMARY KEY, what)")
+        noted = []  # in Python, where an aborted statement cannot take them back
+        conn.create_function("theater_noted", 1, noted.append)
         actions = [name for (name,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'theater_fk:%'")
             if name not in found]
 
         def noting(name, text):
-            text = REFUSING.sub(lambda m: "INSERT INTO theater_noted (what) SELECT 'refused'", text)
+            text = REFUSING.sub(lambda m: "SELECT theater_noted('refused')", text)
             if name not in actions:
                 return text
             head, body, end = ACTION_BODY.match(text).groups()
@@ -819,11 +827,10 @@ def action_ran_inside_itself(case, before, sql):
         for name, text in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall():
             if name in actions:
                 twin = ACTION_BODY.match(text)[1].replace(f'"{name}"', f'"twin {name}"', 1)
-                conn.execute(f"{twin}INSERT INTO theater_noted (what) SELECT 'skipped' WHERE EXISTS (SELECT 1 FROM "
+                conn.execute(f"{twin}SELECT theater_noted('skipped') WHERE EXISTS (SELECT 1 FROM "
                              f"theater_running WHERE name = '{name}'); END")
         run(conn, sql)
-        first = conn.execute("SELECT what FROM theater_noted ORDER BY seq").fetchone()
-        return first is not None and first[0] == "skipped"
+        return bool(noted) and noted[0] == "skipped"
     finally:
         conn.close()
 
