@@ -359,9 +359,12 @@ class Case:
         case.schema.sql = lambda: list(tables_sql)
         return case
 
-    def with_recursive_triggers(self):
+    depth_first = False  # the triggers' cascades to their own table made to go depth first (NOT_REENTERED)
+    again = False        # a case run again by classify(), which classifies it without NOT_REENTERED
+
+    def with_recursive_triggers(self, depth_first=False):
         other = Case.__new__(Case)
-        other.__dict__.update(self.__dict__, recursive=True)
+        other.__dict__.update(self.__dict__, recursive=True, depth_first=depth_first, again=True)
         return other
 
     def script(self):
@@ -390,6 +393,9 @@ def open_triggers(case, data=None):
     conn = connect()
     prepare(conn, case, data)
     ENFORCE(conn, case)
+    if case.depth_first:
+        remake_triggers(conn, lambda name, sql: SUBTREE.sub(
+            lambda m: f"DELETE FROM {m[1]} WHERE {m[2].replace('theater_c.', m[1] + '.')};", sql))
     return conn
 
 
@@ -486,14 +492,12 @@ def describe(case, i, error_own, error_triggers, own, triggers):
 
 ROW_BY_ROW = "a check sees each row's change, not the statement's"
 REPLACE_UNCHECKED = "recursive_triggers OFF: REPLACE deletes rows without their triggers"
-NOT_REENTERED = "recursive_triggers OFF: an action does not run again inside itself"
+NOT_REENTERED = "an action does not run again inside itself, a cascade to its own table deletes a subtree at once"
 PINNED = "a trigger may not delete the row an UPDATE is writing"
 SQLITE_ORPHAN = "SQLite accepts a row its own foreign_key_check finds breaking a key"
 SQLITE_MISCOUNT = "SQLite refuses rows its own foreign_key_check finds nothing wrong with"
-SQLITE_RECHECK = "SQLite 3.40 refuses an UPDATE OR REPLACE with a UNIQUE error it does not break"
+SQLITE_RECHECK = "SQLite 3.40 fails an UPDATE OR REPLACE on a UNIQUE constraint it does not break"
 SQLITE_CONVERTED = "SQLite 3.40 converts a text parent key to a number while it counts an indexed child"
-DIFFERENCES = [ROW_BY_ROW, REPLACE_UNCHECKED, NOT_REENTERED, PINNED, SQLITE_ORPHAN, SQLITE_MISCOUNT,
-               SQLITE_RECHECK, SQLITE_CONVERTED]
 
 
 def classify(case, before, sql, error_own, error_triggers, own, triggers):
@@ -505,11 +509,12 @@ def classify(case, before, sql, error_own, error_triggers, own, triggers):
             return SQLITE_ORPHAN
         if error_triggers.name == "SQLITE_CONSTRAINT_PINNED":
             return PINNED
-    if not case.recursive:
-        if replace_deleted_rows(case, before, sql) and agrees(case.with_recursive_triggers(), before, sql):
-            return REPLACE_UNCHECKED
-        if action_ran_inside_itself(case, before, sql) and agrees(case.with_recursive_triggers(), before, sql):
-            return NOT_REENTERED
+    if not case.recursive and replace_deleted_rows(case, before, sql) and agrees(
+            case.with_recursive_triggers(), before, sql):
+        return REPLACE_UNCHECKED
+    if not case.again and not case.recursive and action_ran_inside_itself(case, before, sql) and agrees(
+            case.with_recursive_triggers(depth_first=True), before, sql):
+        return NOT_REENTERED
     if error_triggers is None and error_own is not None:
         if error_own.name == "SQLITE_CONSTRAINT_FOREIGNKEY" and sqlite_refused_consistent_rows(
                 case, before, sql, triggers):
@@ -521,6 +526,10 @@ def classify(case, before, sql, error_own, error_triggers, own, triggers):
         return SQLITE_RECHECK
     if sqlite_converted_the_old_key(case, before, sql, error_own, own):
         return SQLITE_CONVERTED
+    if not case.again and subtree_at_once(case) and agrees(
+            case.with_recursive_triggers(depth_first=True), before, sql) and not agrees(
+            case.with_recursive_triggers(), before, sql):
+        return NOT_REENTERED
     return None
 
 
@@ -593,9 +602,9 @@ def remake_triggers(conn, change):
 def checked_row_by_row(case, before, sql, error_triggers, own):
     """ROW_BY_ROW (see checked_row_by_row_as()); on a SQLite that converts
     old keys (SQLITE_CONVERTED), also with the triggers converting them."""
-    return checked_row_by_row_as(case, before, sql, error_triggers, own, False) or (
-        SQLITE_CONVERTS_OLD_KEYS and bool(converted_keys(case))
-        and checked_row_by_row_as(case, before, sql, error_triggers, own, True))
+    return checked_row_by_row_as(case, before, sql, error_triggers, own, None) or (
+        SQLITE_CONVERTS_OLD_KEYS and bool(converted_keys(case)) and any(
+            checked_row_by_row_as(case, before, sql, error_triggers, own, values) for values in CONVERTED_VALUES))
 
 
 def checked_row_by_row_as(case, before, sql, error_triggers, own, converting):
@@ -613,7 +622,7 @@ def checked_row_by_row_as(case, before, sql, error_triggers, own, converting):
     conn = open_triggers(case, before)
     try:
         if converting:
-            convert_old_keys(case, conn)
+            convert_old_keys(case, conn, converting)
         found = checks(case, conn)
         on = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").fetchall())
         start = {key: broken(conn, case, *key) for key in set(found.values())}
@@ -792,6 +801,17 @@ def replace_deleted_rows(case, before, sql):
         conn.close()
 
 
+SUBTREE = re.compile(r"DELETE FROM (\S+) WHERE \(.*?\) IN \(WITH RECURSIVE theater_doomed\(.*?\) AS \(SELECT "
+                     r".*? FROM \S+ AS theater_c WHERE (.*?) UNION SELECT .*\) SELECT .*? FROM theater_doomed\);")
+
+
+def subtree_at_once(case):
+    """For NOT_REENTERED: some table cascades to its own rows, which the
+    triggers delete a subtree at a time (SQLite deletes them depth first)."""
+    return any(fk.parent == t.name and fk.action("delete") == "CASCADE" for t in case.schema.tables
+               for fk in t.foreign_keys)
+
+
 ACTION_BODY = re.compile(r"^(CREATE TRIGGER .*? BEGIN )(.*)( END)$", re.S)
 
 
@@ -840,9 +860,9 @@ def sqlite_refused_consistent_rows(case, before, sql, triggers):
     count the violations for COMMIT instead (defer_foreign_keys, in a
     transaction) it leaves exactly the triggers' rows, in which its own
     PRAGMA foreign_key_check finds no violation that was not there before;
-    or none among the rows the statement wrote, one of which refers to its
-    own table and is refused by SQLite when inserted again by itself (a row
-    that is its own parent only by the key's comparison)."""
+    or none among the rows the statement wrote, one of which SQLite's
+    enforcement refuses when it is inserted again by itself (its enforcement
+    and its check disagree on that row)."""
     conn = open_sqlite(case, before)
     try:
         start = collections.Counter(pragma_check(conn))
@@ -855,10 +875,8 @@ def sqlite_refused_consistent_rows(case, before, sql, triggers):
         now = rebuilt(case, conn)  # the transaction's rows: serialize() gives the committed ones
         try:
             written = written_rows(case, before, now)
-            self_referring = [(t, r) for t in case.schema.tables if any(fk.parent == t.name for fk in t.foreign_keys)
-                              for r in written[t.name]]
             return written_rows_break_no_key(case, before, now) and any(
-                refused_alone(case, now, t, r) for t, r in self_referring)
+                refused_alone(case, now, t, r) for t in case.schema.tables for r in written[t.name])
         finally:
             now.close()
     finally:
@@ -958,16 +976,20 @@ def converted_keys(case):
     return out
 
 
-def convert_old_keys(case, conn):
-    """Makes the triggers of `conn` again with the old and new values of
+CONVERTED_VALUES = [("OLD", "NEW"), ("OLD",), ("NEW",)]
+
+
+def convert_old_keys(case, conn, values=("OLD", "NEW")):
+    """Makes the triggers of `conn` again with the `values` (OLD, NEW) of
     every parent key converted_keys() names made a number where they are
-    text that looks like one, as SQLite 3.40 leaves them."""
+    text that looks like one, as SQLite 3.40 leaves them (whichever of the
+    two its counts of the indexed child have converted by then)."""
     keys = converted_keys(case)
     on = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").fetchall())
 
     def converting(name, sql):
         for k in keys.get(on[name], ()):
-            for value in (f'OLD."{k}"', f'NEW."{k}"'):
+            for value in (f'{row}."{k}"' for row in values):
                 sql = sql.replace(value, f"(CASE WHEN typeof({value}) = 'text' AND CAST({value} AS NUMERIC) = "
                                          f"{value} THEN CAST({value} AS NUMERIC) ELSE {value} END)")
         return sql
@@ -977,17 +999,20 @@ def convert_old_keys(case, conn):
 
 def sqlite_converted_the_old_key(case, before, sql, error_own, own):
     """SQLITE_CONVERTED: on a SQLite that does so, the triggers, run again
-    with the old and new values of every such parent key made a number
-    where they are text that looks like one (convert_old_keys()), accept or
-    refuse the statement as SQLite did and leave its rows."""
+    with the old value, the new or both of every such parent key made a
+    number where they are text that looks like one (convert_old_keys()),
+    accept or refuse the statement as SQLite did and leave its rows."""
     if not SQLITE_CONVERTS_OLD_KEYS or not converted_keys(case):
         return False
-    conn = open_triggers(case, before)
-    try:
-        convert_old_keys(case, conn)
-        return same(error_own, run(conn, sql), own, conn, case.schema)
-    finally:
-        conn.close()
+    for values in CONVERTED_VALUES:
+        conn = open_triggers(case, before)
+        try:
+            convert_old_keys(case, conn, values)
+            if same(error_own, run(conn, sql), own, conn, case.schema):
+                return True
+        finally:
+            conn.close()
+    return False
 
 
 NUMERIC = ("INTEGER", "REAL", "NUMERIC")
