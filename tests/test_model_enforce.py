@@ -150,7 +150,10 @@ def test_on_delete_set_default(pragma):
 @pytest.mark.parametrize("child", ["restricted", "plain"])  # RESTRICT, NO ACTION
 def test_on_delete_restrict_and_no_action_refuse(pragma, child):
     pragma.execute(f"INSERT INTO {child} VALUES (1, 1)")
-    assert error_of(pragma, "DELETE FROM parents WHERE id = 1") == still_referenced("parents", child, "parent_id")
+    # With the pragma on, SQLite's own RESTRICT acts first, before any trigger.
+    sqlite_first = child == "restricted" and scalar(pragma, "PRAGMA foreign_keys") == 1
+    assert error_of(pragma, "DELETE FROM parents WHERE id = 1") == (
+        "FOREIGN KEY constraint failed" if sqlite_first else still_referenced("parents", child, "parent_id"))
     assert scalar(pragma, "SELECT count(*) FROM parents WHERE id = 1") == 1
     pragma.execute("DELETE FROM parents WHERE id = 2")  # no children: allowed
     assert scalar(pragma, "SELECT count(*) FROM parents WHERE id = 2") == 0
@@ -207,11 +210,134 @@ def test_a_row_may_refer_to_itself(pragma):
     assert scalar(pragma, "SELECT count(*) FROM tree") == 3
 
 
-def test_self_reference_cascades_down_the_tree(fk):
-    fk.execute("PRAGMA recursive_triggers = ON")  # the cascade deletes rows of its own table
-    fk.execute("INSERT INTO tree VALUES (1, NULL), (2, 1), (3, 2), (4, NULL)")
+@pytest.mark.parametrize("recursive", ["OFF", "ON"])
+def test_self_reference_cascades_down_the_tree(fk, recursive):
+    # The cascade deletes the whole subtree at once: with recursive_triggers
+    # OFF, a trigger does not fire itself for the rows of its own table.
+    fk.execute(f"PRAGMA recursive_triggers = {recursive}")
+    fk.execute("INSERT INTO tree VALUES (1, NULL), (2, 1), (3, 2), (4, NULL), (5, 3)")
     fk.execute("DELETE FROM tree WHERE id = 1")
     assert rows(fk, "SELECT id FROM tree") == [(4,)]
+
+
+def test_a_row_that_refers_to_itself_can_be_deleted_and_replaced(fk):
+    fk.execute("INSERT INTO tree VALUES (1, 1), (2, 2)")
+    fk.execute("DELETE FROM tree WHERE id = 1")
+    fk.execute("PRAGMA recursive_triggers = ON")  # REPLACE deletes the old row with its triggers
+    fk.execute("INSERT OR REPLACE INTO tree VALUES (2, 2)")
+    assert rows(fk, "SELECT * FROM tree") == [(2, 2)]
+
+
+# --- several keys, generated keys, keys compared across types -----------------------
+
+def test_a_key_that_cascades_clears_the_way_for_a_key_that_does_not(conn):
+    conn.executescript("""
+        CREATE TABLE p (id INTEGER PRIMARY KEY);
+        CREATE TABLE c (owner REFERENCES p ON DELETE CASCADE, editor REFERENCES p);
+        INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (1, 1), (2, 1);
+    """)
+    assert enforce(conn, "c") == 2
+    assert error_of(conn, "DELETE FROM p WHERE id = 1") == still_referenced("p", "c", "editor")
+    conn.execute("DELETE FROM c WHERE owner = 2")
+    conn.execute("DELETE FROM p WHERE id = 1")  # its child goes with it by owner, so editor has none left
+    assert rows(conn, "SELECT * FROM c") == []
+
+
+ORDERED = """
+    CREATE TABLE p (id INTEGER PRIMARY KEY);
+    CREATE TABLE q (id INTEGER PRIMARY KEY, p REFERENCES p ON DELETE CASCADE);
+    CREATE TABLE c (q REFERENCES q ON DELETE CASCADE, p REFERENCES p ON DELETE RESTRICT);
+    INSERT INTO p VALUES (1); INSERT INTO q VALUES (1, 1); INSERT INTO c VALUES (1, 1);
+"""
+
+
+@pytest.mark.parametrize("tables", [["q", "c"], ["c", "q"]])
+def test_actions_run_in_sqlites_order_whatever_order_the_tables_are_enforced_in(conn, tables):
+    # SQLite runs the actions of the newest child table first: c's RESTRICT
+    # refuses before q's cascade could delete c's row.
+    conn.executescript(ORDERED)
+    for table in tables:
+        enforce(conn, table)
+    assert error_of(conn, "DELETE FROM p") == still_referenced("p", "c", "p")
+    own = sqlite3.connect(":memory:", isolation_level=None)
+    own.executescript("PRAGMA foreign_keys = ON;" + ORDERED)
+    assert error_of(own, "DELETE FROM p") == "FOREIGN KEY constraint failed"
+
+
+def test_enforcing_one_child_makes_the_other_childrens_triggers_again_unchanged(conn):
+    conn.executescript(ORDERED)
+    enforce(conn, "q")
+    before = {name: sql for name, sql in rows(conn, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
+    enforce(conn, "c")
+    after = {name: sql for name, sql in rows(conn, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
+    assert {n: after[n] for n in before} == before
+    assert sorted(set(after) - set(before)) == sorted(f"theater_fk:c:{n}:{w}" for n in (0, 1) for w in WHATS)
+
+
+@pytest.mark.parametrize("stored", ["STORED", "VIRTUAL"])
+def test_a_generated_key_is_checked_and_cascades_when_its_source_changes(conn, stored):
+    conn.executescript(f"""
+        CREATE TABLE p (code, k AS (upper(code)) {stored} UNIQUE);
+        CREATE TABLE c (raw, g AS (upper(raw)) {stored} REFERENCES p(k), plain REFERENCES p(k) ON UPDATE CASCADE);
+        INSERT INTO p (code) VALUES ('a'), ('b');
+    """)
+    assert enforce(conn, "c") == 2
+    assert error_of(conn, "INSERT INTO c (raw) VALUES ('z')") == missing_parent("c", "g", "p")
+    conn.execute("INSERT INTO c (raw, plain) VALUES ('a', 'B')")
+    assert error_of(conn, "UPDATE c SET raw = 'z'") == missing_parent("c", "g", "p")
+    conn.execute("UPDATE c SET raw = 'b'")
+    conn.execute("UPDATE p SET code = 'x' WHERE code = 'a'")
+    assert error_of(conn, "UPDATE p SET code = 'y' WHERE code = 'b'") == still_referenced("p", "c", "g")
+    conn.execute("UPDATE c SET raw = NULL")
+    conn.execute("UPDATE p SET code = 'y' WHERE code = 'b'")  # the generated parent key cascades to c.plain
+    assert rows(conn, "SELECT raw, g, plain FROM c") == [(None, None, "Y")]
+
+
+@pytest.mark.parametrize("action", ["ON DELETE SET NULL", "ON DELETE SET DEFAULT", "ON UPDATE SET NULL",
+                                    "ON UPDATE CASCADE"])
+def test_an_action_that_would_write_a_generated_column_is_refused(conn, action):
+    conn.executescript(f"""
+        CREATE TABLE p (id INTEGER PRIMARY KEY);
+        CREATE TABLE c (raw, pid AS (raw) REFERENCES p {action});
+    """)
+    before = master(conn)
+    event, rule = action.split(" ", 2)[1:]
+    assert error_of(conn, "SELECT theater_enforce_foreign_keys('c')") == (
+        f"theater_enforce_foreign_keys: the foreign key c.pid has ON {event} {rule}, which would write the "
+        "generated column c.pid: SQLite fails every statement that needs it (cannot UPDATE generated column)")
+    assert master(conn) == before
+
+
+def test_a_text_child_of_a_numeric_parent_is_found_as_sqlite_finds_it(pragma):
+    # SQLite looks the child up with the parent's affinity ('01' is 1), but
+    # its actions compare with the child's ('01' is not '1'): the child is
+    # accepted, and deleting its parent is refused, the action missing it.
+    pragma.executescript("""
+        CREATE TABLE numbers (n INT PRIMARY KEY);
+        CREATE TABLE mentions (n TEXT REFERENCES numbers ON DELETE CASCADE);
+        INSERT INTO numbers VALUES (1), (2);
+    """)
+    assert enforce(pragma, "mentions") == 1
+    # The cascade, then a check for the children the cascade misses; ON
+    # UPDATE, NO ACTION, checks them all.
+    assert sorted(t for t in triggers(pragma) if t.startswith("theater_fk:mentions:")) == sorted(
+        [f"theater_fk:mentions:0:{w}" for w in WHATS] + ["theater_fk:mentions:0:parent_delete_check"])
+    pragma.execute("INSERT INTO mentions VALUES ('01'), ('2')")
+    assert error_of(pragma, "INSERT INTO mentions VALUES ('3')") in (
+        "FOREIGN KEY constraint failed", missing_parent("mentions", "n", "numbers"))
+    pragma.execute("DELETE FROM numbers WHERE n = 2")
+    assert error_of(pragma, "DELETE FROM numbers WHERE n = 1") in (
+        "FOREIGN KEY constraint failed", still_referenced("numbers", "mentions", "n"))
+    assert rows(pragma, "SELECT n FROM mentions") == [("01",)]
+
+
+def test_the_rowid_changed_by_another_name_is_a_key_change(pragma):
+    pragma.execute("INSERT INTO plain VALUES (1, 1)")
+    assert error_of(pragma, "UPDATE parents SET rowid = 10 WHERE id = 1") in (
+        "FOREIGN KEY constraint failed", still_referenced("parents", "plain", "parent_id"))
+    pragma.execute("INSERT INTO kids VALUES (1, 2)")
+    pragma.execute("UPDATE parents SET oid = 20 WHERE id = 2")  # ON UPDATE CASCADE
+    assert rows(pragma, "SELECT * FROM kids") == [(1, 20)]
 
 
 # --- schema changes -------------------------------------------------------------

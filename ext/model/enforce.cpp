@@ -1,20 +1,43 @@
 // theater_enforce_foreign_keys(table): the table's declared foreign keys as
-// triggers, so they hold for every client whatever PRAGMA foreign_keys says
-// (model-layer.md, "Integrity without the pragma").
+// triggers that do what SQLite's own enforcement (PRAGMA foreign_keys = ON)
+// does, for every client whatever the pragma says (model-layer.md,
+// "Integrity without the pragma"). The rules are those of SQLite's fkey.c,
+// and tests/test_enforce_differential.py compares the two on random schemas:
 //
-// For each foreign key of the child table:
-//   child  AFTER INSERT, AFTER UPDATE OF its columns: the parent row must
-//          exist (a NULL in any key column is allowed, as SQLite's rule);
-//          AFTER, so that a row may refer to itself; RAISE(ABORT) undoes
-//          the whole statement either way;
-//   parent BEFORE DELETE: RESTRICT / NO ACTION refuse while children exist;
-//          AFTER DELETE: CASCADE deletes them, SET NULL / SET DEFAULT set them;
-//   parent BEFORE/AFTER UPDATE OF the referenced columns: the ON UPDATE
-//          action, the same way.
-// Every trigger is named "theater_fk:<child>:<n>:<what>", so a second call
-// drops the child's triggers and makes them again from the schema as it is.
-// Trigger bodies name tables unqualified: SQLite binds them to the trigger's
-// own schema, main.
+// * a child key with no NULL column must find its parent row: the parent
+//   column's affinity and collation on the child's value (fkLookupParent),
+//   written "parent.k = +row.f": the column on the left gives the comparison
+//   its affinity and collation, "+" takes the child column's away. The row
+//   is read again once the actions have run (an action may have changed it);
+// * the child is checked on INSERT, and on an UPDATE that sets a column of
+//   the key, a column a generated key column is computed from, or the rowid
+//   by any of its names; a key to the child's own table on every UPDATE
+//   that SQLite does foreign key work for (fkChildIsModified,
+//   sqlite3FkRequired);
+// * the actions (CASCADE, SET NULL, SET DEFAULT, RESTRICT) find the children
+//   as SQLite's own action triggers do, "OLD.k = child.f" (fkActionTrigger),
+//   run once the parent row is deleted or its key changed, and run in
+//   SQLite's order: the keys of the newest child table first, of one table
+//   the last declared first. A table's CASCADE to its own rows deletes the
+//   whole subtree at once, as a trigger does not fire itself while
+//   recursive_triggers is OFF;
+// * SQLite also counts the children with the parent column's affinity
+//   (fkScanChildren) and refuses the statement at its end if any is left
+//   without a parent. For NO ACTION that count is the only check; where an
+//   action's comparison finds fewer children than the count (a numeric
+//   parent and a text child), a check after the action refuses too. A
+//   trigger cannot wait for the end of the statement: the checks run after
+//   every action of the row's change. SQLite runs the newest trigger on a
+//   table first, so the checks on a table are created before its actions
+//   (what is left, a check seeing each row's change rather than the
+//   statement's, is a documented difference).
+//
+// Every trigger is named "theater_fk:<child>:<n>:<what>", n the key's id in
+// pragma_foreign_key_list. A call drops the child's triggers and makes them
+// again from the schema as it is, and makes the theater_fk triggers of the
+// other children on the same tables again, unchanged, to put every trigger
+// on those tables in that order. Trigger bodies name tables unqualified:
+// SQLite binds them to the trigger's own schema, main.
 #include "model/enforce.hpp"
 
 #include "core/args.hpp"
@@ -23,7 +46,10 @@
 #include "core/write_transaction.hpp"
 #include "model/schema.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -31,8 +57,16 @@ namespace theater {
 
 namespace {
 
-constexpr const char* kOwnTriggers =
-    "SELECT name FROM main.sqlite_master WHERE type = 'trigger' AND substr(name, 1, length(?1)) = ?1 COLLATE NOCASE";
+constexpr const char* kPrefix = "theater_fk:";
+constexpr const char* kTriggers = "SELECT name, tbl_name, sql FROM main.sqlite_master WHERE type = 'trigger' "
+                                  "AND substr(name, 1, 11) = 'theater_fk:' COLLATE NOCASE ORDER BY rowid";
+constexpr const char* kTableRow =
+    "SELECT rowid FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE";
+constexpr const char* kReferencing =
+    "SELECT f.\"table\", f.\"to\" FROM main.sqlite_master AS m, pragma_foreign_key_list(m.name, 'main') AS f "
+    "WHERE m.type = 'table'";
+constexpr const char* kKeyActions =
+    "SELECT on_delete, on_update FROM pragma_foreign_key_list(?1, 'main') WHERE id = ?2 LIMIT 1";
 
 std::string q(const std::string& identifier) { return quote_identifier(identifier); }
 
@@ -45,7 +79,6 @@ std::string literal(const std::string& text) {
     return out + "'";
 }
 
-
 std::string collapse_spaces(const std::string& s) {
     std::string out;
     for (char c : s) {
@@ -56,13 +89,13 @@ std::string collapse_spaces(const std::string& s) {
     return out;
 }
 
-// "a = b AND c = d" over the key's column pairs.
-std::string matches(const std::vector<std::string>& left, const std::string& left_prefix,
-                    const std::vector<std::string>& right, const std::string& right_prefix) {
+// "<left>a <op> <right>x AND <left>b <op> <right>y" over the column pairs.
+std::string compare(const std::string& left, const std::vector<std::string>& left_columns, const char* op,
+                    const std::string& right, const std::vector<std::string>& right_columns) {
     std::string out;
-    for (std::size_t i = 0; i < left.size(); ++i) {
+    for (std::size_t i = 0; i < left_columns.size(); ++i) {
         if (i) out += " AND ";
-        out += left_prefix + q(left[i]) + " = " + right_prefix + q(right[i]);
+        out += left + q(left_columns[i]) + op + right + q(right_columns[i]);
     }
     return out;
 }
@@ -72,15 +105,6 @@ std::string all_not_null(const std::vector<std::string>& columns, const std::str
     for (std::size_t i = 0; i < columns.size(); ++i) {
         if (i) out += " AND ";
         out += prefix + q(columns[i]) + " IS NOT NULL";
-    }
-    return out;
-}
-
-std::string any_changed(const std::vector<std::string>& columns) {
-    std::string out;
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (i) out += " OR ";
-        out += "NEW." + q(columns[i]) + " IS NOT OLD." + q(columns[i]);
     }
     return out;
 }
@@ -97,103 +121,419 @@ std::string dotted(const std::string& table, const std::vector<std::string>& col
     return out;
 }
 
+void add_unique(std::vector<std::string>& names, const std::string& name) {
+    if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return same_name(n, name); })) {
+        names.push_back(name);
+    }
+}
+
+// " OF <columns>" for an AFTER UPDATE trigger that must fire whenever an
+// UPDATE sets one of `columns`: a generated one changes with the columns it
+// is computed from, and the INTEGER PRIMARY KEY with the rowid, which an
+// UPDATE may set by any of its names. SQLite decides the same way which
+// keys an UPDATE touches (update.c, fkChildIsModified).
+std::string update_of(const SchemaTable& t, std::vector<std::string> columns) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const SchemaColumn* c = t.column(columns[i]);
+        if (c && c->generated) {
+            for (const std::string& d : c->depends_on) add_unique(columns, d);
+        }
+    }
+    std::string key = t.integer_primary_key();
+    if (!key.empty() &&
+        std::any_of(columns.begin(), columns.end(), [&](const std::string& c) { return same_name(c, key); })) {
+        for (const std::string& alias : t.rowid_aliases()) add_unique(columns, alias);
+    }
+    return " OF " + column_list(columns);
+}
+
 struct Trigger {
     std::string name;
+    std::string table;  // the table it is ON
     std::string sql;
+    // Where it goes among the theater_fk triggers of its table: checks
+    // first, then the actions in the reverse of SQLite's order (the child
+    // table's row in sqlite_master up, the key's id down), as SQLite runs
+    // the newest trigger first.
+    bool check = false;
+    sqlite3_int64 child_row = 0;
+    int id = 0;
 };
 
-// SET NULL / SET DEFAULT on the child's key columns.
-std::string set_clause(const SchemaTable& child, const std::vector<std::string>& columns, bool to_default,
-                       const std::vector<std::string>* new_values) {
+bool runs_later(const Trigger& a, const Trigger& b) {  // a is created before b
+    if (a.check != b.check) return a.check;
+    if (a.check) return a.name < b.name;
+    if (a.child_row != b.child_row) return a.child_row < b.child_row;
+    return a.id > b.id;
+}
+
+// One foreign key, resolved against the schema.
+struct Key {
+    const SchemaTable& child;
+    const SchemaForeignKey& fk;
+    const SchemaTable& parent;
+    std::vector<std::string> from;  // the child's columns
+    std::vector<std::string> to;    // the parent's, in the same order
+    bool self = false;              // the child is its own parent
+    // For a key to its own table, the columns an UPDATE of which checks it.
+    std::vector<std::string> self_columns;
+};
+
+// The columns that name a row: the rowid, or the primary key where the
+// table has no rowid or every name of the rowid is a column's; nothing for
+// a table with neither.
+std::vector<std::string> identity_of(const SchemaTable& t) {
+    if (!t.without_rowid) {
+        std::string rowid = t.rowid_column();
+        if (!rowid.empty()) return {rowid};
+    }
+    return t.primary_key();
+}
+
+std::vector<std::string> row_identity(const SchemaTable& t) {
+    std::vector<std::string> identity = identity_of(t);
+    if (identity.empty()) {
+        throw SqlError(t.name + " has columns named rowid, _rowid_ and oid and no primary key: the triggers "
+                       "have no name for its rows");
+    }
+    return identity;
+}
+
+std::string same_row(const std::vector<std::string>& identity, const std::string& a, const std::string& b) {
+    return compare(a, identity, " = ", b, identity);
+}
+
+// SQLite takes a new row for its own parent when its key equals its own
+// parent key exactly: for an INTEGER PRIMARY KEY, the child value made an
+// integer; else each value as stored, without affinity or collation.
+std::string self_match(const Key& k, const std::string& row) {
+    std::string ipk = k.parent.integer_primary_key();
+    if (k.to.size() == 1 && !ipk.empty() && same_name(k.to[0], ipk)) {
+        return row + q(ipk) + " = +" + row + q(k.from[0]);
+    }
     std::string out;
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (i) out += ", ";
-        std::string value = "NULL";
-        if (new_values) {
-            value = "NEW." + q((*new_values)[i]);
-        } else if (to_default) {
-            const SchemaColumn* c = child.column(columns[i]);
-            if (c && c->has_default) {
-                // SQLite reads DEFAULT "x" as the string 'x'; inside a trigger
-                // the same text would name a column. Refuse what is ambiguous.
-                if (c->dflt.find_first_of("\"`[") != std::string::npos) {
-                    throw SqlError("the DEFAULT of " + child.name + "." + c->name + " (" + c->dflt +
-                                   ") is written with double quotes, backquotes or brackets; write it with single "
-                                   "quotes for ON DELETE SET DEFAULT to be enforced");
-                }
-                value = "(" + c->dflt + ")";
-            }
+    for (std::size_t i = 0; i < k.from.size(); ++i) {
+        out += (i ? " AND " : "") + std::string("+") + row + q(k.from[i]) + " = +" + row + q(k.to[i]) + " COLLATE BINARY";
+    }
+    return "coalesce(" + out + ", 0)";
+}
+
+// The parent row of `row` exists: the parent column's affinity and
+// collation on the child's value, as SQLite looks it up (fkLookupParent).
+// SQLite looks before a new row is written: it finds the row itself only
+// by self_match() ('a' is not its own parent 'A' under NOCASE), so for an
+// inserted row the triggers look among the other rows. After an UPDATE,
+// whether SQLite finds the row itself depends on which indexes the UPDATE
+// has rewritten by then, and on the version; the triggers take the row as
+// it is, as SQLite's PRAGMA foreign_key_check does (a documented
+// difference).
+std::string parent_found(const Key& k, const std::string& row, bool inserted) {
+    const std::string p = q(k.parent.name) + ".";
+    std::string found =
+        "EXISTS (SELECT 1 FROM " + q(k.parent.name) + " WHERE " + compare(p, k.to, " = ", "+" + row, k.from);
+    if (!k.self || !inserted) return found + ")";
+    return "(" + self_match(k, row) + " OR " + found + " AND NOT (" + same_row(row_identity(k.parent), p, row) + ")))";
+}
+
+std::string raise(const std::string& message) { return "SELECT RAISE(ABORT, " + literal(message) + ")"; }
+
+std::vector<Trigger> child_triggers(const Key& k, const std::string& n) {
+    // The row is checked as it is once the statement's actions for it have
+    // run (an ON UPDATE CASCADE to itself may have changed it since NEW),
+    // as SQLite counts its violations until the end of the statement; a
+    // row they deleted is no orphan.
+    std::vector<std::string> identity = identity_of(k.child);
+    auto check = [&](bool inserted) {
+        std::string condition;
+        if (identity.empty()) {
+            condition = all_not_null(k.from, "NEW.") + " AND NOT " + parent_found(k, "NEW.", inserted);
+        } else {
+            condition = "EXISTS (SELECT 1 FROM " + q(k.child.name) + " AS theater_row WHERE " +
+                        same_row(identity, "theater_row.", "NEW.") + " AND " + all_not_null(k.from, "theater_row.") +
+                        " AND NOT " + parent_found(k, "theater_row.", inserted) + ")";
         }
-        out += q(columns[i]) + " = " + value;
+        return " WHEN " + condition + " BEGIN " +
+               raise("FOREIGN KEY constraint failed: " + dotted(k.child.name, k.from) + " must name a row of " +
+                     k.parent.name) +
+               "; END";
+    };
+    const std::string on = " ON " + q(k.child.name);
+    // A key that refers to its own table is checked on every UPDATE that
+    // SQLite does foreign key work for: one that sets a column of any key of
+    // the table, or of any parent key that refers to it (a change of the
+    // row's own parent key can break its reference to itself).
+    const std::string of = update_of(k.child, k.self ? k.self_columns : k.from);
+    return {
+        {n + "insert", k.child.name, "CREATE TRIGGER main." + q(n + "insert") + " AFTER INSERT" + on + check(true),
+         true},
+        {n + "update", k.child.name,
+         "CREATE TRIGGER main." + q(n + "update") + " AFTER UPDATE" + of + on + check(false), true},
+    };
+}
+
+// The value SET NULL, SET DEFAULT or CASCADE writes into a child column.
+std::string new_value(const Key& k, const std::string& rule, std::size_t i) {
+    if (rule == "CASCADE") return "NEW." + q(k.to[i]);
+    const SchemaColumn* c = k.child.column(k.from[i]);
+    if (rule == "SET DEFAULT" && c && c->has_default && !c->generated) {
+        // SQLite reads DEFAULT "x" as the string 'x'; inside a trigger the
+        // same text would name a column. Refuse what is ambiguous.
+        if (c->dflt.find_first_of("\"`[") != std::string::npos) {
+            throw SqlError("the DEFAULT of " + k.child.name + "." + c->name + " (" + c->dflt +
+                           ") is written with double quotes, backquotes or brackets; write it with single "
+                           "quotes for ON DELETE SET DEFAULT to be enforced");
+        }
+        return "(" + c->dflt + ")";
+    }
+    return "NULL";
+}
+
+// The UNIQUE constraints of the child (its primary key and UNIQUE indexes
+// on plain columns) that an action writing the key's columns can break.
+std::vector<std::vector<std::string>> unique_keys_written(const Key& k) {
+    std::vector<std::vector<std::string>> out;
+    auto written = [&](const std::string& c) {
+        return std::any_of(k.from.begin(), k.from.end(), [&](const std::string& f) { return same_name(f, c); });
+    };
+    std::string ipk = k.child.integer_primary_key();
+    if (!ipk.empty() && written(ipk)) out.push_back({ipk});
+    for (const SchemaIndex& index : k.child.indexes) {
+        if (!index.unique || index.partial || index.columns.empty()) continue;
+        bool plain = std::all_of(index.columns.begin(), index.columns.end(), [&](const std::string& c) {
+            const SchemaColumn* column = c.empty() ? nullptr : k.child.column(c);
+            return column && !column->generated;
+        });
+        if (plain && std::any_of(index.columns.begin(), index.columns.end(), written)) out.push_back(index.columns);
     }
     return out;
 }
 
+// The body of SET NULL, SET DEFAULT and ON UPDATE CASCADE. SQLite runs its
+// own with ABORT whatever the statement says; a trigger's UPDATE takes the
+// statement's OR REPLACE or OR IGNORE instead, which would turn a NOT NULL
+// failure into a default or a skipped row, and a UNIQUE failure into a
+// deleted or a skipped row. So both are checked first: NOT NULL where the
+// new value is NULL, UNIQUE where a changed child would equal another row
+// (changed too, or not) on every column of a unique key.
+std::string update_children(const Key& k, const std::string& rule, const std::string& children) {
+    const std::string child = q(k.child.name);
+    std::string body;
+    for (const SchemaColumn& c : k.child.columns) {
+        auto at = std::find_if(k.from.begin(), k.from.end(), [&](const std::string& f) { return same_name(f, c.name); });
+        if (at == k.from.end() || !c.not_null || c.generated) continue;
+        std::string value = new_value(k, rule, static_cast<std::size_t>(at - k.from.begin()));
+        body += raise("NOT NULL constraint failed: " + k.child.name + "." + c.name) + " WHERE (" + value +
+                ") IS NULL AND EXISTS (SELECT 1 FROM " + child + " WHERE " + children + "); ";
+    }
+    const std::string a_child = compare("OLD.", k.to, " = ", "theater_a.", k.from);
+    const std::string b_child = compare("OLD.", k.to, " = ", "theater_b.", k.from);
+    for (const std::vector<std::string>& key : unique_keys_written(k)) {
+        std::string same, names;
+        for (const std::string& x : key) {
+            auto at = std::find_if(k.from.begin(), k.from.end(), [&](const std::string& f) { return same_name(f, x); });
+            std::string term;
+            if (at == k.from.end()) {
+                term = "theater_a." + q(x) + " = theater_b." + q(x);
+            } else {
+                std::string value = "(" + new_value(k, rule, static_cast<std::size_t>(at - k.from.begin())) + ")";
+                term = value + " IS NOT NULL AND (coalesce(" + b_child + ", 0) OR theater_b." + q(x) + " = " + value + ")";
+            }
+            same += " AND " + term;
+            names += (names.empty() ? "" : ", ") + k.child.name + "." + x;
+        }
+        body += raise("UNIQUE constraint failed: " + names) + " WHERE EXISTS (SELECT 1 FROM " + child +
+                " AS theater_a, " + child + " AS theater_b WHERE " + a_child + " AND NOT (" +
+                same_row(row_identity(k.child), "theater_a.", "theater_b.") + ")" + same + "); ";
+    }
+    body += "UPDATE " + child + " SET ";
+    for (std::size_t i = 0; i < k.from.size(); ++i) body += (i ? ", " : "") + q(k.from[i]) + " = " + new_value(k, rule, i);
+    return body + " WHERE " + children + ";";
+}
+
+// ON DELETE CASCADE. Within its own table the cascade deletes the whole
+// subtree at once: a trigger does not fire itself while recursive_triggers
+// is OFF, and SQLite's own cascade goes all the way down.
+std::string delete_children(const Key& k, const std::string& children) {
+    const std::string child = q(k.child.name);
+    if (!k.self) return "DELETE FROM " + child + " WHERE " + children + ";";
+    std::vector<std::string> identity = row_identity(k.child);
+    std::vector<std::string> r;
+    for (std::size_t i = 0; i < identity.size(); ++i) r.push_back("r" + std::to_string(i));
+    std::string c_ids, r_list;
+    for (std::size_t i = 0; i < identity.size(); ++i) {
+        c_ids += (i ? ", " : "") + std::string("theater_c.") + q(identity[i]);
+        r_list += (i ? ", " : "") + r[i];
+    }
+    return "DELETE FROM " + child + " WHERE (" + column_list(identity) + ") IN (WITH RECURSIVE theater_doomed(" +
+           r_list + ") AS (SELECT " + c_ids + " FROM " + child + " AS theater_c WHERE " +
+           compare("OLD.", k.to, " = ", "theater_c.", k.from) + " UNION SELECT " + c_ids +
+           " FROM theater_doomed JOIN " + child + " AS theater_p ON " +
+           compare("theater_p.", identity, " = ", "theater_doomed.", r) + " JOIN " + child + " AS theater_c ON " +
+           compare("theater_p.", k.to, " = ", "theater_c.", k.from) + ") SELECT " + r_list + " FROM theater_doomed);";
+}
+
+bool numeric(const char* affinity_name) {
+    std::string a = affinity_name;
+    return a == "INTEGER" || a == "REAL" || a == "NUMERIC";
+}
+
+// The affinities of a key's column pair: the parent's, the child's.
+std::pair<const char*, const char*> affinities(const Key& k, std::size_t i) {
+    const SchemaColumn* p = k.parent.column(k.to[i]);
+    const SchemaColumn* c = k.child.column(k.from[i]);
+    return {affinity(p ? p->type : ""), affinity(c ? c->type : "")};
+}
+
+// Whether the comparison of column pair i in an action, "OLD.k =
+// child.f", can differ from SQLite's count of the children. OLD.k in a
+// trigger has no affinity (but for the rowid, the INTEGER PRIMARY KEY), so
+// that comparison takes the child column's, where SQLite counts with the
+// parent's: they differ for a numeric parent and a TEXT or BLOB child
+// ('01' is 1 to the count, not to the action), and for a BLOB parent and a
+// TEXT child (1 and '1').
+bool counted_differently(const Key& k, std::size_t i) {
+    auto [parent, child] = affinities(k, i);
+    if (same_name(k.to[i], k.parent.integer_primary_key())) return false;
+    return !numeric(child) && (numeric(parent) || (std::string(parent) == "BLOB" && std::string(child) == "TEXT"));
+}
+
+bool counts_differently(const Key& k) {
+    for (std::size_t i = 0; i < k.to.size(); ++i) {
+        if (counted_differently(k, i)) return true;
+    }
+    return false;
+}
+
+// "<value>.k = child.f" over the key, compared as SQLite compares when it
+// counts the children of a parent row (fkScanChildren): with the parent
+// column's affinity and collation. `value` is "OLD." or "NEW.": it has the
+// parent's collation but no affinity, so a number from a numeric parent
+// column is made NUMERIC (which leaves it as it is) to give it one; the
+// other values of such a column are text or blobs, which that affinity
+// would not change either.
+std::string counted(const Key& k, const std::string& value) {
+    const std::string child = q(k.child.name) + ".";
+    std::string out;
+    for (std::size_t i = 0; i < k.to.size(); ++i) {
+        auto [parent_affinity, child_affinity] = affinities(k, i);
+        const std::string v = value + q(k.to[i]), f = child + q(k.from[i]);
+        std::string term = v + " = " + f;
+        if (!counted_differently(k, i)) {
+            // as the action compares
+        } else if (numeric(parent_affinity)) {
+            term = "CASE WHEN typeof(" + v + ") IN ('integer', 'real') THEN CAST(" + v + " AS NUMERIC) = " + f +
+                   " ELSE " + v + " = +" + f + " END";
+        } else if (std::string(parent_affinity) == "BLOB" && std::string(child_affinity) == "TEXT") {
+            term = "(typeof(" + v + ") NOT IN ('integer', 'real') AND " + term + ")";  // a number is never text
+        }
+        out += (i ? " AND " : "") + term;
+    }
+    return out;
+}
+
+// The parent's triggers for one event: the action (CASCADE, SET NULL, SET
+// DEFAULT, RESTRICT), and the check that no child is left naming the old
+// key: for NO ACTION the only trigger, else where the action's comparison
+// does not find every child SQLite counts (SQLite then refuses the
+// statement at its end).
+std::vector<Trigger> parent_triggers(const Key& k, const std::string& n, bool on_update, sqlite3_int64 child_row) {
+    const std::string rule = ascii_upper(on_update ? k.fk.on_update : k.fk.on_delete);
+    const std::string what = on_update ? "parent_update" : "parent_delete";
+    const std::string child = q(k.child.name);
+    // The action's children: "OLD.k = child.f", as SQLite's own action
+    // triggers write it (fkActionTrigger).
+    const std::string children = compare("OLD.", k.to, " = ", child + ".", k.from);
+    std::string event = " AFTER DELETE ON " + q(k.parent.name);
+    std::string when;
+    if (on_update) {
+        // The WHEN decides whether the key changed; the column list decides,
+        // as SQLite's fkParentIsModified does, which UPDATEs prepare the
+        // action at all (preparing SET NULL on a generated column fails).
+        event = " AFTER UPDATE" + update_of(k.parent, k.to) + " ON " + q(k.parent.name);
+        when = " WHEN NOT (" + compare("OLD.", k.to, " IS ", "NEW.", k.to) + ")";
+    }
+    auto head = [&](const std::string& name) { return "CREATE TRIGGER main." + q(name) + event; };
+    auto also = [&] { return on_update ? when + " AND " : std::string(" WHEN "); };
+    const std::string still_referenced = "FOREIGN KEY constraint failed: a row of " + k.parent.name +
+                                         " is still referenced by " + dotted(k.child.name, k.from);
+    std::vector<Trigger> out;
+    const std::string action = n + what;
+    if (rule == "CASCADE" && !on_update) {
+        out.push_back({action, k.parent.name, head(action) + " BEGIN " + delete_children(k, children) + " END"});
+    } else if (rule == "CASCADE" || rule == "SET NULL" || rule == "SET DEFAULT") {
+        out.push_back({action, k.parent.name, head(action) + when + " BEGIN " + update_children(k, rule, children) +
+                                                  " END"});
+    } else if (rule == "RESTRICT") {
+        out.push_back({action, k.parent.name, head(action) + also() + "EXISTS (SELECT 1 FROM " + child + " WHERE " +
+                                                  children + ") BEGIN " + raise(still_referenced) + "; END"});
+    }
+    for (Trigger& t : out) {
+        t.child_row = child_row;
+        t.id = k.fk.id;
+    }
+    if (!out.empty() && !counts_differently(k)) return out;
+    // The check. The children the action finds are its to delete or
+    // change (for RESTRICT, to refuse), whenever it gets to them (a cascade
+    // through its own table deletes them in rowid order): the check is about
+    // the others. After an UPDATE, a child that the new key counts too still
+    // has its parent (SQLite counts it out again), and a row is not its own
+    // orphan (fkScanChildren leaves it out).
+    std::string orphans = counted(k, "OLD.");
+    if (!out.empty()) orphans += " AND NOT coalesce(" + children + ", 0)";
+    if (on_update) {
+        orphans += " AND NOT coalesce(" + counted(k, "NEW.") + ", 0)";
+        if (k.self) orphans += " AND NOT (" + same_row(row_identity(k.child), child + ".", "NEW.") + ")";
+    }
+    const std::string check = out.empty() ? action : action + "_check";
+    out.push_back({check, k.parent.name, head(check) + also() + "EXISTS (SELECT 1 FROM " + child + " WHERE " + orphans +
+                                             ") BEGIN " + raise(still_referenced) + "; END",
+                   true});
+    return out;
+}
+
 std::vector<Trigger> triggers_for(const SchemaTable& child, const SchemaForeignKey& fk, const SchemaTable& parent,
-                                  const std::string& prefix) {
-    std::vector<std::string> parent_columns;
+                                  const std::string& prefix, sqlite3_int64 child_row,
+                                  const std::vector<std::string>& key_columns) {
+    Key k{child, fk, parent, fk.columns, {}, same_name(child.name, parent.name), key_columns};
     std::vector<std::string> key = parent.primary_key();
     for (std::size_t i = 0; i < fk.columns.size(); ++i) {
-        if (!fk.parent_columns[i].empty()) parent_columns.push_back(fk.parent_columns[i]);
-        else if (key.size() == fk.columns.size()) parent_columns.push_back(key[i]);
+        if (!fk.parent_columns[i].empty()) k.to.push_back(fk.parent_columns[i]);
+        else if (key.size() == fk.columns.size()) k.to.push_back(key[i]);
         else {
             throw SqlError("the foreign key " + dotted(child.name, fk.columns) + " refers to the primary key of " +
                            parent.name + ", which does not have " + std::to_string(fk.columns.size()) + " column(s)");
         }
     }
-    for (const std::string& c : parent_columns) {
-        if (!parent.column(c)) {
+    for (std::string& c : k.to) {
+        const SchemaColumn* column = parent.column(c);
+        if (!column) {
             throw SqlError("the foreign key " + dotted(child.name, fk.columns) + " refers to " + parent.name + "." + c +
                            ", which does not exist");
         }
+        c = column->name;
     }
-    const std::string child_q = q(child.name);
-    const std::string parent_q = q(parent.name);
+    // SET NULL, SET DEFAULT and ON UPDATE CASCADE write the child's key
+    // columns. SQLite fails every statement that may need such an action on
+    // a generated column ("cannot UPDATE generated column"), so the key can
+    // never work: say so now rather than on some later DELETE.
+    for (const std::string& c : fk.columns) {
+        const SchemaColumn* column = child.column(c);
+        if (!column || !column->generated) continue;
+        for (const auto& [event, rule] : {std::pair<const char*, std::string>{"DELETE", fk.on_delete},
+                                          std::pair<const char*, std::string>{"UPDATE", fk.on_update}}) {
+            std::string r = ascii_upper(rule);
+            if (r == "SET NULL" || r == "SET DEFAULT" || (r == "CASCADE" && std::string(event) == "UPDATE")) {
+                throw SqlError("the foreign key " + dotted(child.name, fk.columns) + " has ON " + event + " " + r +
+                               ", which would write the generated column " + child.name + "." + column->name +
+                               ": SQLite fails every statement that needs it (cannot UPDATE generated column)");
+            }
+        }
+    }
     const std::string n = prefix + std::to_string(fk.id) + ":";
-    const std::string refused = "FOREIGN KEY constraint failed: " + dotted(child.name, fk.columns) +
-                                " must name a row of " + parent.name;
-    const std::string parent_exists =
-        "EXISTS (SELECT 1 FROM " + parent_q + " WHERE " + matches(parent_columns, "", fk.columns, "NEW.") + ")";
-    const std::string check = " WHEN " + all_not_null(fk.columns, "NEW.") + " AND NOT " + parent_exists +
-                              " BEGIN SELECT RAISE(ABORT, " + literal(refused) + "); END";
-    std::vector<Trigger> out;
-    out.push_back({n + "insert", "CREATE TRIGGER main." + q(n + "insert") + " AFTER INSERT ON " + child_q + check});
-    out.push_back({n + "update", "CREATE TRIGGER main." + q(n + "update") + " AFTER UPDATE OF " +
-                                     column_list(fk.columns) + " ON " + child_q + check});
-
-    const std::string children_of_old =
-        "SELECT 1 FROM " + child_q + " WHERE " + matches(fk.columns, "", parent_columns, "OLD.");
-    const std::string where_children = " WHERE " + matches(fk.columns, "", parent_columns, "OLD.");
-    const std::string still_referenced = "FOREIGN KEY constraint failed: a row of " + parent.name +
-                                         " is still referenced by " + dotted(child.name, fk.columns);
-    auto action = [&](const std::string& event, const std::string& rule, bool on_update) {
-        std::string name = n + "parent_" + event;
-        std::string what = on_update ? "UPDATE OF " + column_list(parent_columns) : std::string("DELETE");
-        std::string when = on_update ? " WHEN (" + any_changed(parent_columns) + ")" : std::string();
-        std::string r = ascii_upper(rule);
-        if (r == "CASCADE") {
-            std::string body = on_update ? "UPDATE " + child_q + " SET " +
-                                               set_clause(child, fk.columns, false, &parent_columns) + where_children
-                                         : "DELETE FROM " + child_q + where_children;
-            return Trigger{name, "CREATE TRIGGER main." + q(name) + " AFTER " + what + " ON " + parent_q + when +
-                                     " BEGIN " + body + "; END"};
-        }
-        if (r == "SET NULL" || r == "SET DEFAULT") {
-            std::string body =
-                "UPDATE " + child_q + " SET " + set_clause(child, fk.columns, r == "SET DEFAULT", nullptr) + where_children;
-            return Trigger{name, "CREATE TRIGGER main." + q(name) + " AFTER " + what + " ON " + parent_q + when +
-                                     " BEGIN " + body + "; END"};
-        }
-        // RESTRICT and NO ACTION (checked at once: triggers cannot wait for
-        // the end of the statement).
-        std::string condition = on_update ? " WHEN (" + any_changed(parent_columns) + ") AND EXISTS (" +
-                                                children_of_old + ")"
-                                          : " WHEN EXISTS (" + children_of_old + ")";
-        return Trigger{name, "CREATE TRIGGER main." + q(name) + " BEFORE " + what + " ON " + parent_q + condition +
-                                 " BEGIN SELECT RAISE(ABORT, " + literal(still_referenced) + "); END"};
-    };
-    out.push_back(action("delete", fk.on_delete, false));
-    out.push_back(action("update", fk.on_update, true));
+    std::vector<Trigger> out = child_triggers(k, n);
+    for (bool on_update : {false, true}) {
+        for (Trigger& t : parent_triggers(k, n, on_update, child_row)) out.push_back(std::move(t));
+    }
     return out;
 }
 
@@ -203,6 +543,10 @@ bool declares_deferred(const std::string& sql) {
     return collapse_spaces(ascii_upper(sql)).find("INITIALLY DEFERRED") != std::string::npos;
 }
 
+const char* const kWhats[] = {"insert",        "update",        "parent_delete", "parent_update", "parent_delete_check",
+                              "parent_update_check"};
+
+// "<n>:<what>", the end of a name of ours after "theater_fk:<child>:".
 bool is_own_suffix(const std::string& rest) {
     std::size_t colon = rest.find(':');
     if (colon == 0 || colon == std::string::npos) return false;
@@ -210,7 +554,70 @@ bool is_own_suffix(const std::string& rest) {
         if (!std::isdigit(static_cast<unsigned char>(rest[i]))) return false;
     }
     std::string what = rest.substr(colon + 1);
-    return what == "insert" || what == "update" || what == "parent_delete" || what == "parent_update";
+    return std::any_of(std::begin(kWhats), std::end(kWhats), [&](const char* w) { return what == w; });
+}
+
+sqlite3_int64 table_row(sqlite3* db, const std::string& table) {
+    Stmt find = prepare(db, kTableRow);
+    sqlite3_bind_text(find.get(), 1, table.data(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
+    return step(db, find.get()) ? sqlite3_column_int64(find.get(), 0) : 0;
+}
+
+// The columns of `t` that belong to a key, its own or a parent key another
+// key refers to: an UPDATE that sets none of them is no foreign key work
+// for SQLite (sqlite3FkRequired), and checks no key of the table.
+std::vector<std::string> key_columns_of(sqlite3* db, const SchemaTable& t) {
+    std::vector<std::string> out;
+    for (const SchemaForeignKey& fk : t.foreign_keys) {
+        for (const std::string& c : fk.columns) add_unique(out, c);
+    }
+    Stmt referencing = prepare(db, kReferencing);
+    while (step(db, referencing.get())) {
+        if (!same_name(column_bytes(referencing.get(), 0), t.name)) continue;
+        if (sqlite3_column_type(referencing.get(), 1) == SQLITE_NULL) {
+            for (const std::string& c : t.primary_key()) add_unique(out, c);
+        } else {
+            add_unique(out, column_bytes(referencing.get(), 1));
+        }
+    }
+    return out;
+}
+
+// A theater_fk trigger's name taken apart: "theater_fk:<child>:<n>:<what>".
+struct Name {
+    std::string child;
+    int id = 0;
+    std::string what;
+};
+
+std::optional<Name> parse_name(const std::string& name) {
+    const std::size_t start = std::string(kPrefix).size();
+    std::size_t last = name.rfind(':');
+    if (last == std::string::npos || last <= start) return std::nullopt;
+    std::size_t before = name.rfind(':', last - 1);
+    if (before == std::string::npos || before < start || !is_own_suffix(name.substr(before + 1))) return std::nullopt;
+    Name n{name.substr(start, before - start), 0, name.substr(last + 1)};
+    for (std::size_t i = before + 1; i < last; ++i) {
+        if (n.id > 100000000) return std::nullopt;  // no table has that many keys
+        n.id = n.id * 10 + (name[i] - '0');
+    }
+    return n;
+}
+
+// Another table's trigger on one of the tables this call writes triggers
+// on, to be made again as it is, in its place: a check, or an action whose
+// place comes from its child table and key.
+Trigger placed(sqlite3* db, const Name& n, std::string name, std::string table, std::string sql) {
+    Trigger t{std::move(name), std::move(table), std::move(sql), true, table_row(db, n.child), n.id};
+    if (n.what == "parent_delete" || n.what == "parent_update") {
+        Stmt actions = prepare(db, kKeyActions);
+        sqlite3_bind_text(actions.get(), 1, n.child.data(), static_cast<int>(n.child.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int(actions.get(), 2, n.id);
+        // Without an action, the trigger is the check of NO ACTION.
+        t.check = step(db, actions.get()) &&
+                  ascii_upper(column_bytes(actions.get(), n.what == "parent_delete" ? 0 : 1)) == "NO ACTION";
+    }
+    return t;
 }
 
 }  // namespace
@@ -227,40 +634,69 @@ void theater_enforce_foreign_keys_fn(sqlite3_context* ctx, int, sqlite3_value** 
         }
         // The triggers of a dropped table stay on its parents: the call
         // removes them, the only thing left to do.
-        std::string prefix = "theater_fk:" + (child ? child->name : name) + ":";
+        const std::string prefix = kPrefix + (child ? child->name : name) + ":";
         std::vector<Trigger> wanted;
+        std::vector<std::string> tables;  // the tables whose theater_fk triggers are made again
         if (child) {
             if (declares_deferred(child->sql)) {
                 throw SqlError(child->name + " declares a DEFERRABLE INITIALLY DEFERRED foreign key, which is checked "
                                "at COMMIT; triggers check each statement at once and cannot stand in for it: use "
                                "PRAGMA foreign_keys = ON for this table");
             }
+            sqlite3_int64 row = table_row(db, child->name);
+            add_unique(tables, child->name);
+            std::vector<std::string> key_columns = key_columns_of(db, *child);
             for (const SchemaForeignKey& fk : child->foreign_keys) {
-                std::optional<SchemaTable> parent = read_table(db, fk.parent);
+                std::optional<SchemaTable> parent = same_name(fk.parent, child->name) ? child : read_table(db, fk.parent);
                 if (!parent) {
                     throw SqlError("the foreign key " + dotted(child->name, fk.columns) + " refers to " + fk.parent +
                                    ", which is not a table of the main database");
                 }
-                for (Trigger& t : triggers_for(*child, fk, *parent, prefix)) wanted.push_back(std::move(t));
+                for (Trigger& t : triggers_for(*child, fk, *parent, prefix, row, key_columns)) {
+                    wanted.push_back(std::move(t));
+                }
+                add_unique(tables, parent->name);
             }
         }
-        std::vector<std::string> existing;
+        struct Found {
+            std::string name, table, sql;
+        };
+        std::vector<Found> found;
         {
-            Stmt own = prepare(db, kOwnTriggers);
-            sqlite3_bind_text(own.get(), 1, prefix.data(), static_cast<int>(prefix.size()), SQLITE_TRANSIENT);
-            while (step(db, own.get())) {
-                std::string trigger = column_bytes(own.get(), 0);
-                // "theater_fk:kids:" also starts the triggers of a table
-                // named "kids:0": only <n>:<what> may follow.
-                if (is_own_suffix(trigger.substr(prefix.size()))) existing.push_back(std::move(trigger));
+            Stmt all = prepare(db, kTriggers);
+            while (step(db, all.get())) {
+                found.push_back({column_bytes(all.get(), 0), column_bytes(all.get(), 1), column_bytes(all.get(), 2)});
+            }
+        }
+        std::vector<std::string> existing;  // this table's, to drop
+        for (const Found& f : found) {
+            // "theater_fk:kids:" also starts the triggers of a table named
+            // "kids:0": only <n>:<what> may follow.
+            if (f.name.size() > prefix.size() && same_name(f.name.substr(0, prefix.size()), prefix) &&
+                is_own_suffix(f.name.substr(prefix.size()))) {
+                existing.push_back(f.name);
+                add_unique(tables, f.table);
             }
         }
         if (!child && existing.empty()) {
             throw SqlError("no table named '" + name + "' in the main database");
         }
+        std::vector<Trigger> others;  // other tables' triggers on `tables`, to make again in order
+        for (const Found& f : found) {
+            std::optional<Name> n = parse_name(f.name);
+            if (!n || std::find(existing.begin(), existing.end(), f.name) != existing.end() ||
+                std::none_of(tables.begin(), tables.end(), [&](const std::string& t) { return same_name(t, f.table); })) {
+                continue;
+            }
+            others.push_back(placed(db, *n, f.name, f.table, f.sql));
+        }
+        std::vector<Trigger> all = wanted;
+        all.insert(all.end(), others.begin(), others.end());
+        std::stable_sort(all.begin(), all.end(), runs_later);
         int enforced = write_transaction(db, "theater_enforce_foreign_keys", [&](Undo& undo) {
             for (const std::string& old : existing) undo.run(("DROP TRIGGER main." + q(old)).c_str());
-            for (const Trigger& t : wanted) undo.run(t.sql.c_str());
+            for (const Trigger& t : others) undo.run(("DROP TRIGGER main." + q(t.name)).c_str());
+            for (const Trigger& t : all) undo.run(t.sql.c_str());
             undo.pause_guard();
             return child ? static_cast<int>(child->foreign_keys.size()) : 0;
         });

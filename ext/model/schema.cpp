@@ -15,7 +15,7 @@ constexpr const char* kAllTables =
     "AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT IN ('theater_schema_migrations', 'theater_relationships') "
     "ORDER BY name";
 constexpr const char* kColumns =
-    "SELECT name, type, dflt_value, \"notnull\", pk FROM pragma_table_xinfo(?1, 'main') WHERE hidden <> 1 "
+    "SELECT name, type, dflt_value, \"notnull\", pk, hidden FROM pragma_table_xinfo(?1, 'main') WHERE hidden <> 1 "
     "ORDER BY cid";
 constexpr const char* kForeignKeys =
     "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?1, 'main') "
@@ -33,6 +33,126 @@ bool declares_without_rowid(const std::string& sql) {
     std::string options = ascii_upper(sql.substr(close + 1));
     std::size_t without = options.find("WITHOUT");
     return without != std::string::npos && options.find("ROWID", without) != std::string::npos;
+}
+
+// Just enough of SQLite's tokenizer to find a generated column's expression
+// in a CREATE TABLE statement and the names in it: names (bare, "quoted",
+// [bracketed] or `quoted`, unquoted), string and blob literals, and single
+// characters; comments and spaces are dropped.
+struct Token {
+    enum Kind { kName, kLiteral, kOther } kind;
+    std::string text;
+    bool bare = false;  // a name written without quotes (it may be a keyword)
+};
+
+bool name_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+
+std::vector<Token> tokenize(const std::string& sql) {
+    std::vector<Token> out;
+    std::size_t i = 0, n = sql.size();
+    auto quoted = [&](char close) {
+        std::string text;
+        for (++i; i < n; ++i) {
+            if (sql[i] == close) {
+                if (close != ']' && i + 1 < n && sql[i + 1] == close) {
+                    text += close;
+                    ++i;
+                    continue;
+                }
+                ++i;
+                break;
+            }
+            text += sql[i];
+        }
+        return text;
+    };
+    while (i < n) {
+        unsigned char c = static_cast<unsigned char>(sql[i]);
+        if (std::isspace(c)) {
+            ++i;
+        } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
+            while (i < n && sql[i] != '\n') ++i;
+        } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
+            std::size_t end = sql.find("*/", i + 2);
+            i = end == std::string::npos ? n : end + 2;
+        } else if (c == '\'') {
+            out.push_back({Token::kLiteral, quoted('\'')});
+        } else if (c == '"' || c == '`') {
+            out.push_back({Token::kName, quoted(static_cast<char>(c))});
+        } else if (c == '[') {
+            out.push_back({Token::kName, quoted(']')});
+        } else if ((c == 'x' || c == 'X') && i + 1 < n && sql[i + 1] == '\'') {
+            ++i;
+            out.push_back({Token::kLiteral, quoted('\'')});
+        } else if (std::isdigit(c) || (c == '.' && i + 1 < n && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
+            std::size_t start = i;
+            while (i < n && (name_char(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
+                             ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E')))) {
+                ++i;
+            }
+            out.push_back({Token::kLiteral, sql.substr(start, i - start)});
+        } else if (name_char(c)) {
+            std::size_t start = i;
+            while (i < n && name_char(static_cast<unsigned char>(sql[i]))) ++i;
+            out.push_back({Token::kName, sql.substr(start, i - start), true});
+        } else {
+            out.push_back({Token::kOther, std::string(1, static_cast<char>(c))});
+            ++i;
+        }
+    }
+    return out;
+}
+
+bool is_other(const Token& t, char c) { return t.kind == Token::kOther && t.text.size() == 1 && t.text[0] == c; }
+bool is_keyword(const Token& t, const char* word) { return t.kind == Token::kName && t.bare && same_name(t.text, word); }
+
+// Fills depends_on of the generated columns: the names of the table's
+// columns that appear in "AS (<expression>)" of the column's definition,
+// other than as a function's name. An UPDATE that changes one of them
+// changes the generated column, which is what SQLite's foreign key checks
+// go by (update.c marks such a column as changed).
+void read_generated_dependencies(SchemaTable& t) {
+    if (std::none_of(t.columns.begin(), t.columns.end(), [](const SchemaColumn& c) { return c.generated; })) return;
+    std::vector<Token> tokens = tokenize(t.sql);
+    std::size_t i = 0;
+    while (i < tokens.size() && !is_other(tokens[i], '(')) ++i;
+    ++i;  // the column definitions and table constraints start here
+    while (i < tokens.size()) {
+        std::size_t start = i;
+        int depth = 0;
+        while (i < tokens.size() && !(depth == 0 && (is_other(tokens[i], ',') || is_other(tokens[i], ')')))) {
+            if (is_other(tokens[i], '(')) ++depth;
+            if (is_other(tokens[i], ')')) --depth;
+            ++i;
+        }
+        std::size_t end = i;
+        bool last = i >= tokens.size() || is_other(tokens[i], ')');
+        ++i;
+        if (start == end || tokens[start].kind != Token::kName) continue;
+        SchemaColumn* column = nullptr;
+        for (SchemaColumn& c : t.columns) {
+            if (c.generated && same_name(c.name, tokens[start].text)) column = &c;
+        }
+        if (column) {
+            for (std::size_t j = start + 1; j + 1 < end; ++j) {
+                if (!is_keyword(tokens[j], "AS") || !is_other(tokens[j + 1], '(')) continue;
+                int nesting = 0;
+                for (std::size_t k = j + 1; k < end; ++k) {
+                    if (is_other(tokens[k], '(')) ++nesting;
+                    if (is_other(tokens[k], ')') && --nesting == 0) break;
+                    if (tokens[k].kind != Token::kName) continue;
+                    if (k + 1 < end && is_other(tokens[k + 1], '(')) continue;  // a function
+                    const SchemaColumn* named = t.column(tokens[k].text);
+                    if (named && std::none_of(column->depends_on.begin(), column->depends_on.end(),
+                                              [&](const std::string& d) { return same_name(d, named->name); })) {
+                        column->depends_on.push_back(named->name);
+                    }
+                }
+                break;
+            }
+        }
+        if (last) break;
+    }
 }
 
 Stmt bound(sqlite3* db, const char* sql, const std::string& argument) {
@@ -53,8 +173,10 @@ void read_details(sqlite3* db, SchemaTable& t) {
         c.dflt = text(columns.get(), 2);
         c.not_null = sqlite3_column_int(columns.get(), 3) != 0;
         c.pk = sqlite3_column_int(columns.get(), 4);
+        c.generated = sqlite3_column_int(columns.get(), 5) >= 2;  // 2: VIRTUAL, 3: STORED
         t.columns.push_back(std::move(c));
     }
+    read_generated_dependencies(t);
     Stmt keys = bound(db, kForeignKeys, t.name);
     while (step(db, keys.get())) {
         int id = sqlite3_column_int(keys.get(), 0);
@@ -118,9 +240,23 @@ const char* affinity(const std::string& declared_type) {
 }
 
 std::string SchemaTable::rowid_column() const {
+    std::string key = integer_primary_key();
+    return key.empty() ? rowid_name() : key;
+}
+
+std::string SchemaTable::integer_primary_key() const {
     std::vector<std::string> key = primary_key();
     if (!without_rowid && key.size() == 1 && ascii_upper(column(key[0])->type) == "INTEGER") return key[0];
-    return rowid_name();
+    return "";
+}
+
+std::vector<std::string> SchemaTable::rowid_aliases() const {
+    std::vector<std::string> out;
+    if (without_rowid) return out;
+    for (const char* candidate : {"rowid", "_rowid_", "oid"}) {
+        if (!column(candidate)) out.push_back(candidate);
+    }
+    return out;
 }
 
 std::string SchemaTable::rowid_name() const {

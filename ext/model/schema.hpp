@@ -19,6 +19,10 @@ struct SchemaColumn {
     bool has_default = false;
     bool not_null = false;
     int pk = 0;           // position in the primary key, 0 when not in it
+    bool generated = false;  // GENERATED ALWAYS AS (...), VIRTUAL or STORED
+    // For a generated column: the columns its expression names, as read from
+    // the CREATE TABLE statement (a name that is not a column is left out).
+    std::vector<std::string> depends_on;
 };
 
 struct SchemaForeignKey {
@@ -51,6 +55,12 @@ struct SchemaTable {
     std::string rowid_name() const;
     // The column that is the rowid (an INTEGER PRIMARY KEY), else rowid_name().
     std::string rowid_column() const;
+    // The INTEGER PRIMARY KEY column (the rowid under a name of its own), or
+    // empty.
+    std::string integer_primary_key() const;
+    // Of rowid, _rowid_ and oid, the ones no column shadows (none for a
+    // WITHOUT ROWID table): the names an UPDATE may change the rowid by.
+    std::vector<std::string> rowid_aliases() const;
     // The primary key's columns, in key order.
     std::vector<std::string> primary_key() const;
     // The column that the table's integer key lives in: an INTEGER PRIMARY
