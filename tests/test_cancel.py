@@ -127,8 +127,7 @@ def sweep(tmp_path, setup, call, way, transaction):
             continue
         if transaction == "caller" and in_transaction:
             conn.execute("COMMIT")  # whatever the caller sees is what it stores
-        conn.close()
-        conn = connect(work)
+        # Out of any transaction, the connection reads what is stored.
         state = snapshot(conn)
         # The connection is usable, and the call can be made again: a
         # half-done state would make it fail or give another result.
@@ -228,9 +227,9 @@ CASES = {
     ),
     "enforce, first time": (library(), "SELECT theater_enforce_foreign_keys('books')"),
     "enforce again after a schema change": (
-        library("SELECT theater_enforce_foreign_keys('book_tags')",
-                "ALTER TABLE book_tags ADD COLUMN author_id INTEGER REFERENCES authors(id)"),
-        "SELECT theater_enforce_foreign_keys('book_tags')",
+        library("SELECT theater_enforce_foreign_keys('books')",
+                "ALTER TABLE books ADD COLUMN editor_id INTEGER REFERENCES authors(id)"),
+        "SELECT theater_enforce_foreign_keys('books')",
     ),
     "call_back": (migrated_to(3, with_cast=True), "SELECT call_back(3)"),
 }

@@ -7,6 +7,7 @@ and a trigger that names the dropped table fails the check: the theater's
 integrity triggers and theater_enforce_foreign_keys' triggers name their
 tables by necessity. These tests pin down what works, what fails and leaves
 nothing changed, and that the documented recipes work."""
+import re
 import sqlite3
 import subprocess
 
@@ -122,13 +123,13 @@ def test_before_migration_4_a_rebuild_without_the_extension_failed(theater_db):
 
 TABLES_NAMED_BY_TRIGGERS = [
     ("theater_db", "auditions", ("--type", "phone", "TEXT"),
-     "error in trigger roles_delete_removes_auditions: no such table: main.auditions"),
+     r"error in trigger roles_delete_removes_auditions: no such table: main\.auditions"),
     ("theater_db", "roles", ("--type", "character_name", "TEXT"),
-     "error in trigger auditions_role_must_exist_on_insert: no such table: main.roles"),
+     r"error in trigger auditions_role_must_exist_on_insert: no such table: main\.roles"),
     ("library_db", "books", ("--type", "title", "TEXT"),
-     "error in trigger theater_fk:books:0:parent_delete: no such table: main.books"),
+     r"error in trigger theater_fk:books:0:parent_\w+: no such table: main\.books"),
     ("library_db", "authors", ("--type", "name", "TEXT"),
-     "error in trigger theater_fk:books:0:insert: no such table: main.authors"),
+     r"error in trigger theater_fk:books:0:\w+: no such table: main\.authors"),
 ]
 
 
@@ -144,7 +145,7 @@ def test_sqlite_utils_transform_fails_and_leaves_only_an_empty_stray_table(reque
     before = everything(plain(path))
     result = transform_cli(path, table, *options, load=True)
     assert result.returncode != 0
-    assert message in result.stderr
+    assert re.search(message, result.stderr), result.stderr
     conn = plain(path)
     [stray] = strays(conn)
     assert scalar(conn, f'SELECT count(*) FROM "{stray}"') == 0
