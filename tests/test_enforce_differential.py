@@ -563,7 +563,7 @@ def broken_rows(case, child, n):
     table = case.schema.table(child)
     if table.without_rowid:
         return f"(SELECT json_group_array(NULL) FROM pragma_foreign_key_check('{child}') WHERE fkid = {n})"
-    values = ", ".join(f"quote(r.{c.name})" for c in table.columns)
+    values = ", ".join(f"CAST(quote(r.{c.name}) AS TEXT)" for c in table.columns)
     return (f"(SELECT json_group_array(json_array({values})) FROM pragma_foreign_key_check('{child}') AS v "
             f"JOIN {child} AS r ON r.rowid = v.rowid WHERE v.fkid = {n})")
 
@@ -673,7 +673,9 @@ def quoted(table, row):
     """SQL for a JSON array of the quoted values of OLD or NEW: the rowid (of
     a rowid table), then the columns a statement writes."""
     names = ([] if table.without_rowid else ["rowid"]) + [c.name for c in table.writable()]
-    return "json_array(" + ", ".join(f"quote({row}.{n})" for n in names) + ")"
+    # CAST: SQLite 3.34's quote() hands a number back as that number, where
+    # the notes need SQL text.
+    return "json_array(" + ", ".join(f"CAST(quote({row}.{n}) AS TEXT)" for n in names) + ")"
 
 
 def rebuilt(case, conn, source="{}"):
