@@ -19,4 +19,6 @@ export THEATER_BUILD="$PWD/build-asan"
 # The cancellation sweeps stop every call at every step; under the sanitizers
 # every 5th step covers the same code paths in a fifth of the time.
 export THEATER_SWEEP_STRIDE="${THEATER_SWEEP_STRIDE:-5}"
+# The same for the enforcement differential: 1000 of its cases.
+export THEATER_ENFORCE_CASES="${THEATER_ENFORCE_CASES:-1000}"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 tests "$@"
