@@ -15,7 +15,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from conftest import connect
+from conftest import SQLITE, connect
 from theater_data import rows
 
 SCHEMA = """
@@ -160,6 +160,20 @@ CHANGES = [
 ]
 
 
+# The changes this SQLite cannot make: the release that brought the syntax.
+NEEDS = {"drop column": ((3, 35, 0), "ALTER TABLE DROP COLUMN arrived in SQLite 3.35.0")}
+
+
+def possible(case_id):
+    return case_id not in NEEDS or SQLITE >= NEEDS[case_id][0]
+
+
+def parametrized_changes():
+    return [pytest.param(*case, id=case[0], marks=[pytest.mark.skipif(not possible(case[0]),
+                                                                      reason=NEEDS.get(case[0], ("", ""))[1])])
+            for case in CHANGES]
+
+
 @pytest.fixture
 def database(db_path):
     c = connect(db_path)
@@ -169,7 +183,7 @@ def database(db_path):
 
 
 @pytest.mark.parametrize("who", ["the same connection", "another connection"])
-@pytest.mark.parametrize("case_id, change, broken", CHANGES, ids=[c[0] for c in CHANGES])
+@pytest.mark.parametrize("case_id, change, broken", parametrized_changes())
 def test_after_a_schema_change_an_open_connection_answers_as_a_new_one(database, who, case_id, change, broken):
     old = connect(database)
     before = {q: answer(old, q) for name in RELATIONSHIPS for q in queries(name)}
@@ -196,7 +210,7 @@ def test_the_changes_change_what_the_relationships_return(database, tmp_path):
     survives changes some answer, except those that only change the plan."""
     plan_only = {"drop the index", "another table only", "transform fk to TEXT"}
     for number, (case_id, change, broken) in enumerate(CHANGES):
-        if broken or case_id in plan_only:
+        if broken or case_id in plan_only or not possible(case_id):
             continue
         copy = tmp_path / f"copy{number}.db"
         c = connect(database)
