@@ -299,3 +299,48 @@ def test_a_new_column_named_by_a_new_statement_needs_one_use_first(database):
     assert answer(old, "SELECT pages FROM author_books(2)") == "error: no such column: pages"
     assert rows(old, "SELECT count(*) FROM author_books(0)") == [(0,)]
     assert rows(old, "SELECT pages FROM author_books(2)") == [(300,)]
+
+
+def test_the_first_use_on_a_connection_behind_another_connections_change_sees_it(database):
+    """The first use of a relationship on a connection connects its table
+    while SQLite prepares the statement, here against a schema another
+    connection changed after this one last read it. SQLite 3.54.1 (not
+    3.40.1) locks the schema during xConnect, so the extension's lookups there
+    cannot read the new one: xConnect returns SQLITE_SCHEMA and SQLite
+    prepares the statement again with the schema read anew."""
+    later = connect(database)  # loading the extension reads the schema
+    connect(database).execute("ALTER TABLE books ADD COLUMN pages INTEGER DEFAULT 300")
+    assert rows(later, "SELECT * FROM author_books(2)") == [(5, "Invisible Cities", 1972, 300)]
+    assert rows(later, "SELECT pages FROM author_books(2)") == [(300,)]
+
+
+def test_a_declaration_broken_before_the_connection_used_it_says_why_in_every_statement(database):
+    """A connection that first uses a relationship after its declaration broke.
+    From SQLite 3.37.0 the table's xConnect fails with the reason, whatever
+    the statement names. Before, SQLite would replace that error with "no
+    such table", so the table is connected with a placeholder column: the
+    statements that name no column of it say why, one that names a column
+    fails with "no such column" (docs/platforms.md, "SQLite versions")."""
+    setup = connect(database)
+    setup.execute("ALTER TABLE books RENAME COLUMN author_id TO writer_id")
+    later = connect(database)
+    why = no_longer_fits("author_books", RENAMED_FK.format("authors", "books", "one-to-many"))
+    for query in ["SELECT * FROM author_books(1)", "SELECT author_id, * FROM author_books",
+                  "SELECT count(*) FROM author_books(1)",
+                  "SELECT a.name, b.* FROM authors a JOIN author_books b ON b.author_id = a.id"]:
+        assert answer(later, query) == why, query
+    named = "SELECT title FROM author_books(2)"
+    table_info = "SELECT name FROM pragma_table_info('author_books')"
+    if SQLITE >= (3, 37, 0):
+        assert answer(later, named) == why
+        assert answer(later, table_info) == why
+    else:
+        assert answer(later, named) == "error: no such column: title"
+        assert rows(later, table_info) == [("this relationship no longer fits the schema",)]
+    setup.execute("ALTER TABLE books RENAME COLUMN writer_id TO author_id")
+    if SQLITE < (3, 37, 0):
+        # The placeholder's columns stand until the relationship is used.
+        assert answer(later, named) == "error: no such column: title"
+        assert rows(later, "SELECT count(*) FROM author_books(0)") == [(0,)]
+    assert rows(later, named) == [("Invisible Cities",)]
+    assert rows(later, table_info) == [("id",), ("title",), ("year",)]
