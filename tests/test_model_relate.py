@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 
 from conftest import SQLITE, connect, scalar
-from theater_data import bare_connection, error_of, extension_statements, rows
+from theater_data import bare_connection, error_of, extension_statements, plan_details, rows
 
 SCHEMA = """
 CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
@@ -803,12 +803,6 @@ def test_unrelate_elsewhere_is_seen_at_once(lib_file, open_connections):
 # --- a declaration the schema no longer supports ----------------------------------
 
 def no_longer_fits(name, why):
-    # The error comes from the table's xConnect. Before 3.37.0, SQLite replaced
-    # an eponymous table's xConnect error with its own "no such table"
-    # (sqlite3VtabEponymousTableInit returned 0 on failure); see
-    # docs/platforms.md, "SQLite versions".
-    if SQLITE < (3, 37, 0):
-        return f"no such table: {name}"
     return (f"{name}: this relationship no longer fits the schema ({why}); declare it again with theater_relate, "
             f"or remove it with theater_unrelate('{name}')")
 
@@ -1041,8 +1035,7 @@ def inner_plans(conn, run):
     new = [sql for sql in extension_statements(conn, set())
            if sql not in before and "FROM main.theater_relationships" not in sql
            and not sql.startswith("PRAGMA")]
-    return {sql: " / ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, (1,) if "?1" in sql else ()))
-            for sql in new}
+    return {sql: " / ".join(plan_details(conn, sql, (1,) if "?1" in sql else ())) for sql in new}
 
 
 def children_and_parent(plans):

@@ -82,6 +82,17 @@ std::string no_longer_fits(const std::string& name, const std::string& why) {
            "); declare it again with theater_relate, or remove it with theater_unrelate('" + name + "')";
 }
 
+// The one column of a broken relationship's table (RelationDescriptor::
+// broken): what PRAGMA table_info and a client reading the columns of a
+// statement before running it see.
+constexpr const char* kBrokenColumn = "this relationship no longer fits the schema";
+
+// The declaration does not resolve against the schema as it is now.
+class NoLongerFits : public SqlError {
+public:
+    using SqlError::SqlError;
+};
+
 constexpr const char* kSchemaVersion = "PRAGMA main.schema_version";
 
 // What a declared relationship's row says now, and the schema as this
@@ -106,7 +117,9 @@ Stored read_stored(Connection& conn, const std::string& name) {
         out.epoch.statement = lookup.get();
         out.epoch.prepared_again = sqlite3_stmt_status(lookup.get(), SQLITE_STMTSTATUS_REPREPARE, 0);
     } catch (const SqlError& e) {
-        if ((e.code() & 0xff) == SQLITE_NOMEM) throw;
+        // Out of memory, a busy database, or a schema this connection has
+        // not read yet (SQLITE_SCHEMA, see declared_connect): not an answer.
+        if ((e.code() & 0xff) != SQLITE_ERROR) throw;
         // The table itself is gone (a rolled-back first declaration): no
         // row, and an epoch that equals no other.
     }
@@ -212,14 +225,37 @@ std::shared_ptr<const RelationDescriptor> DeclaredRelation::resolve_at(Connectio
         // function may call its input malformed), which must not outlive
         // it. A declaration that no longer fits is resolved again at each
         // use, each time to fail.
-        throw SqlError(no_longer_fits(row_.name, e.what()));
+        throw NoLongerFits(no_longer_fits(row_.name, e.what()));
     }
     epoch_ = epoch;
     return resolved_;
 }
 
 std::shared_ptr<const RelationDescriptor> DeclaredRelation::descriptor(Connection& conn) {
-    return resolve_at(conn, read_stored(conn, row_.name).epoch);
+    SchemaEpoch epoch = read_stored(conn, row_.name).epoch;
+    try {
+        return resolve_at(conn, epoch);
+    } catch (const NoLongerFits&) {
+        // From 3.37.0, SQLite reports an eponymous table's xConnect error as
+        // it is: the statement fails, saying why, whatever it names, and the
+        // next statement connects the table again.
+        if (sqlite3_libversion_number() >= 3037000) throw;
+        // Before, it reported its own "no such table: NAME" instead
+        // (sqlite3VtabEponymousTableInit returned 0, and sqlite3LocateTable
+        // wrote its message over the module's). So the table is connected
+        // all the same, with a placeholder column (SELECT * needs a column
+        // that is not hidden) and the argument: each use fails in check(),
+        // saying why, as on a connection that connected the table before the
+        // schema changed, until the schema fits again; check() then
+        // registers the module anew and SQLite prepares the statement again
+        // against it.
+        auto broken = std::make_shared<RelationDescriptor>();
+        broken->name = row_.name;
+        broken->argument = argument_name(conn.db(), row_);
+        broken->columns.push_back({kBrokenColumn, "", "NULL"});
+        broken->broken = true;
+        return broken;
+    }
 }
 
 void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served, UseCheck& state, bool first_use,

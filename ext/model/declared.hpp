@@ -73,7 +73,11 @@ public:
     // The descriptor to serve now, for a table being connected: resolved
     // again when the schema changed since the last resolution. Throws
     // SqlError "this relationship no longer fits the schema (...)" when the
-    // declaration no longer resolves.
+    // declaration no longer resolves; before SQLite 3.37.0, returns a broken
+    // descriptor instead (RelationDescriptor::broken), whose every use fails
+    // in check() with that message. Throws SqlError with SQLITE_SCHEMA when
+    // the connection has not read the schema as it is now and cannot while
+    // SQLite prepares a statement (see declared_connect).
     std::shared_ptr<const RelationDescriptor> descriptor(Connection& conn);
 
     // Before each use (xFilter) of a table that serves `served`. Throws when

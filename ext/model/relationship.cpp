@@ -568,4 +568,56 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
     return r;
 }
 
+std::string argument_name(sqlite3* db, const Declaration& d) {
+    // resolve()'s rules, read from the stored options (which name the path)
+    // and from whichever of the tables are still there. What cannot be known
+    // any more is taken as it usually is: a foreign key that refers to
+    // from_table's key, and a key named id.
+    Options o;
+    try {
+        o = parse_options(db, d.options);
+    } catch (const SqlError& e) {
+        if ((e.code() & 0xff) != SQLITE_ERROR) throw;  // out of memory, a busy database
+    }
+    if (const std::string* argument = o.get("argument")) {
+        if (!argument->empty()) return *argument;
+    }
+    std::optional<SchemaTable> from = read_table(db, d.from_table);
+    std::optional<std::string> key = from ? from->integer_key() : std::nullopt;
+    const std::string by_key = (from ? from->name : d.from_table) + "_" + (key ? *key : std::string("id"));
+    // The foreign key that is the argument when it refers to from_table's key:
+    // the through_table's column to from_table, or to_table's foreign key
+    // (one-to-many). A many-to-one foreign key, held by from_table, never is.
+    std::string holder;
+    std::string fk;
+    if (!d.through_table.empty()) {
+        const std::string* column = o.get("from_column");
+        if (!column) return by_key;
+        holder = d.through_table;
+        fk = *column;
+    } else {
+        const std::string* column = o.get("column");
+        const std::string* direction = o.get("direction");
+        std::size_t dot = column ? column->rfind('.') : std::string::npos;
+        if (dot == std::string::npos) return by_key;  // stored options always say "table.column"
+        holder = column->substr(0, dot);
+        fk = column->substr(dot + 1);
+        std::string to = d.to_table;
+        if (!read_table(db, to) && to.rfind('.') != std::string::npos) to = to.substr(0, to.rfind('.'));  // proxy
+        bool one_to_many = same_name(holder, to) && !(direction && *direction == "many-to-one");
+        if (!one_to_many) return by_key;
+    }
+    if (from && key) {
+        if (std::optional<SchemaTable> table = read_table(db, holder)) {
+            for (const SchemaForeignKey& f : table->foreign_keys) {
+                if (single_column(f) && same_name(f.columns[0], fk) && same_name(f.parent, from->name) &&
+                    !same_name(referenced(f, *from), *key)) {
+                    return by_key;
+                }
+            }
+        }
+    }
+    return fk;
+}
+
 }  // namespace theater

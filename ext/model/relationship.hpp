@@ -78,4 +78,11 @@ struct Path {
 
 RelationDescriptor describe(const std::string& name, const Path& path);
 
+// The name of the hidden argument column of a declaration that no longer
+// resolves (before SQLite 3.37.0 its table is connected all the same, see
+// DeclaredRelation::descriptor): the name resolve() gives it, as far as the
+// stored options and the tables still there tell. Throws only what is not
+// the schema's answer (out of memory, a busy database).
+std::string argument_name(sqlite3* db, const Declaration& d);
+
 }  // namespace theater

@@ -59,7 +59,8 @@ struct RelationTable {
     // One of the theater's own relationships: its descriptor lives forever.
     RelationTable(Connection& c, const RelationDescriptor& d)
         : conn(c), desc(d), seek(c, seek_sql(d)), scan(c, scan_sql(d)), parent(c, d.parent) {}
-    // A declared relationship, connected with the descriptor resolved then.
+    // A declared relationship, connected with the descriptor resolved then
+    // (or a broken one, see RelationDescriptor::broken).
     // The table keeps that descriptor for its whole life: when the schema
     // changes what the declaration means, a new table takes over (see
     // DeclaredRelation::check).
@@ -143,7 +144,9 @@ int declared_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vt
     auto declared = std::static_pointer_cast<DeclaredRelation>(std::const_pointer_cast<void>(context->owned));
     try {
         // Resolved from the schema as it is now; a declaration the schema no
-        // longer supports fails here and says why, even for SELECT *.
+        // longer supports fails here and says why, even for SELECT * (before
+        // SQLite 3.37.0 it is connected, and says why when used: see
+        // DeclaredRelation::descriptor).
         std::shared_ptr<const RelationDescriptor> desc = declared->descriptor(*context->conn);
         return connect_table(
             db, *desc, [&] { return new RelationTable(*context->conn, desc, declared); }, out, err);
@@ -151,6 +154,20 @@ int declared_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vt
         return SQLITE_NOMEM;
     } catch (const SqlError& e) {
         if ((e.code() & 0xff) == SQLITE_NOMEM) return SQLITE_NOMEM;
+        if ((e.code() & 0xff) == SQLITE_SCHEMA) {
+            // Another connection changed the schema since this one last read
+            // it. SQLite 3.54.1 (not 3.40.1) runs xConnect with the schema
+            // locked (sqlite3VtabEponymousTableInit: db->nSchemaLock++), so
+            // the statements that read the declaration cannot load the new
+            // schema; each fails with SQLITE_SCHEMA. Returned as such, the
+            // error makes sqlite3_prepare reset the schema and prepare the
+            // statement once more (sqlite3LockAndPrepare), which connects
+            // the table against the schema as it is now. As SQLITE_ERROR it
+            // would fail every prepare until another statement reloaded the
+            // schema.
+            connect_error(declared->name().c_str(), e, err);
+            return SQLITE_SCHEMA;
+        }
         return connect_error(declared->name().c_str(), e, err);
     } catch (const std::exception& e) {
         return connect_error(declared->name().c_str(), e, err);
@@ -231,6 +248,9 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
         int changes = sqlite3_total_changes(db);
         bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
         if (table.declared) table.declared->check(table.conn, table.desc, table.use, first_use, changes, writing);
+        // A declaration that did not resolve when its table was connected
+        // has no queries: check() throws for it, whatever the schema now.
+        if (table.desc.broken) throw SqlError("internal error: a broken relationship passed its check");
         cursor.plan = static_cast<Plan>(idx_num);
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
@@ -303,7 +323,7 @@ bool RelationDescriptor::operator==(const RelationDescriptor& o) const {
     return name == o.name && argument == o.argument && columns == o.columns && from == o.from && key == o.key &&
            seek_from == o.seek_from && seek_key == o.seek_key && parent == o.parent && rowid == o.rowid &&
            order == o.order && order_column == o.order_column && rows_per_key == o.rows_per_key &&
-           unique == o.unique;
+           unique == o.unique && broken == o.broken;
 }
 
 const sqlite3_module kRelationModule = {

@@ -54,6 +54,11 @@ struct RelationDescriptor {
     // Rows per key, for the planner; `unique` when a key has at most one row.
     double rows_per_key = 1;
     bool unique = false;
+    // A declared relationship whose declaration did not resolve when its
+    // table was connected, on SQLite before 3.37.0 (see
+    // DeclaredRelation::descriptor): one placeholder column, the argument,
+    // and no queries; every use fails, saying why.
+    bool broken = false;
 
     // Everything equal: the same function, served by the same queries (a
     // field added above must be compared too).
