@@ -270,6 +270,10 @@ def test_sqlite_utils_upsert_with_its_default_database_keeps_auditions(client):
     "UPDATE roles SET id = 10 WHERE id = 1",
     "UPDATE roles SET id = id + 10",
     "UPDATE OR REPLACE roles SET id = 3 WHERE id = 1",
+    # The other names of an INTEGER PRIMARY KEY (migration 5).
+    "UPDATE roles SET rowid = 10 WHERE id = 1",
+    "UPDATE roles SET oid = 10 WHERE id = 1",
+    "UPDATE roles SET _rowid_ = 10 WHERE id = 1",
 ])
 def test_changing_the_id_of_a_role_with_auditions_is_refused(client, sql):
     with pytest.raises(sqlite3.IntegrityError) as error:
@@ -279,8 +283,9 @@ def test_changing_the_id_of_a_role_with_auditions_is_refused(client, sql):
     assert auditions(client) == AUDITIONS
 
 
-def test_changing_the_id_of_a_role_without_auditions_is_allowed(client):
-    client.execute("UPDATE roles SET id = 30 WHERE id = 3")
+@pytest.mark.parametrize("name", ["id", "rowid", "oid", "_rowid_"])
+def test_changing_the_id_of_a_role_without_auditions_is_allowed(client, name):
+    client.execute(f"UPDATE roles SET {name} = 30 WHERE id = 3")
     assert roles(client) == [(1, "Hamlet"), (2, "Ophelia"), (30, "Yorick")]
     assert auditions(client) == AUDITIONS
 

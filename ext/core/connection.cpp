@@ -78,15 +78,17 @@ void Connection::fail(int rc) const {
     const char* message = sqlite3_errmsg(db_);
     // Only the theater's own tables: a declared relationship over a table
     // that was dropped says which table is missing.
-    if (message && (std::strcmp(message, "no such table: main.roles") == 0 ||
-                    std::strcmp(message, "no such table: main.auditions") == 0)) {
+    if ((rc & 0xff) != SQLITE_INTERRUPT && message &&
+        (std::strcmp(message, "no such table: main.roles") == 0 ||
+         std::strcmp(message, "no such table: main.auditions") == 0)) {
         throw SqlError(kNotMigratedMessage, SQLITE_ERROR);
     }
     // The extended code (SQLITE_BUSY_SNAPSHOT, SQLITE_CONSTRAINT_CHECK...)
     // tells callers more than the primary one: "retry the transaction" is
     // not "the lock wait timed out".
     int extended = sqlite3_extended_errcode(db_);
-    throw SqlError(message ? message : "unknown error", (extended & 0xff) == (rc & 0xff) ? extended : rc);
+    int code = (extended & 0xff) == (rc & 0xff) ? extended : rc;
+    throw SqlError(errmsg(db_, code), code);
 }
 
 }  // namespace theater

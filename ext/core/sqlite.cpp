@@ -6,7 +6,7 @@ Stmt prepare(sqlite3* db, const std::string& sql) {
     sqlite3_stmt* raw = nullptr;
     int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()) + 1, &raw, nullptr);
     Stmt stmt(raw);
-    if (rc != SQLITE_OK) throw SqlError(errmsg(db), rc);
+    if (rc != SQLITE_OK) throw SqlError(errmsg(db, rc), rc);
     return stmt;
 }
 
@@ -14,14 +14,15 @@ bool step(sqlite3* db, sqlite3_stmt* stmt) {
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw SqlError(errmsg(db), rc);
+    throw SqlError(errmsg(db, rc), rc);
 }
 
 void exec(sqlite3* db, const char* sql) {
     char* raw = nullptr;
     int rc = sqlite3_exec(db, sql, nullptr, nullptr, &raw);
     SqliteString message(raw);
-    if (rc != SQLITE_OK) throw SqlError(message ? message.get() : errmsg(db), rc);
+    if (rc == SQLITE_OK) return;
+    throw SqlError((rc & 0xff) != SQLITE_INTERRUPT && message ? message.get() : errmsg(db, rc), rc);
 }
 
 Value duplicate(const sqlite3_value* value) {

@@ -48,8 +48,14 @@ using Value = std::unique_ptr<sqlite3_value, ValueFree>;
 // An owned copy of a value (sqlite3_value_dup); throws SQLITE_NOMEM.
 Value duplicate(const sqlite3_value* value);
 
-// The connection's current error message, as a std::string.
-inline std::string errmsg(sqlite3* db) {
+// The message for a call on `db` that failed with `rc`, as a std::string.
+// An interrupt (sqlite3_interrupt, a progress handler that refused) can land
+// while SQLite unwinds an earlier error or re-prepares an expired statement;
+// the code then says SQLITE_INTERRUPT while the connection's message is still
+// the earlier one ("database table is locked", "database schema has
+// changed"), which would blame the wrong cause.
+inline std::string errmsg(sqlite3* db, int rc) {
+    if ((rc & 0xff) == SQLITE_INTERRUPT) return sqlite3_errstr(SQLITE_INTERRUPT);
     const char* m = sqlite3_errmsg(db);
     return m ? m : "unknown error";
 }

@@ -19,7 +19,8 @@ void Undo::guard() {
     int rc = sqlite3_step(guard_.get());
     if (rc != SQLITE_ROW) {
         int code = rc == SQLITE_DONE ? SQLITE_ERROR : sqlite3_extended_errcode(db_);
-        throw SqlError(errmsg(db_), (code & 0xff) == (rc & 0xff) ? code : rc);
+        if ((code & 0xff) != (rc & 0xff)) code = rc;
+        throw SqlError(errmsg(db_, code), code);
     }
     guarding_ = true;
 }
@@ -38,7 +39,7 @@ void Undo::run(const char* sql) {
         sqlite3_stmt* raw = nullptr;
         int rc = sqlite3_prepare_v2(db_, next, -1, &raw, &next);
         Stmt stmt(raw);
-        if (rc != SQLITE_OK) throw SqlError(errmsg(db_), rc);
+        if (rc != SQLITE_OK) throw SqlError(errmsg(db_, rc), rc);
         if (stmt) run(stmt.get());  // else only a comment or white space was left
     }
     guard();
@@ -58,7 +59,7 @@ void Undo::run(sqlite3_stmt* stmt) {
         sqlite3_reset(stmt);
         rc = step_to_end(stmt);
     }
-    if (rc != SQLITE_DONE) throw SqlError(errmsg(db_), rc);
+    if (rc != SQLITE_DONE) throw SqlError(errmsg(db_, rc), rc);
     guard();
 }
 

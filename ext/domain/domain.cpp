@@ -87,10 +87,14 @@ void call_back_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
             stmt.step();
         } catch (const SqlError& e) {
             // SQLite asks a progress handler once more after the UPDATE has
-            // completed; refusing then stops nothing (an UPDATE stopped
-            // before its end rolls back, so it counts no change): the
-            // hire is made, and the answer says so.
-            if ((e.code() & 0xff) != SQLITE_INTERRUPT || sqlite3_total_changes(conn.db()) == before) throw;
+            // completed; refusing then stops nothing: the hire is made, and
+            // the answer says so. An UPDATE stopped before its end rolls
+            // back and sets sqlite3_changes() to 0, even when a trigger it
+            // fired had completed a write (which the total counts).
+            if ((e.code() & 0xff) != SQLITE_INTERRUPT || sqlite3_total_changes(conn.db()) == before ||
+                sqlite3_changes(conn.db()) == 0) {
+                throw;
+            }
         }
         if (sqlite3_changes(conn.db()) == 0) {
             throw SqlError("no audition with id " + std::to_string(*audition_id));

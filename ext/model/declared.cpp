@@ -72,7 +72,7 @@ void register_module(Connection& conn, std::shared_ptr<DeclaredRelation> r) {
     conn.retain();  // dropped by ModuleContext::destroy, which SQLite calls also on failure
     int rc = sqlite3_create_module_v2(conn.db(), r->name().c_str(), &kDeclaredRelationModule, context,
                                       &ModuleContext::destroy);
-    if (rc != SQLITE_OK) throw SqlError("cannot register " + r->name() + ": " + errmsg(conn.db()), rc);
+    if (rc != SQLITE_OK) throw SqlError("cannot register " + r->name() + ": " + errmsg(conn.db(), rc), rc);
     if (auto* existing = registration(conn, r->name())) std::swap(existing->second, entry.second);
     else conn.declared().push_back(std::move(entry));  // capacity reserved above
 }
