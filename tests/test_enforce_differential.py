@@ -56,6 +56,15 @@ ACTIONS = [None, "NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
 # collide: the integer 1, the real 1.0, the texts '1' and '01', the blob x'31'.
 KEY_VALUES = [1, 2, 3, 1, 2, "1", "2", 1.0, "a", "A", b"1", None]
 VALUES = KEY_VALUES + ["01", " 2", 2.5, "a "]
+# A SET DEFAULT writes the DEFAULT as SQLite reads it: an identifier, bare
+# or quoted, is the string it spells ('a', 'A', '1', and 'v', which is also
+# a column of every table), but TRUE and FALSE are 1 and 0.
+DEFAULTS = ["1", "2", "'a'", "NULL", "a", '"a"', "[A]", "`1`", "v", "true", "FALSE", "+1", "-1", "(1 + 1)",
+            "x'31'", "'01'", "1.0", "(2 IS TRUE)", "(NOT false)"]
+# Table names that are also the aliases, and the old name of the CTE, of
+# the triggers' SQL: a table's name never captures a column reference there.
+NAMES = ["theater_row", "theater_parent", "theater_child", "theater_a", "theater_b", "theater_c", "theater_p",
+         "theater_doomed"]
 
 
 def literal(value):
@@ -78,6 +87,7 @@ class Column:
         self.name, self.type, self.collation = name, type_, collation
         self.primary, self.unique, self.not_null = primary, unique, not_null
         self.default, self.has_default = default, has_default
+        self.default_sql = None     # the DEFAULT as SQL, where it is no literal()
         self.generated, self.stored = generated, stored  # generated: the column it is computed from
         self.keyish = keyish        # its values come from KEY_VALUES
         self.references = None      # a column constraint's REFERENCES clause
@@ -91,7 +101,7 @@ class Column:
         if self.not_null:
             out += " NOT NULL"
         if self.has_default:
-            out += " DEFAULT " + literal(self.default)
+            out += " DEFAULT " + (self.default_sql or literal(self.default))
         if self.collation:
             out += " COLLATE " + self.collation
         if self.unique:
@@ -202,7 +212,7 @@ def add_foreign_key(rng, t, n, tables):
             column.not_null = column.has_default = True
             column.default = 1
         elif rng.random() < 0.3:
-            column.has_default, column.default = True, rng.choice([1, 2, "a", None])
+            column.has_default, column.default_sql = True, rng.choice(DEFAULTS)
         t.columns.append(column)
     on_delete, on_update = rng.choice(ACTIONS), rng.choice(ACTIONS)
     if generated:  # an action that would write a generated column is refused (test_model_enforce.py)
@@ -227,7 +237,11 @@ class Schema:
 
 
 def make_schema(rng):
-    tables = [make_table(rng, f"t{i}") for i in range(rng.choice([1, 2, 2, 3, 3]))]
+    names = [f"t{i}" for i in range(rng.choice([1, 2, 2, 3, 3]))]
+    for i, clashing in enumerate(rng.sample(NAMES, len(names))):
+        if rng.random() < 0.1:
+            names[i] = clashing
+    tables = [make_table(rng, name) for name in names]
     for t in tables:
         for n in range(rng.choice([0, 1, 1, 2, 2, 3])):
             add_foreign_key(rng, t, n, tables)
@@ -803,8 +817,9 @@ def replace_deleted_rows(case, before, sql):
         conn.close()
 
 
-SUBTREE = re.compile(r"DELETE FROM (\S+) WHERE \(.*?\) IN \(WITH RECURSIVE theater_doomed\(.*?\) AS \(SELECT "
-                     r".*? FROM \S+ AS theater_c WHERE (.*?) UNION SELECT .*\) SELECT .*? FROM theater_doomed\);")
+SUBTREE = re.compile(r"DELETE FROM (\S+) WHERE \(.*?\) IN \(WITH RECURSIVE sqlite_theater_doomed\(.*?\) AS \("
+                     r"SELECT .*? FROM \S+ AS theater_c WHERE (.*?) UNION SELECT .*\) SELECT .*? FROM "
+                     r"sqlite_theater_doomed\);")
 
 
 def subtree_at_once(case):

@@ -149,21 +149,6 @@ def test_a_stored_declaration_never_replaces_a_function_the_connection_has(tmp_p
     assert scalar(conn, "SELECT theater_refresh()") == 1  # author_books only
 
 
-def test_set_default_written_with_double_quotes_is_refused():
-    conn = connect()
-    conn.executescript("""
-        CREATE TABLE p (id TEXT PRIMARY KEY);
-        CREATE TABLE c (id INTEGER PRIMARY KEY, pid TEXT DEFAULT "fallback" REFERENCES p(id) ON DELETE SET DEFAULT,
-                        fallback TEXT);
-    """)
-    with pytest.raises(sqlite3.OperationalError) as caught:
-        conn.execute("SELECT theater_enforce_foreign_keys('c')")
-    assert str(caught.value) == (
-        'theater_enforce_foreign_keys: the DEFAULT of c.pid ("fallback") is written with double quotes, backquotes '
-        "or brackets; write it with single quotes for ON DELETE SET DEFAULT to be enforced")
-    assert scalar(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'") == 0
-
-
 @pytest.mark.parametrize("recursive", [0, 1], ids=["OFF", "ON"])
 def test_a_self_referencing_cascade_goes_all_the_way_down_whatever_recursive_triggers(recursive):
     """A trigger does not fire itself while recursive_triggers is OFF,

@@ -36,8 +36,19 @@
 // pragma_foreign_key_list. A call drops the child's triggers and makes them
 // again from the schema as it is, and makes the theater_fk triggers of the
 // other children on the same tables again, unchanged, to put every trigger
-// on those tables in that order. Trigger bodies name tables unqualified:
-// SQLite binds them to the trigger's own schema, main.
+// on those tables in that order.
+//
+// Trigger bodies name tables unqualified: SQLite binds them to the
+// trigger's own schema, main, so a TEMP table of the same name is never
+// read. No user table's name can capture a column reference either: every
+// table a SELECT in a body reads is given an alias (theater_row,
+// theater_parent, ...), and a qualified column "x.c" then matches the alias
+// only, never the table's name; the recursive CTE is named sqlite_..., a
+// name SQLite refuses to any table. The one place a table's name stays is
+// the UPDATE or DELETE of a child (SQLite 3.40 allows no alias there,
+// 3.54 does): for a child named old or new, which would take OLD.k and NEW.k
+// for its own columns, the rows are picked by a subquery and the new value
+// read by one, where OLD and NEW are the trigger's rows again.
 #include "model/enforce.hpp"
 
 #include "core/args.hpp"
@@ -67,6 +78,12 @@ constexpr const char* kReferencing =
     "WHERE m.type = 'table'";
 constexpr const char* kKeyActions =
     "SELECT on_delete, on_update FROM pragma_foreign_key_list(?1, 'main') WHERE id = ?2 LIMIT 1";
+
+// The aliases of the tables the trigger bodies read (see the top).
+constexpr const char* kRow = "theater_row";        // the child's row, read again
+constexpr const char* kParent = "theater_parent";  // the parent a child row names
+constexpr const char* kChild = "theater_child";    // a parent's child rows
+constexpr const char* kDoomed = "sqlite_theater_doomed";  // the CTE of a subtree's rows
 
 std::string q(const std::string& identifier) { return quote_identifier(identifier); }
 
@@ -228,9 +245,9 @@ std::string self_match(const Key& k, const std::string& row) {
 // it is, as SQLite's PRAGMA foreign_key_check does (a documented
 // difference).
 std::string parent_found(const Key& k, const std::string& row, bool inserted) {
-    const std::string p = q(k.parent.name) + ".";
-    std::string found =
-        "EXISTS (SELECT 1 FROM " + q(k.parent.name) + " WHERE " + compare(p, k.to, " = ", "+" + row, k.from);
+    const std::string p = std::string(kParent) + ".";
+    std::string found = "EXISTS (SELECT 1 FROM " + q(k.parent.name) + " AS " + kParent + " WHERE " +
+                        compare(p, k.to, " = ", "+" + row, k.from);
     if (!k.self || !inserted) return found + ")";
     return "(" + self_match(k, row) + " OR " + found + " AND NOT (" + same_row(row_identity(k.parent), p, row) + ")))";
 }
@@ -248,9 +265,10 @@ std::vector<Trigger> child_triggers(const Key& k, const std::string& n) {
         if (identity.empty()) {
             condition = all_not_null(k.from, "NEW.") + " AND NOT " + parent_found(k, "NEW.", inserted);
         } else {
-            condition = "EXISTS (SELECT 1 FROM " + q(k.child.name) + " AS theater_row WHERE " +
-                        same_row(identity, "theater_row.", "NEW.") + " AND " + all_not_null(k.from, "theater_row.") +
-                        " AND NOT " + parent_found(k, "theater_row.", inserted) + ")";
+            const std::string r = std::string(kRow) + ".";
+            condition = "EXISTS (SELECT 1 FROM " + q(k.child.name) + " AS " + kRow + " WHERE " +
+                        same_row(identity, r, "NEW.") + " AND " + all_not_null(k.from, r) + " AND NOT " +
+                        parent_found(k, r, inserted) + ")";
         }
         return " WHEN " + condition + " BEGIN " +
                raise("FOREIGN KEY constraint failed: " + dotted(k.child.name, k.from) + " must name a row of " +
@@ -271,21 +289,151 @@ std::vector<Trigger> child_triggers(const Key& k, const std::string& n) {
     };
 }
 
+bool id_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
+bool id_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+
+// Where the quoted token starting at text[at] ('...', "...", `...` or
+// [...]) ends, one past its closing quote; npos when it does not close.
+std::size_t quoted_end(const std::string& text, std::size_t at) {
+    const char close = text[at] == '[' ? ']' : text[at];
+    for (std::size_t i = at + 1; i < text.size(); ++i) {
+        if (text[i] != close) continue;
+        if (close != ']' && i + 1 < text.size() && text[i + 1] == close) {
+            ++i;  // a doubled quote stands for itself
+            continue;
+        }
+        return i + 1;
+    }
+    return std::string::npos;
+}
+
+// The text of a quoted identifier, as SQLite dequotes it (sqlite3Dequote).
+std::string dequoted(const std::string& token) {
+    std::string out;
+    const char close = token[0] == '[' ? ']' : token[0];
+    for (std::size_t i = 1; i + 1 < token.size(); ++i) {
+        out += token[i];
+        if (token[i] == close && close != ']') ++i;
+    }
+    return out;
+}
+
+// An SQL expression's words outside its strings, blobs, quoted names and
+// comments; and whether it ends inside a -- comment.
+struct Words {
+    std::vector<std::string> words;
+    bool in_line_comment = false;
+};
+
+Words bare_words(const std::string& text) {
+    Words out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c == '\'' || c == '"' || c == '`' || c == '[') {
+            std::size_t end = quoted_end(text, i);
+            i = end == std::string::npos ? text.size() : end;
+        } else if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
+            std::size_t end = text.find('\n', i);
+            out.in_line_comment = end == std::string::npos;
+            i = end == std::string::npos ? text.size() : end;
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+            std::size_t end = text.find("*/", i + 2);
+            i = end == std::string::npos ? text.size() : end + 2;
+        } else if (id_start(c)) {
+            std::size_t end = i;
+            while (end < text.size() && id_char(static_cast<unsigned char>(text[end]))) ++end;
+            // x'..' is a blob, not the word x
+            if (end == i + 1 && (c == 'x' || c == 'X') && end < text.size() && text[end] == '\'') {
+                ++i;
+                continue;
+            }
+            out.words.push_back(text.substr(i, end - i));
+            i = end;
+        } else if (std::isdigit(c) || c == '.') {
+            // a number, 1e5 and 0x1F included, is no word
+            while (i < text.size() && (id_char(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+        } else {
+            ++i;
+        }
+    }
+    return out;
+}
+
+// The value SQLite's SET DEFAULT writes into column c: its DEFAULT as
+// SQLite's parser took it (parse.y, "ccons ::= DEFAULT ..."), as SQL that
+// means the same inside a trigger's UPDATE of the table. pragma_table_xinfo
+// gives the DEFAULT's text: a term (number, string, blob, NULL,
+// CURRENT_TIME, CURRENT_DATE, CURRENT_TIMESTAMP), signed or not; the inside
+// of a parenthesised expression, which SQLite allows to name no column; or
+// an identifier, bare or quoted, which SQLite takes for the string it spells
+// (DEFAULT other is 'other', DEFAULT "x" and DEFAULT [x] are 'x') but for a
+// bare TRUE or FALSE, 1 and 0. Inside a trigger the same text would name a
+// column, so an identifier becomes its string. In an expression TRUE and
+// FALSE name a column of the table of that name first, where SQLite's
+// DEFAULT took them for 1 and 0 when the table was read: that is refused.
+std::string default_value(const SchemaTable& t, const SchemaColumn& c) {
+    std::size_t first = c.dflt.find_first_not_of(" \t\n\r\f");
+    std::size_t last = c.dflt.find_last_not_of(" \t\n\r\f");
+    const std::string text = first == std::string::npos ? "" : c.dflt.substr(first, last - first + 1);
+    if (text.empty()) return "NULL";
+    const unsigned char head = static_cast<unsigned char>(text[0]);
+    if ((head == '"' || head == '`' || head == '[') && quoted_end(text, 0) == text.size()) {
+        return literal(dequoted(text));
+    }
+    auto in_word = [](char x) { return id_char(static_cast<unsigned char>(x)); };
+    if (id_start(head) && std::all_of(text.begin(), text.end(), in_word)) {
+        const std::string word = ascii_upper(text);
+        if (word == "TRUE") return "1";
+        if (word == "FALSE") return "0";
+        if (word == "NULL" || word == "CURRENT_TIME" || word == "CURRENT_DATE" || word == "CURRENT_TIMESTAMP") {
+            return word;
+        }
+        return literal(text);
+    }
+    const Words words = bare_words(text);
+    for (const std::string& word : words.words) {
+        if ((same_name(word, "true") || same_name(word, "false")) && t.column(word)) {
+            throw SqlError("the DEFAULT of " + t.name + "." + c.name + " (" + c.dflt + ") says " + word +
+                           ", which inside a trigger names the column " + t.name + "." + t.column(word)->name +
+                           "; write 1 or 0 instead for SET DEFAULT to be enforced");
+        }
+    }
+    // SQLite keeps the text of (1 -- comment\n) without its last newline.
+    return "(" + text + (words.in_line_comment ? "\n)" : ")");
+}
+
 // The value SET NULL, SET DEFAULT or CASCADE writes into a child column.
 std::string new_value(const Key& k, const std::string& rule, std::size_t i) {
     if (rule == "CASCADE") return "NEW." + q(k.to[i]);
     const SchemaColumn* c = k.child.column(k.from[i]);
-    if (rule == "SET DEFAULT" && c && c->has_default && !c->generated) {
-        // SQLite reads DEFAULT "x" as the string 'x'; inside a trigger the
-        // same text would name a column. Refuse what is ambiguous.
-        if (c->dflt.find_first_of("\"`[") != std::string::npos) {
-            throw SqlError("the DEFAULT of " + k.child.name + "." + c->name + " (" + c->dflt +
-                           ") is written with double quotes, backquotes or brackets; write it with single "
-                           "quotes for ON DELETE SET DEFAULT to be enforced");
-        }
-        return "(" + c->dflt + ")";
-    }
+    if (rule == "SET DEFAULT" && c && c->has_default && !c->generated) return default_value(k.child, *c);
     return "NULL";
+}
+
+// The children of OLD's key among the rows of the child read as `alias`:
+// "OLD.k = alias.f", as SQLite's own action triggers write it
+// (fkActionTrigger).
+std::string children_of(const Key& k, const std::string& alias) {
+    return compare("OLD.", k.to, " = ", alias + ".", k.from);
+}
+
+// A table named old or new: in its UPDATE or DELETE inside a trigger,
+// "OLD.k" or "NEW.k" would name its own column k.
+bool names_a_trigger_row(const std::string& table) { return same_name(table, "old") || same_name(table, "new"); }
+
+// The WHERE of an action's UPDATE or DELETE of the children. In a
+// subquery, with the child under an alias, OLD is the trigger's row again.
+std::string target_children(const Key& k) {
+    const std::string child = q(k.child.name);
+    if (!names_a_trigger_row(k.child.name)) return children_of(k, child);
+    std::vector<std::string> identity = row_identity(k.child);
+    std::string ids;
+    for (std::size_t i = 0; i < identity.size(); ++i) {
+        ids += (i ? ", " : "") + std::string(kChild) + "." + q(identity[i]);
+    }
+    return "(" + column_list(identity) + ") IN (SELECT " + ids + " FROM " + child + " AS " + kChild + " WHERE " +
+           children_of(k, kChild) + ")";
 }
 
 // The UNIQUE constraints of the child (its primary key and UNIQUE indexes
@@ -315,7 +463,7 @@ std::vector<std::vector<std::string>> unique_keys_written(const Key& k) {
 // deleted or a skipped row. So both are checked first: NOT NULL where the
 // new value is NULL, UNIQUE where a changed child would equal another row
 // (changed too, or not) on every column of a unique key.
-std::string update_children(const Key& k, const std::string& rule, const std::string& children) {
+std::string update_children(const Key& k, const std::string& rule) {
     const std::string child = q(k.child.name);
     std::string body;
     for (const SchemaColumn& c : k.child.columns) {
@@ -323,10 +471,11 @@ std::string update_children(const Key& k, const std::string& rule, const std::st
         if (at == k.from.end() || !c.not_null || c.generated) continue;
         std::string value = new_value(k, rule, static_cast<std::size_t>(at - k.from.begin()));
         body += raise("NOT NULL constraint failed: " + k.child.name + "." + c.name) + " WHERE (" + value +
-                ") IS NULL AND EXISTS (SELECT 1 FROM " + child + " WHERE " + children + "); ";
+                ") IS NULL AND EXISTS (SELECT 1 FROM " + child + " AS " + kChild + " WHERE " +
+                children_of(k, kChild) + "); ";
     }
-    const std::string a_child = compare("OLD.", k.to, " = ", "theater_a.", k.from);
-    const std::string b_child = compare("OLD.", k.to, " = ", "theater_b.", k.from);
+    const std::string a_child = children_of(k, "theater_a");
+    const std::string b_child = children_of(k, "theater_b");
     for (const std::vector<std::string>& key : unique_keys_written(k)) {
         std::string same, names;
         for (const std::string& x : key) {
@@ -346,16 +495,20 @@ std::string update_children(const Key& k, const std::string& rule, const std::st
                 same_row(row_identity(k.child), "theater_a.", "theater_b.") + ")" + same + "); ";
     }
     body += "UPDATE " + child + " SET ";
-    for (std::size_t i = 0; i < k.from.size(); ++i) body += (i ? ", " : "") + q(k.from[i]) + " = " + new_value(k, rule, i);
-    return body + " WHERE " + children + ";";
+    for (std::size_t i = 0; i < k.from.size(); ++i) {
+        std::string value = new_value(k, rule, i);
+        if (names_a_trigger_row(k.child.name)) value = "(SELECT " + value + ")";  // NEW, the trigger's row
+        body += (i ? ", " : "") + q(k.from[i]) + " = " + value;
+    }
+    return body + " WHERE " + target_children(k) + ";";
 }
 
 // ON DELETE CASCADE. Within its own table the cascade deletes the whole
 // subtree at once: a trigger does not fire itself while recursive_triggers
 // is OFF, and SQLite's own cascade goes all the way down.
-std::string delete_children(const Key& k, const std::string& children) {
+std::string delete_children(const Key& k) {
     const std::string child = q(k.child.name);
-    if (!k.self) return "DELETE FROM " + child + " WHERE " + children + ";";
+    if (!k.self) return "DELETE FROM " + child + " WHERE " + target_children(k) + ";";
     std::vector<std::string> identity = row_identity(k.child);
     std::vector<std::string> r;
     for (std::size_t i = 0; i < identity.size(); ++i) r.push_back("r" + std::to_string(i));
@@ -364,12 +517,12 @@ std::string delete_children(const Key& k, const std::string& children) {
         c_ids += (i ? ", " : "") + std::string("theater_c.") + q(identity[i]);
         r_list += (i ? ", " : "") + r[i];
     }
-    return "DELETE FROM " + child + " WHERE (" + column_list(identity) + ") IN (WITH RECURSIVE theater_doomed(" +
-           r_list + ") AS (SELECT " + c_ids + " FROM " + child + " AS theater_c WHERE " +
-           compare("OLD.", k.to, " = ", "theater_c.", k.from) + " UNION SELECT " + c_ids +
-           " FROM theater_doomed JOIN " + child + " AS theater_p ON " +
-           compare("theater_p.", identity, " = ", "theater_doomed.", r) + " JOIN " + child + " AS theater_c ON " +
-           compare("theater_p.", k.to, " = ", "theater_c.", k.from) + ") SELECT " + r_list + " FROM theater_doomed);";
+    const std::string doomed = kDoomed;
+    return "DELETE FROM " + child + " WHERE (" + column_list(identity) + ") IN (WITH RECURSIVE " + doomed + "(" +
+           r_list + ") AS (SELECT " + c_ids + " FROM " + child + " AS theater_c WHERE " + children_of(k, "theater_c") +
+           " UNION SELECT " + c_ids + " FROM " + doomed + " JOIN " + child + " AS theater_p ON " +
+           compare("theater_p.", identity, " = ", doomed + ".", r) + " JOIN " + child + " AS theater_c ON " +
+           compare("theater_p.", k.to, " = ", "theater_c.", k.from) + ") SELECT " + r_list + " FROM " + doomed + ");";
 }
 
 bool numeric(const char* affinity_name) {
@@ -412,7 +565,7 @@ bool counts_differently(const Key& k) {
 // other values of such a column are text or blobs, which that affinity
 // would not change either.
 std::string counted(const Key& k, const std::string& value) {
-    const std::string child = q(k.child.name) + ".";
+    const std::string child = std::string(kChild) + ".";
     std::string out;
     for (std::size_t i = 0; i < k.to.size(); ++i) {
         auto [parent_affinity, child_affinity] = affinities(k, i);
@@ -439,10 +592,8 @@ std::string counted(const Key& k, const std::string& value) {
 std::vector<Trigger> parent_triggers(const Key& k, const std::string& n, bool on_update, sqlite3_int64 child_row) {
     const std::string rule = ascii_upper(on_update ? k.fk.on_update : k.fk.on_delete);
     const std::string what = on_update ? "parent_update" : "parent_delete";
-    const std::string child = q(k.child.name);
-    // The action's children: "OLD.k = child.f", as SQLite's own action
-    // triggers write it (fkActionTrigger).
-    const std::string children = compare("OLD.", k.to, " = ", child + ".", k.from);
+    const std::string children_from = q(k.child.name) + " AS " + kChild;  // FROM it, the children
+    const std::string children = children_of(k, kChild);
     std::string event = " AFTER DELETE ON " + q(k.parent.name);
     std::string when;
     if (on_update) {
@@ -459,13 +610,14 @@ std::vector<Trigger> parent_triggers(const Key& k, const std::string& n, bool on
     std::vector<Trigger> out;
     const std::string action = n + what;
     if (rule == "CASCADE" && !on_update) {
-        out.push_back({action, k.parent.name, head(action) + " BEGIN " + delete_children(k, children) + " END"});
+        out.push_back({action, k.parent.name, head(action) + " BEGIN " + delete_children(k) + " END"});
     } else if (rule == "CASCADE" || rule == "SET NULL" || rule == "SET DEFAULT") {
-        out.push_back({action, k.parent.name, head(action) + when + " BEGIN " + update_children(k, rule, children) +
+        out.push_back({action, k.parent.name, head(action) + when + " BEGIN " + update_children(k, rule) +
                                                   " END"});
     } else if (rule == "RESTRICT") {
-        out.push_back({action, k.parent.name, head(action) + also() + "EXISTS (SELECT 1 FROM " + child + " WHERE " +
-                                                  children + ") BEGIN " + raise(still_referenced) + "; END"});
+        out.push_back({action, k.parent.name,
+                       head(action) + also() + "EXISTS (SELECT 1 FROM " + children_from + " WHERE " + children +
+                           ") BEGIN " + raise(still_referenced) + "; END"});
     }
     for (Trigger& t : out) {
         t.child_row = child_row;
@@ -482,11 +634,14 @@ std::vector<Trigger> parent_triggers(const Key& k, const std::string& n, bool on
     if (!out.empty()) orphans += " AND NOT coalesce(" + children + ", 0)";
     if (on_update) {
         orphans += " AND NOT coalesce(" + counted(k, "NEW.") + ", 0)";
-        if (k.self) orphans += " AND NOT (" + same_row(row_identity(k.child), child + ".", "NEW.") + ")";
+        if (k.self) {
+            orphans += " AND NOT (" + same_row(row_identity(k.child), std::string(kChild) + ".", "NEW.") + ")";
+        }
     }
     const std::string check = out.empty() ? action : action + "_check";
-    out.push_back({check, k.parent.name, head(check) + also() + "EXISTS (SELECT 1 FROM " + child + " WHERE " + orphans +
-                                             ") BEGIN " + raise(still_referenced) + "; END",
+    out.push_back({check, k.parent.name,
+                   head(check) + also() + "EXISTS (SELECT 1 FROM " + children_from + " WHERE " + orphans +
+                       ") BEGIN " + raise(still_referenced) + "; END",
                    true});
     return out;
 }
@@ -620,86 +775,141 @@ Trigger placed(sqlite3* db, const Name& n, std::string name, std::string table, 
     return t;
 }
 
+// The theater_fk triggers of the main database.
+struct Found {
+    std::string name, table, sql;
+};
+
+// Whose triggers are whose. A trigger is its child's, the table its name
+// says, but for a child renamed (ALTER TABLE RENAME) since its triggers
+// were made: SQLite keeps them, their SQL made to name the new name, under
+// their old names "theater_fk:<old name>:...". Its own insert and update
+// triggers are ON it, and say which table the old name is now.
+class Owners {
+public:
+    explicit Owners(const std::vector<Found>& found) {
+        for (const Found& f : found) {
+            std::optional<Name> n = parse_name(f.name);
+            if (n && (n->what == "insert" || n->what == "update") && !same_name(n->child, f.table)) {
+                renamed_.emplace_back(n->child, f.table);
+            }
+        }
+    }
+    // The child table the trigger of that name belongs to.
+    std::string of(const Name& n) const {
+        for (const auto& [before, now] : renamed_) {
+            if (same_name(before, n.child)) return now;
+        }
+        return n.child;
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>> renamed_;  // old name, table
+};
+
+int enforce(Connection& conn, const std::string& name, Undo& undo) {
+    sqlite3* db = conn.db();
+    std::optional<SchemaTable> child = read_table(db, name);
+    if (child && same_name(child->name, "auditions") && table_exists(conn, "theater_schema_migrations")) {
+        throw SqlError("auditions is the theater's own table: its migrations keep it consistent (deleting a "
+                       "role deletes its auditions), which these triggers would change");
+    }
+    // The triggers of a dropped table stay on its parents: the call
+    // removes them, the only thing left to do.
+    const std::string target = child ? child->name : name;
+    const std::string prefix = kPrefix + target + ":";
+    std::vector<Trigger> wanted;
+    std::vector<std::string> tables;  // the tables whose theater_fk triggers are made again
+    if (child) {
+        if (declares_deferred(child->sql)) {
+            throw SqlError(child->name + " declares a DEFERRABLE INITIALLY DEFERRED foreign key, which is checked "
+                           "at COMMIT; triggers check each statement at once and cannot stand in for it: use "
+                           "PRAGMA foreign_keys = ON for this table");
+        }
+        sqlite3_int64 row = table_row(db, child->name);
+        add_unique(tables, child->name);
+        std::vector<std::string> key_columns = key_columns_of(db, *child);
+        for (const SchemaForeignKey& fk : child->foreign_keys) {
+            std::optional<SchemaTable> parent = same_name(fk.parent, child->name) ? child : read_table(db, fk.parent);
+            if (!parent) {
+                throw SqlError("the foreign key " + dotted(child->name, fk.columns) + " refers to " + fk.parent +
+                               ", which is not a table of the main database");
+            }
+            for (Trigger& t : triggers_for(*child, fk, *parent, prefix, row, key_columns)) {
+                wanted.push_back(std::move(t));
+            }
+            add_unique(tables, parent->name);
+        }
+    }
+    std::vector<Found> found;
+    {
+        Stmt all = prepare(db, kTriggers);
+        while (step(db, all.get())) {
+            found.push_back({column_bytes(all.get(), 0), column_bytes(all.get(), 1), column_bytes(all.get(), 2)});
+        }
+    }
+    const Owners owners(found);
+    // This table's, to drop: "theater_fk:kids:" also starts the triggers of
+    // a table named "kids:0", and parse_name() takes only <n>:<what> after
+    // the child's name.
+    std::vector<std::string> existing;
+    for (const Found& f : found) {
+        std::optional<Name> n = parse_name(f.name);
+        if (n && same_name(owners.of(*n), target)) {
+            existing.push_back(f.name);
+            add_unique(tables, f.table);
+        }
+    }
+    if (!child && existing.empty()) {
+        throw SqlError("no table named '" + name + "' in the main database");
+    }
+    auto is_existing = [&](const std::string& trigger) {
+        return std::any_of(existing.begin(), existing.end(),
+                           [&](const std::string& e) { return same_name(e, trigger); });
+    };
+    // A renamed table's triggers still hold this table's names.
+    for (const Trigger& t : wanted) {
+        for (const Found& f : found) {
+            std::optional<Name> n = parse_name(f.name);
+            if (n && same_name(f.name, t.name) && !is_existing(f.name)) {
+                const std::string owner = owners.of(*n);
+                throw SqlError("the triggers of " + owner + " are still named for " + n->child +
+                               ", its name before ALTER TABLE RENAME: run SELECT theater_enforce_foreign_keys(" +
+                               literal(owner) + ") first");
+            }
+        }
+    }
+    std::vector<Trigger> others;  // other tables' triggers on `tables`, to make again in order
+    for (const Found& f : found) {
+        std::optional<Name> n = parse_name(f.name);
+        if (!n || is_existing(f.name) ||
+            std::none_of(tables.begin(), tables.end(), [&](const std::string& t) { return same_name(t, f.table); })) {
+            continue;
+        }
+        n->child = owners.of(*n);
+        others.push_back(placed(db, *n, f.name, f.table, f.sql));
+    }
+    std::vector<Trigger> all = wanted;
+    all.insert(all.end(), others.begin(), others.end());
+    std::stable_sort(all.begin(), all.end(), runs_later);
+    for (const std::string& old : existing) undo.run(("DROP TRIGGER main." + q(old)).c_str());
+    for (const Trigger& t : others) undo.run(("DROP TRIGGER main." + q(t.name)).c_str());
+    for (const Trigger& t : all) undo.run(t.sql.c_str());
+    undo.pause_guard();
+    return child ? static_cast<int>(child->foreign_keys.size()) : 0;
+}
+
 }  // namespace
 
 void theater_enforce_foreign_keys_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     function_boundary(ctx, "theater_enforce_foreign_keys", [&] {
         Connection& conn = Connection::of(ctx);
-        sqlite3* db = conn.db();
         std::string name = text_argument(argv[0], "table");
-        std::optional<SchemaTable> child = read_table(db, name);
-        if (child && same_name(child->name, "auditions") && table_exists(conn, "theater_schema_migrations")) {
-            throw SqlError("auditions is the theater's own table: its migrations keep it consistent (deleting a "
-                           "role deletes its auditions), which these triggers would change");
-        }
-        // The triggers of a dropped table stay on its parents: the call
-        // removes them, the only thing left to do.
-        const std::string prefix = kPrefix + (child ? child->name : name) + ":";
-        std::vector<Trigger> wanted;
-        std::vector<std::string> tables;  // the tables whose theater_fk triggers are made again
-        if (child) {
-            if (declares_deferred(child->sql)) {
-                throw SqlError(child->name + " declares a DEFERRABLE INITIALLY DEFERRED foreign key, which is checked "
-                               "at COMMIT; triggers check each statement at once and cannot stand in for it: use "
-                               "PRAGMA foreign_keys = ON for this table");
-            }
-            sqlite3_int64 row = table_row(db, child->name);
-            add_unique(tables, child->name);
-            std::vector<std::string> key_columns = key_columns_of(db, *child);
-            for (const SchemaForeignKey& fk : child->foreign_keys) {
-                std::optional<SchemaTable> parent = same_name(fk.parent, child->name) ? child : read_table(db, fk.parent);
-                if (!parent) {
-                    throw SqlError("the foreign key " + dotted(child->name, fk.columns) + " refers to " + fk.parent +
-                                   ", which is not a table of the main database");
-                }
-                for (Trigger& t : triggers_for(*child, fk, *parent, prefix, row, key_columns)) {
-                    wanted.push_back(std::move(t));
-                }
-                add_unique(tables, parent->name);
-            }
-        }
-        struct Found {
-            std::string name, table, sql;
-        };
-        std::vector<Found> found;
-        {
-            Stmt all = prepare(db, kTriggers);
-            while (step(db, all.get())) {
-                found.push_back({column_bytes(all.get(), 0), column_bytes(all.get(), 1), column_bytes(all.get(), 2)});
-            }
-        }
-        std::vector<std::string> existing;  // this table's, to drop
-        for (const Found& f : found) {
-            // "theater_fk:kids:" also starts the triggers of a table named
-            // "kids:0": only <n>:<what> may follow.
-            if (f.name.size() > prefix.size() && same_name(f.name.substr(0, prefix.size()), prefix) &&
-                is_own_suffix(f.name.substr(prefix.size()))) {
-                existing.push_back(f.name);
-                add_unique(tables, f.table);
-            }
-        }
-        if (!child && existing.empty()) {
-            throw SqlError("no table named '" + name + "' in the main database");
-        }
-        std::vector<Trigger> others;  // other tables' triggers on `tables`, to make again in order
-        for (const Found& f : found) {
-            std::optional<Name> n = parse_name(f.name);
-            if (!n || std::find(existing.begin(), existing.end(), f.name) != existing.end() ||
-                std::none_of(tables.begin(), tables.end(), [&](const std::string& t) { return same_name(t, f.table); })) {
-                continue;
-            }
-            others.push_back(placed(db, *n, f.name, f.table, f.sql));
-        }
-        std::vector<Trigger> all = wanted;
-        all.insert(all.end(), others.begin(), others.end());
-        std::stable_sort(all.begin(), all.end(), runs_later);
-        int enforced = write_transaction(db, "theater_enforce_foreign_keys", [&](Undo& undo) {
-            for (const std::string& old : existing) undo.run(("DROP TRIGGER main." + q(old)).c_str());
-            for (const Trigger& t : others) undo.run(("DROP TRIGGER main." + q(t.name)).c_str());
-            for (const Trigger& t : all) undo.run(t.sql.c_str());
-            undo.pause_guard();
-            return child ? static_cast<int>(child->foreign_keys.size()) : 0;
-        });
+        // The schema is read inside the transaction, under its write lock
+        // (or the caller's snapshot): another connection cannot change it
+        // between the reading and the writing.
+        int enforced = write_transaction(conn.db(), "theater_enforce_foreign_keys",
+                                         [&](Undo& undo) { return enforce(conn, name, undo); });
         sqlite3_result_int(ctx, enforced);
     });
 }
