@@ -15,7 +15,8 @@ import pytest
 
 from conftest import connect
 from test_enforce_differential import (NOT_REENTERED, PINNED, REPLACE_UNCHECKED, ROW_BY_ROW, SQLITE_MISCOUNT,
-                                       SQLITE_ORPHAN, SQLITE_RECHECK, Case, run_case)
+                                       SQLITE_ORPHAN, SQLITE_RECHECK, RECHECKED_ORPHAN_ROWS,
+                                       RECHECKED_ORPHAN_STATEMENT, RECHECKED_ORPHAN_TABLE, Case, run_case)
 from theater_data import rows
 
 
@@ -295,3 +296,21 @@ def test_difference_sqlite_340_refuses_an_update_or_replace_that_needs_no_foreig
     if refused is not None:  # 3.40; 3.54 accepts it
         assert refused == "UNIQUE constraint failed: t.u1, t.u2"
         assert recognized(SQLITE_RECHECK, tables, statements)
+
+
+def test_difference_sqlite_334_refuses_an_update_or_replace_that_leaves_a_child_naming_no_parent():
+    # Row 1 takes row 3's u (REPLACE deletes row 3, the parent both rows
+    # name), then row 2 takes row 1's. SQLite 3.40 and 3.54 accept it and
+    # leave row 2 naming no parent; the triggers do the same.
+    accepted = (True, {"t0": [(2, 3, 2.0, "2", 3, 3)]})
+    script = f"{RECHECKED_ORPHAN_TABLE}; {RECHECKED_ORPHAN_ROWS};"
+    triggers = with_triggers(script, recursive=True)
+    assert outcome(triggers, RECHECKED_ORPHAN_STATEMENT) == accepted
+    own = sqlite_own(script, recursive=True)
+    refused = error_of(own, RECHECKED_ORPHAN_STATEMENT)
+    if refused is None:  # 3.40, 3.54
+        assert outcome(own, None) == accepted
+    else:  # 3.34
+        assert refused == "UNIQUE constraint failed: t0.u1, t0.u2"
+        assert recognized(SQLITE_RECHECK, [RECHECKED_ORPHAN_TABLE],
+                          [RECHECKED_ORPHAN_ROWS, RECHECKED_ORPHAN_STATEMENT], recursive=True)
