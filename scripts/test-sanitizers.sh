@@ -21,4 +21,7 @@ export THEATER_BUILD="$PWD/build-asan"
 export THEATER_SWEEP_STRIDE="${THEATER_SWEEP_STRIDE:-5}"
 # The same for the enforcement differential: 1000 of its cases.
 export THEATER_ENFORCE_CASES="${THEATER_ENFORCE_CASES:-1000}"
+# And for the crash tests: every 3rd kill point (they test SQLite's recovery,
+# which the sanitizers do not instrument).
+export THEATER_CRASH_STRIDE="${THEATER_CRASH_STRIDE:-3}"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 tests "$@"
