@@ -18,6 +18,7 @@ void Connection::finalize_cache() noexcept {
     for (auto& entry : stmts_) sqlite3_finalize(entry.second);
     stmts_.clear();
     for (auto& entry : pools_) entry.second->drain();
+    for (auto& pool : sql_pools_) pool->drain();
 }
 
 void Connection::owner_disconnected() noexcept {
@@ -34,6 +35,62 @@ StatementPool& Connection::pool(const char* sql) {
     }
     pools_.emplace_back(sql, std::make_unique<StatementPool>(*this, sql));
     return *pools_.back().second;
+}
+
+StatementPool& Connection::pool_for(const std::string& sql) {
+    if (owners_ == 0) connect_owner();
+    for (auto& pool : sql_pools_) {
+        if (pool->sql() == sql) return *pool;
+    }
+    sql_pools_.push_back(std::make_unique<StatementPool>(*this, sql));
+    return *sql_pools_.back();
+}
+
+bool Connection::is_own(sqlite3_stmt* stmt) const noexcept {
+    const char* sql = sqlite3_sql(stmt);
+    if (!sql) return false;
+    for (const auto& entry : stmts_) {
+        if (std::strcmp(entry.first, sql) == 0) return true;
+    }
+    for (const auto& entry : pools_) {
+        if (std::strcmp(entry.first, sql) == 0) return true;
+    }
+    for (const auto& pool : sql_pools_) {
+        if (pool->sql() == sql) return true;
+    }
+    return false;
+}
+
+StatementSnapshot Connection::snapshot() const {
+    StatementSnapshot out;
+    out.changes = sqlite3_total_changes(db_);
+    for (sqlite3_stmt* stmt = sqlite3_next_stmt(db_, nullptr); stmt; stmt = sqlite3_next_stmt(db_, stmt)) {
+        if (is_own(stmt)) continue;
+        out.steps.emplace_back(stmt, sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 0));
+    }
+    return out;
+}
+
+bool Connection::quiet_since(const StatementSnapshot& before) const noexcept {
+    if (sqlite3_total_changes(db_) != before.changes) return false;
+    int writers = 0;
+    for (sqlite3_stmt* stmt = sqlite3_next_stmt(db_, nullptr); stmt; stmt = sqlite3_next_stmt(db_, stmt)) {
+        if (is_own(stmt)) continue;
+        if (sqlite3_stmt_busy(stmt) && !sqlite3_stmt_readonly(stmt) && ++writers > 1) return false;
+        int steps = 0;
+        for (const auto& entry : before.steps) {
+            if (entry.first == stmt) {
+                steps = entry.second;
+                break;
+            }
+        }
+        if (sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 0) != steps) return false;
+    }
+    // One statement that writes, in autocommit mode: when it fails, SQLite
+    // rolls back everything it wrote (sqlite3VdbeHalt: the only writer of
+    // an automatic transaction). Inside the caller's transaction it may
+    // keep what it wrote (without a statement journal nothing undoes it).
+    return writers == 0 || sqlite3_get_autocommit(db_) != 0;
 }
 
 void Connection::release(void* self) noexcept {

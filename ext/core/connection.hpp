@@ -21,6 +21,24 @@ namespace theater {
 
 class StatementPool;
 
+// One relationship registered on a connection (see Connection::declared).
+struct Registration {
+    std::string name;
+    // The stored declaration the registration serves.
+    std::string signature;
+    // What serves it (a DeclaredRelation), for identity only.
+    const void* relation = nullptr;
+};
+
+// What the connection's statements had done at one moment (see
+// Connection::quiet_since).
+struct StatementSnapshot {
+    int changes = 0;  // sqlite3_total_changes()
+    // Each statement that is not the extension's own, and its count of
+    // virtual machine steps (SQLITE_STMTSTATUS_VM_STEP).
+    std::vector<std::pair<sqlite3_stmt*, int>> steps;
+};
+
 class Connection {
 public:
     explicit Connection(sqlite3* db) noexcept;
@@ -44,12 +62,17 @@ public:
     // for state that keeps a statement open across calls, e.g. the
     // HireStream of one outer statement (domain/hire_stream.hpp).
     StatementPool& pool(const char* sql);
+    // The same for SQL made at run time (a declared relationship's queries),
+    // keyed by its text: every table that serves the same queries shares
+    // their statements, prepared once per connection. Kept until the
+    // connection closes.
+    StatementPool& pool_for(const std::string& sql);
 
     // The relationships registered on this connection (by theater_relate,
     // theater_refresh or at load), by name, with the stored declaration each
     // registration serves: theater_relate may replace these modules and no
     // other, and a statement prepared before a replacement learns of it.
-    std::vector<std::pair<std::string, std::string>>& declared() noexcept { return declared_; }
+    std::vector<Registration>& declared() noexcept { return declared_; }
 
     // How deeply extension calls that write are nested on this connection: a
     // trigger fired by call_back's UPDATE may call call_back again.
@@ -75,6 +98,24 @@ public:
     void retain() noexcept { ++refs_; }
     static void release(void* self) noexcept;
 
+    // Whether `stmt` is one of the extension's own statements (a cached one,
+    // or one of a pool's), by its SQL text: none of them names a table-valued
+    // function of the model layer, so no statement that uses a relationship
+    // is taken for one.
+    bool is_own(sqlite3_stmt* stmt) const noexcept;
+
+    // The statements of the connection now, and whether, since `before`,
+    // none of those that are not the extension's own has returned from
+    // sqlite3_step (SQLite adds a statement's virtual machine steps to its
+    // SQLITE_STMTSTATUS_VM_STEP count only when it returns: with a row, at
+    // its end, or with an error), the connection completed no write, and at
+    // most one of them is writing, in autocommit mode (see quiet_since). A
+    // statement prepared after `before` counts from zero. Used to tell that
+    // a statement can be started again: it has returned no row, and SQLite
+    // undoes whatever it wrote (relation.cpp, restart_is_safe).
+    StatementSnapshot snapshot() const;
+    bool quiet_since(const StatementSnapshot& before) const noexcept;
+
     // Steps a statement of this connection: true for a row, false when done;
     // an error goes through fail().
     bool step(sqlite3_stmt* stmt) const {
@@ -96,9 +137,10 @@ private:
     int refs_ = 0;
     int write_depth_ = 0;
     int owners_ = 0;
-    std::vector<std::pair<std::string, std::string>> declared_;
+    std::vector<Registration> declared_;
     std::vector<std::pair<const char*, sqlite3_stmt*>> stmts_;
     std::vector<std::pair<const char*, std::unique_ptr<StatementPool>>> pools_;
+    std::vector<std::unique_ptr<StatementPool>> sql_pools_;
 };
 
 // One use of a cached statement, reset (bindings cleared) when the scope

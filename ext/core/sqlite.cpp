@@ -48,6 +48,13 @@ std::string column_bytes(sqlite3_stmt* stmt, int column) {
     return out;
 }
 
+void expire_statements(sqlite3* db) noexcept {
+    int on = 0;
+    if (sqlite3_db_config(db, SQLITE_DBCONFIG_TRIGGER_EQP, -1, &on) != SQLITE_OK) return;
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRIGGER_EQP, on ? 0 : 1, nullptr);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRIGGER_EQP, on, nullptr);
+}
+
 std::string quote_identifier(const std::string& name) {
     std::string out;
     out.reserve(name.size() + 2);

@@ -78,6 +78,19 @@ std::string column_bytes(sqlite3_stmt* stmt, int column);
 // The same into a buffer whose capacity is reused.
 void column_bytes(sqlite3_stmt* stmt, int column, std::string& out);
 
+// Makes SQLite prepare again, before it next starts, every statement of the
+// connection: for a statement that keeps a virtual table SQLite connected
+// for a meaning that has changed since (a relationship declared again).
+// SQLite has no call for this; it expires every prepared statement whenever
+// a flag of sqlite3_db_config changes (sqlite3ExpirePreparedStatements; so
+// in 3.34.0, 3.40.1 and 3.54.1, docs/platforms.md, "What declared
+// relationships rely on"), so the flag that only changes how EXPLAIN QUERY
+// PLAN shows triggers is set the other way and back. A statement that is
+// running when this is called goes on; if it still has a table to open,
+// SQLite stops it with "abort due to ROLLBACK" (SQLITE_ABORT_ROLLBACK), as
+// after a PRAGMA that changes a flag.
+void expire_statements(sqlite3* db) noexcept;
+
 // "name" with embedded quotes doubled: a safe SQL identifier.
 std::string quote_identifier(const std::string& name);
 

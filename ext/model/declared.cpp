@@ -52,9 +52,9 @@ std::string signature_of(const std::string& from, const std::string& to, const s
 }
 
 // This connection's registration of `name`, or null.
-std::pair<std::string, std::string>* registration(Connection& conn, const std::string& name) {
+Registration* registration(Connection& conn, const std::string& name) {
     for (auto& entry : conn.declared()) {
-        if (same_name(entry.first, name)) return &entry;
+        if (same_name(entry.name, name)) return &entry;
     }
     return nullptr;
 }
@@ -62,19 +62,28 @@ std::pair<std::string, std::string>* registration(Connection& conn, const std::s
 bool is_declared_here(Connection& conn, const std::string& name) { return registration(conn, name) != nullptr; }
 
 // Registers (or replaces) the module of `r` on the connection. A statement
-// that uses the module it replaces keeps that one until SQLite prepares the
-// statement again (it expires every statement at its next prepare).
-void register_module(Connection& conn, std::shared_ptr<DeclaredRelation> r) {
+// that uses the module it replaces keeps the table it was prepared with
+// until SQLite prepares it again. Returns whether it replaced a registration
+// of another declaration: the caller then expires the connection's
+// statements (expire_statements), once its own work is done, so that those
+// prepared for the old one are prepared again before they next run.
+bool register_module(Connection& conn, std::shared_ptr<DeclaredRelation> r) {
     // Everything that may throw comes before the registration.
-    std::pair<std::string, std::string> entry(r->name(), r->signature());
+    Registration entry{r->name(), r->signature(), r.get()};
     if (!is_declared_here(conn, r->name())) conn.declared().reserve(conn.declared().size() + 1);
     auto* context = new ModuleContext{&conn, r.get(), r};
     conn.retain();  // dropped by ModuleContext::destroy, which SQLite calls also on failure
     int rc = sqlite3_create_module_v2(conn.db(), r->name().c_str(), &kDeclaredRelationModule, context,
                                       &ModuleContext::destroy);
     if (rc != SQLITE_OK) throw SqlError("cannot register " + r->name() + ": " + errmsg(conn.db(), rc), rc);
-    if (auto* existing = registration(conn, r->name())) std::swap(existing->second, entry.second);
-    else conn.declared().push_back(std::move(entry));  // capacity reserved above
+    if (auto* existing = registration(conn, r->name())) {
+        bool other = existing->signature != entry.signature;
+        std::swap(existing->signature, entry.signature);
+        existing->relation = entry.relation;
+        return other;
+    }
+    conn.declared().push_back(std::move(entry));  // capacity reserved above
+    return false;
 }
 
 std::string no_longer_fits(const std::string& name, const std::string& why) {
@@ -93,15 +102,13 @@ public:
     using SqlError::SqlError;
 };
 
-constexpr const char* kSchemaVersion = "PRAGMA main.schema_version";
+// Reads the main database's schema and nothing else (see SchemaEpoch).
+constexpr const char* kSchemaProbe = "SELECT 1 FROM main.sqlite_master WHERE 0";
 
-// What a declared relationship's row says now, and the schema as this
-// connection sees it (see SchemaEpoch): SQLite prepares kReadOne again after
-// any change to the main database's schema, since it reads a table there.
+// What a declared relationship's row says now.
 struct Stored {
     bool exists = false;
     std::string signature;
-    SchemaEpoch epoch;
 };
 
 Stored read_stored(Connection& conn, const std::string& name) {
@@ -114,18 +121,17 @@ Stored read_stored(Connection& conn, const std::string& name) {
             out.signature = signature_of(column_bytes(lookup.get(), 0), column_bytes(lookup.get(), 1),
                                          column_bytes(lookup.get(), 2), column_bytes(lookup.get(), 3));
         }
-        out.epoch.statement = lookup.get();
-        out.epoch.prepared_again = sqlite3_stmt_status(lookup.get(), SQLITE_STMTSTATUS_REPREPARE, 0);
     } catch (const SqlError& e) {
         // Out of memory, a busy database, or a schema this connection has
         // not read yet (SQLITE_SCHEMA, see declared_connect): not an answer.
         if ((e.code() & 0xff) != SQLITE_ERROR) throw;
-        // The table itself is gone (a rolled-back first declaration): no
-        // row, and an epoch that equals no other.
+        // The table itself is gone (a rolled-back first declaration): no row.
     }
-    CachedStatement version(conn, kSchemaVersion);
-    if (version.step()) out.epoch.version = sqlite3_column_int(version.get(), 0);
     return out;
+}
+
+std::string declaration_changed_here(const std::string& name) {
+    return "the declaration of " + name + " changed while this statement was running; run the statement again";
 }
 
 // Refuses a name that something else on the connection answers to: a table
@@ -163,10 +169,19 @@ void ensure_name_free(Connection& conn, const std::string& name) {
 }
 
 
-// Registers every stored declaration; returns how many.
+// Registers every stored declaration; returns how many. Statements prepared
+// for a declaration it replaced with another are expired.
 int register_stored(Connection& conn) {
     std::vector<Declaration> stored = read_declarations(conn);
     int count = 0;
+    // Expires, however the loop ends, once a registration was replaced.
+    struct Expiry {
+        sqlite3* db;
+        bool replaced = false;
+        ~Expiry() {
+            if (replaced) expire_statements(db);
+        }
+    } expiry{conn.db()};
     for (const Declaration& d : stored) {
         // A row edited by hand into a bad name is never registered, and a
         // stored name never replaces what the connection already has under
@@ -180,7 +195,7 @@ int register_stored(Connection& conn) {
         }
         // Resolved when first used: a declaration the schema no longer
         // supports is registered too, and says why when used.
-        register_module(conn, std::make_shared<DeclaredRelation>(d));
+        if (register_module(conn, std::make_shared<DeclaredRelation>(d))) expiry.replaced = true;
         ++count;
     }
     return count;
@@ -231,8 +246,14 @@ std::shared_ptr<const RelationDescriptor> DeclaredRelation::resolve_at(Connectio
     return resolved_;
 }
 
-std::shared_ptr<const RelationDescriptor> DeclaredRelation::descriptor(Connection& conn) {
-    SchemaEpoch epoch = read_stored(conn, row_.name).epoch;
+SchemaEpoch schema_epoch(Connection& conn) {
+    CachedStatement probe(conn, kSchemaProbe);
+    probe.step();  // no row: SQLite prepares it again first whenever the schema changed since
+    return {probe.get(), sqlite3_stmt_status(probe.get(), SQLITE_STMTSTATUS_REPREPARE, 0)};
+}
+
+std::shared_ptr<const RelationDescriptor> DeclaredRelation::descriptor(Connection& conn, SchemaEpoch& epoch) {
+    epoch = schema_epoch(conn);
     try {
         return resolve_at(conn, epoch);
     } catch (const NoLongerFits&) {
@@ -246,9 +267,9 @@ std::shared_ptr<const RelationDescriptor> DeclaredRelation::descriptor(Connectio
         // all the same, with a placeholder column (SELECT * needs a column
         // that is not hidden) and the argument: each use fails in check(),
         // saying why, as on a connection that connected the table before the
-        // schema changed, until the schema fits again; check() then
-        // registers the module anew and SQLite prepares the statement again
-        // against it.
+        // schema changed, until the schema fits again; then the table is
+        // retired and the statement started again, as after any change
+        // (relation.cpp, check_declared).
         auto broken = std::make_shared<RelationDescriptor>();
         broken->name = row_.name;
         broken->argument = argument_name(conn.db(), row_);
@@ -258,21 +279,65 @@ std::shared_ptr<const RelationDescriptor> DeclaredRelation::descriptor(Connectio
     }
 }
 
-void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served, UseCheck& state, bool first_use,
-                             int changes, bool writing) {
+void DeclaredRelation::retire(Connection& conn, const std::shared_ptr<DeclaredRelation>& self,
+                              const void* table) noexcept {
+    if (table != current_table_ || self.get() != this) return;
+    current_table_ = nullptr;
+    // Replaced (theater_relate, theater_refresh): SQLite no longer hands the
+    // table to new statements.
+    const Registration* current = registration(conn, row_.name);
+    if (!current || current->relation != this) return;
+    try {
+        register_module(conn, self);  // the same declaration: nothing to expire
+    } catch (...) {
+        // Out of memory: the table stays SQLite's, and is checked at each use.
+    }
+}
+
+bool DeclaredRelation::suspect(Connection& conn, const UseCheck& table) {
     sqlite3* db = conn.db();
-    // Neither the stored row nor the schema can have changed since the last
-    // check made outside a write transaction (`confirmed`) while this
-    // connection completed no write (total_changes) and no connection
-    // committed (the data version: the outer statement began its read
-    // transaction, which notices another connection's commit, before its
-    // first xFilter), unless a write transaction is open now: DDL
-    // (ALTER TABLE, DROP TABLE) changes no row, and a statement may be
-    // writing without having completed.
+    if (sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
+        // The connection has neither committed nor seen another
+        // connection's commit since: its schema is the one the table was
+        // checked against. (One committed since that it has not seen yet
+        // makes SQLite prepare the statement again before it runs.)
+        unsigned int version = 0;
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
+        return !table.epoch_outside_write || version != table.epoch_data_version;
+    }
+    // Inside a write transaction no other connection can change the schema,
+    // and this connection's own changes are in the schema SQLite plans
+    // with: the probe's schema cookie matches it, so stepping it reloads
+    // nothing.
+    return schema_epoch(conn) != table.epoch;
+}
+
+std::shared_ptr<const RelationDescriptor> DeclaredRelation::check(Connection& conn, const RelationDescriptor& served,
+                                                                  UseCheck& table, UseCheck& cursor, int changes,
+                                                                  bool writing) {
+    sqlite3* db = conn.db();
+    // The stored row changes only when a statement that writes it completes
+    // (total_changes moves), here or on another connection (the data
+    // version moves once the outer statement's read transaction began after
+    // that commit); the schema changes on another connection the same way,
+    // and on this one by DDL (which changes no row), committed at once in
+    // autocommit mode. So outside a write transaction, neither moving since
+    // the table's last check is enough. Inside one, DDL may have run since,
+    // and one step of the schema probe says whether it did, for a cursor
+    // whose own check (once per statement run) holds: a statement that
+    // writes without having completed (nothing here can) or a ROLLBACK TO
+    // undoing a declaration made after the cursor began leave it serving
+    // what it began with.
     unsigned int version = 0;
     sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
-    if (state.confirmed && !writing && changes == state.changes && version == state.data_version) return;
-    state.confirmed = false;
+    if (!writing) {
+        if (table.confirmed && changes == table.changes && version == table.data_version) return nullptr;
+    } else if (cursor.confirmed && changes == cursor.changes && version == cursor.data_version &&
+               schema_epoch(conn) == cursor.epoch) {
+        return nullptr;
+    }
+    table.confirmed = false;
+    cursor.confirmed = false;
     Stored stored = read_stored(conn, row_.name);
     if (!stored.exists) {
         throw SqlError("no relationship named " + row_.name +
@@ -280,38 +345,35 @@ void DeclaredRelation::check(Connection& conn, const RelationDescriptor& served,
                        "back); declare it with theater_relate");
     }
     if (stored.signature != signature_) {
-        // Replaced on this connection since the statement was prepared (by
-        // theater_relate or theater_refresh): SQLITE_SCHEMA makes SQLite
-        // prepare the statement again, against the new registration.
-        const auto* current = registration(conn, row_.name);
-        if (current && current->second == stored.signature) {
-            throw SqlError("the declaration of " + row_.name + " changed; prepare the statement again", SQLITE_SCHEMA);
-        }
+        // Replaced on this connection (theater_relate, theater_refresh),
+        // which expired every statement prepared before: this one was
+        // running. Never started again (it may have returned rows).
+        const Registration* current = registration(conn, row_.name);
+        if (current && current->signature == stored.signature) throw SqlError(declaration_changed_here(row_.name));
         throw SqlError("the declaration of " + row_.name +
                        " differs from the one this connection registered (another connection changed it, or a "
                        "replacement made here was rolled back); run SELECT theater_refresh() to use the stored one");
     }
-    const SchemaEpoch& epoch = stored.epoch;
-    if (epoch != state.epoch) {
+    SchemaEpoch epoch = schema_epoch(conn);
+    if (epoch != table.epoch) {
         // The schema may have changed, here or on another connection: the
         // declaration is resolved again. It may no longer resolve (an error
-        // says why), or now mean other queries or columns: a table cannot
-        // change its columns, so the module is registered again and SQLite,
-        // given SQLITE_SCHEMA, prepares the statement again, which connects
-        // the new module.
+        // says why), or now mean other queries or columns, which the caller
+        // decides about.
         std::shared_ptr<const RelationDescriptor> now = resolve_at(conn, epoch);
-        if (*now != served) {
-            if (!first_use) {
-                throw SqlError("the schema changed while this statement was running; run the statement again");
-            }
-            register_module(conn, std::make_shared<DeclaredRelation>(row_, now, epoch));
-            throw SqlError("the schema changed since the statement was prepared; prepare it again", SQLITE_SCHEMA);
-        }
-        state.epoch = epoch;
+        if (*now != served) return now;
+        table.epoch = epoch;
     }
-    state.confirmed = !writing;
-    state.changes = changes;
-    state.data_version = version;
+    table.epoch_outside_write = !writing;
+    table.epoch_data_version = version;
+    table.confirmed = !writing;
+    table.changes = changes;
+    table.data_version = version;
+    cursor.confirmed = true;
+    cursor.changes = changes;
+    cursor.data_version = version;
+    cursor.epoch = epoch;
+    return nullptr;
 }
 
 void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
@@ -345,6 +407,7 @@ void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
         Declaration stored = r.stored;
         auto declared = std::make_shared<DeclaredRelation>(
             stored, std::make_shared<const RelationDescriptor>(std::move(r.descriptor)));
+        bool replaced = false;
         write_transaction(db, "theater_relate", [&](Undo& undo) {
             undo.run(kCreateTable);
             Stmt store = prepare(db, kStore);
@@ -354,10 +417,14 @@ void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
             if (!stored.through_table.empty()) bind(store.get(), 4, stored.through_table);
             bind(store.get(), 5, stored.options);
             undo.run(store.get());
-            register_module(conn, declared);
+            replaced = register_module(conn, declared);
             undo.pause_guard();
             return 0;
         });
+        // Statements prepared for the declaration replaced are prepared again
+        // before they next run. Not before: the undo's own statements must
+        // not expire while it may still need them (core/write_transaction.hpp).
+        if (replaced) expire_statements(db);
         sqlite3_result_text(ctx, summary.data(), static_cast<int>(summary.size()), SQLITE_TRANSIENT);
     });
 }

@@ -8,7 +8,10 @@
 #include "model/declared.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace theater {
 
@@ -57,16 +60,24 @@ std::string declaration(const RelationDescriptor& d) {
 
 struct RelationTable {
     // One of the theater's own relationships: its descriptor lives forever.
-    RelationTable(Connection& c, const RelationDescriptor& d)
-        : conn(c), desc(d), seek(c, seek_sql(d)), scan(c, scan_sql(d)), parent(c, d.parent) {}
+    RelationTable(Connection& c, const RelationDescriptor& d) : conn(c), desc(d) { take_pools(); }
     // A declared relationship, connected with the descriptor resolved then
     // (or a broken one, see RelationDescriptor::broken).
     // The table keeps that descriptor for its whole life: when the schema
     // changes what the declaration means, a new table takes over (see
-    // DeclaredRelation::check).
+    // relation_filter and DeclaredRelation::retire).
     RelationTable(Connection& c, std::shared_ptr<const RelationDescriptor> d, std::shared_ptr<DeclaredRelation> r)
-        : conn(c), owned(std::move(d)), desc(*owned), declared(std::move(r)), seek(c, seek_sql(desc)),
-          scan(c, scan_sql(desc)), parent(c, desc.parent) {}
+        : conn(c), owned(std::move(d)), desc(*owned), declared(std::move(r)) {
+        take_pools();
+    }
+    // The queries' statements are the connection's, shared by every table
+    // that serves the same queries (Connection::pool_for).
+    void take_pools() {
+        seek = &conn.pool_for(seek_sql(desc));
+        scan = &conn.pool_for(scan_sql(desc));
+        if (!desc.parent.empty()) parent = &conn.pool_for(desc.parent);
+    }
+
     sqlite3_vtab base{};
     Connection& conn;
     std::shared_ptr<const RelationDescriptor> owned;  // declared relationships only
@@ -76,17 +87,30 @@ struct RelationTable {
     // data, which SQLite may destroy before it disconnects this table.
     std::shared_ptr<DeclaredRelation> declared;
     UseCheck use;
-    StatementPool seek;
-    StatementPool scan;
-    StatementPool parent;  // used only when desc.parent is set
+    // The statements of the connection when SQLite planned a statement with
+    // this table while it may already have been stale (idxNum's upper bits
+    // name one): the last few, for relation_filter.
+    std::vector<std::pair<unsigned, StatementSnapshot>> snapshots;
+    unsigned next_snapshot = 1;
+    StatementPool* seek = nullptr;
+    StatementPool* scan = nullptr;
+    StatementPool* parent = nullptr;  // only when desc.parent is set
     int argument_column() const { return static_cast<int>(desc.columns.size()); }
 };
 
+// idxNum: the plan, and (declared relationships) whether the table may have
+// been stale when SQLite planned the statement (DeclaredRelation::suspect),
+// with the number of the snapshot of the connection's statements then.
 enum Plan { kScanAll = 0, kSeekKey = 1 };
+constexpr int kPlanMask = 1;
+constexpr int kSuspectPlan = 2;
+constexpr int kSnapshotShift = 2;
+constexpr unsigned kMaxSnapshot = 1u << 28;
+constexpr std::size_t kSnapshotsKept = 8;
 
 struct RelationCursor {
     explicit RelationCursor(RelationTable& table)
-        : seek(table.seek, table.argument_column()), parent(table.parent, 0) {}
+        : seek(*table.seek, table.argument_column()), parent(table.parent ? *table.parent : *table.seek, 0) {}
     sqlite3_vtab_cursor base{};
     Plan plan = kScanAll;
     bool eof = true;
@@ -96,11 +120,12 @@ struct RelationCursor {
     // long as this cursor (the outer statement's loop over this table).
     ForwardScan seek;
     // When the seek ranges over the foreign key alone (desc.parent): the keys
-    // of from_table, walked forward alongside.
+    // of from_table, walked forward alongside (unused otherwise).
     ForwardScan parent;
     sqlite3_int64 key = 0;
     int changes = -1;
-    bool filtered = false;  // xFilter has run on this cursor (in this statement)
+    // Declared relationships: this cursor's checks inside a write transaction.
+    UseCheck use;
 
     sqlite3_stmt* current() const { return plan == kSeekKey ? seek.row() : rows.get(); }
 };
@@ -147,9 +172,21 @@ int declared_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vt
         // longer supports fails here and says why, even for SELECT * (before
         // SQLite 3.37.0 it is connected, and says why when used: see
         // DeclaredRelation::descriptor).
-        std::shared_ptr<const RelationDescriptor> desc = declared->descriptor(*context->conn);
-        return connect_table(
-            db, *desc, [&] { return new RelationTable(*context->conn, desc, declared); }, out, err);
+        SchemaEpoch epoch;
+        std::shared_ptr<const RelationDescriptor> desc = declared->descriptor(*context->conn, epoch);
+        RelationTable* made = nullptr;
+        int rc = connect_table(
+            db, *desc, [&] { return made = new RelationTable(*context->conn, desc, declared); }, out, err);
+        if (rc != SQLITE_OK) return rc;
+        if (!desc->broken) {
+            // What it serves is right for the schema as it is now (a broken
+            // table is resolved again at each use, until it fits).
+            made->use.epoch = epoch;
+            made->use.epoch_outside_write = sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE;
+            sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &made->use.epoch_data_version);
+        }
+        declared->connected(made);
+        return SQLITE_OK;
     } catch (const std::bad_alloc&) {
         return SQLITE_NOMEM;
     } catch (const SqlError& e) {
@@ -164,7 +201,7 @@ int declared_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vt
             // statement once more (sqlite3LockAndPrepare), which connects
             // the table against the schema as it is now. As SQLITE_ERROR it
             // would fail every prepare until another statement reloaded the
-            // schema.
+            // schema. (A prepare: no statement has run yet.)
             connect_error(declared->name().c_str(), e, err);
             return SQLITE_SCHEMA;
         }
@@ -191,7 +228,7 @@ bool order_is_natural(const sqlite3_index_info* info, std::initializer_list<int>
 }
 
 int relation_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
-    const RelationTable& table = table_of(vtab);
+    RelationTable& table = table_of(vtab);
     const RelationDescriptor& d = table.desc;
     int argument = table.argument_column();
     int seek = -1;
@@ -220,6 +257,26 @@ int relation_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         info->estimatedCost = kUnknownTableRows * d.rows_per_key;
         if (order_is_natural(info, {argument, d.order_column})) info->orderByConsumed = 1;
     }
+    if (table.declared) {
+        // Whether this table may no longer be what the declaration means
+        // (SQLite connected it before a change, and hands it to every
+        // statement it prepares until it is replaced): then the statement is
+        // started again at its first use if it has returned no row by then
+        // (relation_filter), which the snapshot of the connection's
+        // statements taken now tells. Never an error here: SQLite plans.
+        try {
+            if (table.declared->suspect(table.conn, table.use)) {
+                if (table.snapshots.size() == kSnapshotsKept) table.snapshots.erase(table.snapshots.begin());
+                unsigned id = table.next_snapshot;
+                table.next_snapshot = id + 1 == kMaxSnapshot ? 1 : id + 1;
+                table.snapshots.emplace_back(id, table.conn.snapshot());
+                info->idxNum |= kSuspectPlan | static_cast<int>(id << kSnapshotShift);
+            }
+        } catch (...) {
+            // Without a snapshot the statement is never started again.
+            info->idxNum |= kSuspectPlan;
+        }
+    }
     return SQLITE_OK;
 }
 
@@ -235,23 +292,78 @@ int relation_close(sqlite3_vtab_cursor* cur) {
     return SQLITE_OK;
 }
 
+// Thrown to start the statement again (see check_declared).
+struct Restart {};
+
+// Whether the statement SQLite planned with snapshot `id` of the connection's
+// statements can still be started again without returning a row twice: it
+// has returned none (nor has any other statement stepped), and it writes
+// nothing (a statement that writes may have written, and without a statement
+// journal SQLite would not undo that before starting it again).
+bool restart_is_safe(const RelationTable& table, unsigned id) {
+    if (id == 0) return false;
+    for (const auto& entry : table.snapshots) {
+        if (entry.first == id) return table.conn.quiet_since(entry.second);
+    }
+    return false;
+}
+
+// A declared relationship's check before a use (DeclaredRelation::check).
+// When the declaration has come to mean other queries or other columns than
+// the table serves, the table is retired (the next statement SQLite prepares
+// connects one resolved from the schema as it is now) and the statement:
+//  * is started again, prepared anew, when SQLite planned it with the table
+//    while the table may already have been stale (`suspect`: the first
+//    statement after a change, on a connection that connected the table
+//    before it), provided it has returned no row yet (restart_is_safe);
+//  * else stops with an error: it began while the table was right (the
+//    change came while it was running), or it has returned rows, which
+//    starting it again would return twice, or rows of two shapes.
+void check_declared(RelationTable& table, RelationCursor& cursor, int idx_num, int changes, bool writing) {
+    std::shared_ptr<const RelationDescriptor> now =
+        table.declared->check(table.conn, table.desc, table.use, cursor.use, changes, writing);
+    if (!now) return;
+    table.declared->retire(table.conn, table.declared, &table);
+    if ((idx_num & kSuspectPlan) == 0) {
+        throw SqlError("the schema changed while this statement was running; run the statement again");
+    }
+    if (restart_is_safe(table, static_cast<unsigned>(idx_num) >> kSnapshotShift)) throw Restart();
+    // SQLite would not prepare it again by itself (it was prepared after the
+    // change): every statement is expired.
+    expire_statements(table.conn.db());
+    throw SqlError("the schema changed since this statement was prepared; run the statement again");
+}
+
+// No method of a relationship returns SQLITE_SCHEMA while a statement runs
+// (an internal statement's error included), but to start it again
+// (check_declared): sqlite3_step would prepare the statement again and run
+// it from its start.
+int not_schema(int rc) { return (rc & 0xff) == SQLITE_SCHEMA ? SQLITE_ERROR : rc; }
+
 int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
     RelationCursor& cursor = cursor_of(cur);
     RelationTable& table = table_of(cur->pVtab);
-    return vtab_boundary(cur->pVtab, table.desc.name.c_str(), [&] {
+    bool restart = false;
+    int rc = vtab_boundary(cur->pVtab, table.desc.name.c_str(), [&] {
         cursor.rows.release();
         cursor.eof = true;
-        bool first_use = !cursor.filtered;
-        cursor.filtered = true;
         // Read once for both checks below (see connection_may_have_written).
         sqlite3* db = table.conn.db();
         int changes = sqlite3_total_changes(db);
         bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
-        if (table.declared) table.declared->check(table.conn, table.desc, table.use, first_use, changes, writing);
+        if (table.declared) {
+            try {
+                check_declared(table, cursor, idx_num, changes, writing);
+            } catch (const Restart&) {
+                restart = true;
+                throw SqlError("the schema changed since this statement was prepared; prepare it again",
+                               SQLITE_SCHEMA);
+            }
+        }
         // A declaration that did not resolve when its table was connected
-        // has no queries: check() throws for it, whatever the schema now.
+        // has no queries: check() throws for it.
         if (table.desc.broken) throw SqlError("internal error: a broken relationship passed its check");
-        cursor.plan = static_cast<Plan>(idx_num);
+        cursor.plan = static_cast<Plan>(idx_num & kPlanMask);
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
             std::optional<sqlite3_int64> key = integer_argument(argv[0], table.desc.argument.c_str());
@@ -265,7 +377,7 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
             cursor.eof = !cursor.seek.position_at(cursor.key) || !cursor.seek.key_is(cursor.key);
             if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);
             else cursor.seek.forget();
-            if (!cursor.eof && !table.desc.parent.empty()) {
+            if (!cursor.eof && table.parent) {
                 // Rows whose foreign key is the argument, but the argument
                 // names no row of from_table: none, as in the join. Asked
                 // only for a key that has rows, once per key.
@@ -276,22 +388,23 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
             }
             return SQLITE_OK;
         }
-        cursor.rows = table.scan.take();
+        cursor.rows = table.scan->take();
         cursor.eof = !cursor.rows.step();
         return SQLITE_OK;
     });
+    return restart ? rc : not_schema(rc);
 }
 
 int relation_next(sqlite3_vtab_cursor* cur) {
     RelationCursor& cursor = cursor_of(cur);
-    return vtab_boundary(cur->pVtab, table_of(cur->pVtab).desc.name.c_str(), [&] {
+    return not_schema(vtab_boundary(cur->pVtab, table_of(cur->pVtab).desc.name.c_str(), [&] {
         if (cursor.plan == kSeekKey) {
             cursor.eof = !cursor.seek.next() || !cursor.seek.key_is(cursor.key);
         } else {
             cursor.eof = !cursor.rows.step();
         }
         return SQLITE_OK;
-    });
+    }));
 }
 
 int relation_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
