@@ -1,32 +1,29 @@
-// Entry point: the one table of everything the extension registers.
-//
-// A reader who knows a SQL name finds its code here:
-//   theater_version                     ext/theater.cpp
-//   theater_debug                       ext/debug.cpp
-//   theater_migrate, theater_schema_version,
-//   theater_migration_status            ext/migrations/
-//   call_back, role_lead, role_understudy
-//                                       ext/domain/
-//   role_auditions, role_actors, role_locations, audition_role
-//                                       ext/relations/ (one module, four descriptors)
-//   role_casting                        ext/casting/
-//   theater_relate, theater_unrelate, theater_refresh and every declared
-//   relationship                        ext/model/declared.cpp (served by ext/relations/)
-//   theater_enforce_foreign_keys        ext/model/enforce.cpp
-//   theater_diagram                     ext/model/diagram.cpp
-#include "casting/role_casting.hpp"
+// Entry point: the one table of everything the extension registers. Every
+// SQL name has a file of that name (ARCHITECTURE.md has the map):
+//   theater_version, theater_debug      ext/theater_version.cpp, ext/theater_debug.cpp
+//   theater_migrate, theater_schema_version, theater_migration_status
+//                                       ext/migrations/<name>.cpp
+//   call_back, role_casting, role_auditions, role_actors, role_locations,
+//   audition_role                       ext/theater/<name>.cpp
+//   role_lead, role_understudy          ext/theater/role_lead_understudy.cpp
+//   theater_relate, theater_unrelate, theater_refresh,
+//   theater_enforce_foreign_keys, theater_diagram
+//                                       ext/model/<name>.cpp
+//   every declared relationship         ext/model/declared_relationship.cpp
+// The relationships (the theater's four and the declared ones) are served by
+// one module, ext/engine/relationship_module.cpp.
+#include "build_info.hpp"
 #include "core/connection.hpp"
-#include "core/module_context.hpp"
-#include "debug.hpp"
-#include "domain/domain.hpp"
-#include "migrations/migrate.hpp"
-#include "model/declared.hpp"
-#include "model/diagram.hpp"
-#include "model/enforce.hpp"
-#include "relations/theater_relations.hpp"
+#include "core/module.hpp"
+#include "engine/relationship_module.hpp"
+#include "migrations/migrations.hpp"
+#include "model/model.hpp"
+#include "theater/domain.hpp"
 
 #include <cstring>
+#include <iterator>
 #include <string>
+#include <vector>
 
 SQLITE_EXTENSION_INIT1
 
@@ -39,10 +36,6 @@ namespace {
 // 3.40.1 and 3.54.1 (scripts/test-sqlite-versions.sh, docs/platforms.md).
 constexpr int kOldestSqlite = 3034000;
 constexpr const char* kOldestSqliteText = "3.34.0";
-
-void theater_version_fn(sqlite3_context* ctx, int, sqlite3_value**) {
-    sqlite3_result_text(ctx, THEATER_VERSION, -1, SQLITE_STATIC);
-}
 
 using ScalarFn = void (*)(sqlite3_context*, int, sqlite3_value**);
 
@@ -82,26 +75,26 @@ const FunctionEntry kFunctions[] = {
     {"theater_version", 0, kConstant, theater_version_fn},
 };
 
-// Every module is eponymous-only (no xCreate) and read-only.
+// Every module is eponymous-only (no xCreate) and read-only. A relationship
+// is the engine's module with a fixed spec.
 struct ModuleEntry {
     const char* name;
     const sqlite3_module* module;
-    const void* (*descriptor)();  // the module's own data, or nullptr
+    const RelationshipSpec& (*spec)();  // relationships only, else nullptr
 };
-
-template <const RelationDescriptor& (*Relation)()>
-const void* relation() {
-    return &Relation();
-}
 
 const ModuleEntry kModules[] = {
     {"theater_migration_status", &kMigrationStatusModule, nullptr},
-    {"role_auditions", &kRelationModule, relation<role_auditions_relation>},
-    {"role_actors", &kRelationModule, relation<role_actors_relation>},
-    {"role_locations", &kRelationModule, relation<role_locations_relation>},
-    {"audition_role", &kRelationModule, relation<audition_role_relation>},
+    {"role_auditions", &kRelationshipModule, role_auditions_spec},
+    {"role_actors", &kRelationshipModule, role_actors_spec},
+    {"role_locations", &kRelationshipModule, role_locations_spec},
+    {"audition_role", &kRelationshipModule, audition_role_spec},
     {"role_casting", &kRoleCastingModule, nullptr},
 };
+
+// The table that owns the connection's statements (core/connection.hpp):
+// theater_migration_status.
+const char* const kStatementOwner = kModules[0].name;
 
 // A probe below that failed to prepare: SQLITE_DONE when it failed because the
 // function does not exist (with that arity), which is what it asks. Any other
@@ -172,8 +165,14 @@ void unregister(sqlite3* db, std::size_t functions, std::size_t modules) {
     for (std::size_t i = 0; i < modules; ++i) sqlite3_create_module_v2(db, kModules[i].name, nullptr, nullptr, nullptr);
 }
 
+// The context of module entry m: a relationship's names its fixed spec.
+ModuleContext* context_for(Connection* conn, const ModuleEntry& m) {
+    if (m.spec) return new RelationshipContext(conn, &m.spec());
+    return new ModuleContext(conn);
+}
+
 int register_all(sqlite3* db, char** error) {
-    auto* conn = new (std::nothrow) Connection(db);
+    auto* conn = new (std::nothrow) Connection(db, kStatementOwner);
     if (!conn) return SQLITE_NOMEM;
     // Each registration holds a reference; SQLite drops it through the
     // destructor, also when the registration itself fails. The extra
@@ -181,44 +180,42 @@ int register_all(sqlite3* db, char** error) {
     conn->retain();
     int rc = SQLITE_OK;
     std::size_t modules = 0;  // registered so far
-    for (const ModuleEntry& m : kModules) {
-        // A descriptor is built on its first use and may throw bad_alloc; an
-        // exception leaving this loop would skip the undo below and leak conn.
-        const void* descriptor = nullptr;
-        try {
-            descriptor = m.descriptor ? m.descriptor() : nullptr;
-        } catch (...) {
-            rc = SQLITE_NOMEM;
-            break;
+    std::size_t functions = 0;
+    // A spec is built on its first use, and any entry may run out of memory:
+    // an exception leaving the loops would skip the undo below and leak conn.
+    try {
+        std::vector<std::string>& names = conn->state<RegisteredNames>().names;
+        names.reserve(std::size(kModules) + std::size(kFunctions));
+        std::vector<const RelationshipSpec*>& fixed = conn->state<FixedRelationships>().specs;
+        fixed.reserve(std::size(kModules));
+        for (const ModuleEntry& m : kModules) {
+            rc = sqlite3_create_module_v2(db, m.name, m.module, context_for(conn, m), &ModuleContext::destroy);
+            if (rc != SQLITE_OK) {
+                *error = sqlite3_mprintf("theater: cannot register table %s: %s", m.name, sqlite3_errmsg(db));
+                break;
+            }
+            ++modules;
+            names.emplace_back(m.name);
+            if (m.spec) fixed.push_back(&m.spec());
         }
-        auto* context = new (std::nothrow) ModuleContext{conn, descriptor, nullptr};
-        if (!context) {
-            rc = SQLITE_NOMEM;
-            break;
+        for (const FunctionEntry& f : kFunctions) {
+            if (rc != SQLITE_OK) break;
+            conn->retain();
+            rc = sqlite3_create_function_v2(db, f.name, f.arguments, f.flags, conn, f.fn, nullptr, nullptr,
+                                            &Connection::release);
+            if (rc != SQLITE_OK) {
+                *error = sqlite3_mprintf("theater: cannot register function %s: %s", f.name, sqlite3_errmsg(db));
+                break;
+            }
+            ++functions;
+            names.emplace_back(f.name);
         }
-        conn->retain();
-        rc = sqlite3_create_module_v2(db, m.name, m.module, context, &ModuleContext::destroy);
-        if (rc != SQLITE_OK) {
-            *error = sqlite3_mprintf("theater: cannot register table %s: %s", m.name, sqlite3_errmsg(db));
-            break;
-        }
-        ++modules;
-    }
-    std::size_t functions = 0;  // registered so far
-    for (const FunctionEntry& f : kFunctions) {
-        if (rc != SQLITE_OK) break;
-        conn->retain();
-        rc = sqlite3_create_function_v2(db, f.name, f.arguments, f.flags, conn, f.fn, nullptr, nullptr,
-                                        &Connection::release);
-        if (rc != SQLITE_OK) {
-            *error = sqlite3_mprintf("theater: cannot register function %s: %s", f.name, sqlite3_errmsg(db));
-            break;
-        }
-        ++functions;
+    } catch (...) {
+        rc = SQLITE_NOMEM;
     }
     if (rc != SQLITE_OK) unregister(db, functions, modules);
     // Relationships declared earlier, read from the database. Loading never
-    // fails for them (see model/declared.hpp).
+    // fails for them (see model/declarations.hpp).
     if (rc == SQLITE_OK) register_stored_relationships(*conn);
     Connection::release(conn);
     return rc;

@@ -1,7 +1,7 @@
 """What role_lead / role_understudy rely on and SQLite does not document: data
 set with sqlite3_set_auxdata() in a negative slot belongs to the statement as a
 whole, lives until the statement is reset or finalized, and is destroyed then
-(ext/domain/hire_stream.cpp; docs/platforms.md, "SQLite versions").
+(ext/theater/hires.cpp; docs/platforms.md, "SQLite versions").
 
 A statement asking about many roles in ascending order is served by one
 HireStream, which holds one of the connection's pooled statements (kHires in
@@ -23,7 +23,7 @@ import pytest
 from conftest import ROOT
 from theater_data import bare_connection, insert_auditions, insert_roles
 
-SOURCE = (ROOT / "ext" / "domain" / "hire_stream.cpp").read_text()
+SOURCE = (ROOT / "ext" / "theater" / "hires.cpp").read_text()
 # The stream's query, as the extension prepares it (and sqlite_stmt shows it).
 HIRES = re.search(r'constexpr const char\* kHires =\s*"([^"]+)";', SOURCE)[1]
 ROLES = 200

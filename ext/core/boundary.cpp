@@ -44,4 +44,17 @@ int report_error(sqlite3_vtab* vtab, const char* table, const char* message, int
     return code;
 }
 
+int report_error(char** err, const char* table, const char* message, int code) noexcept {
+    if ((code & 0xff) == SQLITE_NOMEM) return SQLITE_NOMEM;
+    *err = prefixed(table, message);
+    if (!*err) return SQLITE_NOMEM;
+    return (code & 0xff) == SQLITE_SCHEMA ? SQLITE_SCHEMA : SQLITE_ERROR;
+}
+
+void declare_table(sqlite3* db, const std::string& create_table) {
+    int rc = sqlite3_declare_vtab(db, create_table.c_str());
+    if (rc != SQLITE_OK) throw_error(db, rc);
+    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+}
+
 }  // namespace theater

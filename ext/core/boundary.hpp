@@ -6,11 +6,13 @@
 #include "core/sqlite.hpp"
 
 #include <new>
+#include <string>
 
 namespace theater {
 
 void report_error(sqlite3_context* ctx, const char* function, const char* message, int code) noexcept;
 int report_error(sqlite3_vtab* vtab, const char* table, const char* message, int code) noexcept;
+int report_error(char** err, const char* table, const char* message, int code) noexcept;
 
 // Runs the body of a scalar SQL function.
 template <class Body>
@@ -44,5 +46,32 @@ int vtab_boundary(sqlite3_vtab* vtab, const char* table, Body&& body) noexcept {
         return report_error(vtab, table, "internal error", SQLITE_ERROR);
     }
 }
+
+// Runs the body of a module's xConnect, which declares the table
+// (declare_table) and makes it. An error goes to *err as "<table>: <message>"
+// and returns SQLITE_NOMEM (without a message), SQLITE_SCHEMA (so that
+// sqlite3_prepare reads the schema again and retries, see
+// engine/relationship_module.cpp) or SQLITE_ERROR: what SQLite reports
+// for a table it could not connect.
+template <class Body>
+int connect_boundary(char** err, const char* table, Body&& body) noexcept {
+    try {
+        body();
+        return SQLITE_OK;
+    } catch (const SqlError& e) {
+        return report_error(err, table, e.what(), e.code());
+    } catch (const std::bad_alloc&) {
+        return SQLITE_NOMEM;
+    } catch (const std::exception& e) {
+        return report_error(err, table, e.what(), SQLITE_ERROR);
+    } catch (...) {
+        return report_error(err, table, "internal error", SQLITE_ERROR);
+    }
+}
+
+// sqlite3_declare_vtab, then SQLITE_VTAB_INNOCUOUS: every table of the
+// extension only reads, so views and triggers may use it even with
+// trusted_schema=OFF. Throws SqlError when SQLite refuses the declaration.
+void declare_table(sqlite3* db, const std::string& create_table);
 
 }  // namespace theater

@@ -1,64 +1,42 @@
 #include "core/connection.hpp"
 
+#include "core/quote.hpp"
 #include "core/statement_pool.hpp"
 
-#include <cstring>
+#include <algorithm>
+#include <cstdint>
 
 namespace theater {
 
-const char* const kCacheOwnerTable = "theater_migration_status";
-const char* const kNotMigratedMessage =
-    "the theater schema is not installed in this database; run SELECT theater_migrate() first";
+Connection::Connection(sqlite3* db, const char* owner_table) noexcept : db_(db), owner_table_(owner_table) {}
 
-Connection::Connection(sqlite3* db) noexcept : db_(db) {}
+Connection::~Connection() { finalize_statements(); }
 
-Connection::~Connection() { finalize_cache(); }
-
-void Connection::finalize_cache() noexcept {
-    for (auto& entry : stmts_) sqlite3_finalize(entry.second);
-    stmts_.clear();
+void Connection::finalize_statements() noexcept {
     for (auto& entry : pools_) entry.second->drain();
-    for (auto& pool : sql_pools_) pool->drain();
 }
 
 void Connection::owner_disconnected() noexcept {
     if (owners_ > 0) --owners_;
-    if (owners_ == 0) finalize_cache();
+    if (owners_ == 0) finalize_statements();
     release(this);  // the owner's reference; may delete this
 }
 
-StatementPool& Connection::pool(const char* sql) {
+StatementPool& Connection::pool(std::string_view sql) {
     // The owner must be connected so that its xDisconnect drains the pool.
     if (owners_ == 0) connect_owner();
-    for (auto& entry : pools_) {
-        if (entry.first == sql) return *entry.second;
-    }
-    pools_.emplace_back(sql, std::make_unique<StatementPool>(*this, sql));
-    return *pools_.back().second;
+    auto found = pools_.find(sql);
+    if (found != pools_.end()) return *found->second;
+    std::string key(sql);
+    auto made = std::make_unique<StatementPool>(*this, key);
+    return *pools_.emplace(std::move(key), std::move(made)).first->second;
 }
 
-StatementPool& Connection::pool_for(const std::string& sql) {
-    if (owners_ == 0) connect_owner();
-    for (auto& pool : sql_pools_) {
-        if (pool->sql() == sql) return *pool;
-    }
-    sql_pools_.push_back(std::make_unique<StatementPool>(*this, sql));
-    return *sql_pools_.back();
-}
+StatementLease Connection::statement(std::string_view sql) { return pool(sql).take(); }
 
 bool Connection::is_own(sqlite3_stmt* stmt) const noexcept {
     const char* sql = sqlite3_sql(stmt);
-    if (!sql) return false;
-    for (const auto& entry : stmts_) {
-        if (std::strcmp(entry.first, sql) == 0) return true;
-    }
-    for (const auto& entry : pools_) {
-        if (std::strcmp(entry.first, sql) == 0) return true;
-    }
-    for (const auto& pool : sql_pools_) {
-        if (pool->sql() == sql) return true;
-    }
-    return false;
+    return sql && pools_.find(std::string_view(sql)) != pools_.end();
 }
 
 StatementSnapshot Connection::snapshot() const {
@@ -68,6 +46,7 @@ StatementSnapshot Connection::snapshot() const {
         if (is_own(stmt)) continue;
         out.steps.emplace_back(stmt, sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 0));
     }
+    std::sort(out.steps.begin(), out.steps.end());
     return out;
 }
 
@@ -77,13 +56,8 @@ bool Connection::quiet_since(const StatementSnapshot& before) const noexcept {
     for (sqlite3_stmt* stmt = sqlite3_next_stmt(db_, nullptr); stmt; stmt = sqlite3_next_stmt(db_, stmt)) {
         if (is_own(stmt)) continue;
         if (sqlite3_stmt_busy(stmt) && !sqlite3_stmt_readonly(stmt) && ++writers > 1) return false;
-        int steps = 0;
-        for (const auto& entry : before.steps) {
-            if (entry.first == stmt) {
-                steps = entry.second;
-                break;
-            }
-        }
+        auto found = std::lower_bound(before.steps.begin(), before.steps.end(), std::make_pair(stmt, INT32_MIN));
+        int steps = found != before.steps.end() && found->first == stmt ? found->second : 0;
         if (sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 0) != steps) return false;
     }
     // One statement that writes, in autocommit mode: when it fails, SQLite
@@ -101,51 +75,15 @@ void Connection::release(void* self) noexcept {
 void Connection::connect_owner() {
     // Preparing a statement that names an eponymous table connects it.
     // main. skips a TEMP table of the same name.
-    std::string sql = "SELECT 1 FROM main.";
-    sql += kCacheOwnerTable;
-    Stmt probe = prepare(db_, sql);
+    Stmt probe = prepare(db_, std::string("SELECT 1 FROM main.") + quote_identifier(owner_table_));
     if (owners_ == 0) throw SqlError("could not connect the statement cache owner");
 }
 
-sqlite3_stmt* Connection::cached(const char* sql) {
-    for (auto& entry : stmts_) {
-        if (entry.first == sql) return entry.second;
-    }
-    if (owners_ == 0) connect_owner();
-    stmts_.reserve(stmts_.size() + 1);  // so push_back below cannot throw after prepare
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(stmt);
-        fail(rc);
-    }
-    stmts_.emplace_back(sql, stmt);
-    return stmt;
-}
-
 bool table_exists(Connection& conn, const char* name) {
-    static constexpr const char* kTableExists =
-        "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE";
-    CachedStatement stmt(conn, kTableExists);
+    StatementLease stmt =
+        conn.statement("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE");
     sqlite3_bind_text(stmt.get(), 1, name, -1, SQLITE_STATIC);
     return stmt.step();
-}
-
-void Connection::fail(int rc) const {
-    const char* message = sqlite3_errmsg(db_);
-    // Only the theater's own tables: a declared relationship over a table
-    // that was dropped says which table is missing.
-    if ((rc & 0xff) != SQLITE_INTERRUPT && message &&
-        (std::strcmp(message, "no such table: main.roles") == 0 ||
-         std::strcmp(message, "no such table: main.auditions") == 0)) {
-        throw SqlError(kNotMigratedMessage, SQLITE_ERROR);
-    }
-    // The extended code (SQLITE_BUSY_SNAPSHOT, SQLITE_CONSTRAINT_CHECK...)
-    // tells callers more than the primary one: "retry the transaction" is
-    // not "the lock wait timed out".
-    int extended = sqlite3_extended_errcode(db_);
-    int code = (extended & 0xff) == (rc & 0xff) ? extended : rc;
-    throw SqlError(errmsg(db_, code), code);
 }
 
 }  // namespace theater

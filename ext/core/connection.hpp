@@ -1,47 +1,46 @@
-// Per-connection state: the cache of prepared statements that every SQL
-// function and table of one connection shares.
+// Per-connection state: the statements every SQL function and table of one
+// connection shares, and typed slots for what a higher floor keeps per
+// connection (state<T>()).
 //
-// Who finalizes the cache matters. SQLite 3.40 has no close hook, and
+// Who finalizes the statements matters. SQLite 3.40 has no close hook, and
 // sqlite3_close() refuses to close ("unable to close due to unfinalized
 // statements") while any statement exists; function and module destructors run
 // only after that check. Eponymous virtual tables are disconnected *before* it,
-// so an eponymous table (theater_migration_status) owns the cache: its
-// xDisconnect finalizes every cached statement. When a failed close leaves the
-// connection open, the next cached statement reconnects that owner first.
+// so one eponymous table (the owner, named when the connection state is made)
+// owns the statements: its xDisconnect finalizes every one. When a failed
+// close leaves the connection open, the next statement taken reconnects that
+// owner first.
 #pragma once
 
 #include "core/sqlite.hpp"
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace theater {
 
 class StatementPool;
-
-// One relationship registered on a connection (see Connection::declared).
-struct Registration {
-    std::string name;
-    // The stored declaration the registration serves.
-    std::string signature;
-    // What serves it (a DeclaredRelation), for identity only.
-    const void* relation = nullptr;
-};
+class StatementLease;
 
 // What the connection's statements had done at one moment (see
 // Connection::quiet_since).
 struct StatementSnapshot {
     int changes = 0;  // sqlite3_total_changes()
     // Each statement that is not the extension's own, and its count of
-    // virtual machine steps (SQLITE_STMTSTATUS_VM_STEP).
+    // virtual machine steps (SQLITE_STMTSTATUS_VM_STEP), in pointer order.
     std::vector<std::pair<sqlite3_stmt*, int>> steps;
 };
 
 class Connection {
 public:
-    explicit Connection(sqlite3* db) noexcept;
+    // `owner_table`: the eponymous table that owns the statements (static
+    // storage).
+    Connection(sqlite3* db, const char* owner_table) noexcept;
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -53,30 +52,32 @@ public:
         return *static_cast<Connection*>(sqlite3_user_data(ctx));
     }
 
-    // The prepared statement for `sql`, a string with static storage (the
-    // pointer is the cache key), prepared on first use. Use it through
-    // CachedStatement, which resets it after use.
-    sqlite3_stmt* cached(const char* sql);
+    // The pool of prepared statements for `sql`, keyed by its text: every
+    // function and table that runs the same SQL shares its statements,
+    // prepared once per connection and kept until the connection closes.
+    StatementPool& pool(std::string_view sql);
+    // One statement for `sql` on loan (StatementPool::take): reset, its
+    // bindings cleared, when the lease ends, however it ends.
+    StatementLease statement(std::string_view sql);
 
-    // A pool of statements for `sql` (static storage; the pointer is the key),
-    // for state that keeps a statement open across calls, e.g. the
-    // HireStream of one outer statement (domain/hire_stream.hpp).
-    StatementPool& pool(const char* sql);
-    // The same for SQL made at run time (a declared relationship's queries),
-    // keyed by its text: every table that serves the same queries shares
-    // their statements, prepared once per connection. Kept until the
-    // connection closes.
-    StatementPool& pool_for(const std::string& sql);
+    // Whether `stmt` is one of the extension's own statements (one of a
+    // pool's), by its SQL text: none of them names a table-valued function
+    // of the model layer, so no statement that uses a relationship is taken
+    // for one.
+    bool is_own(sqlite3_stmt* stmt) const noexcept;
 
-    // The relationships registered on this connection (by theater_relate,
-    // theater_refresh or at load), by name, with the stored declaration each
-    // registration serves: theater_relate may replace these modules and no
-    // other, and a statement prepared before a replacement learns of it.
-    std::vector<Registration>& declared() noexcept { return declared_; }
-
-    // How deeply extension calls that write are nested on this connection: a
-    // trigger fired by call_back's UPDATE may call call_back again.
-    int& write_depth() noexcept { return write_depth_; }
+    // The statements of the connection now, and whether, since `before`,
+    // none of those that are not the extension's own has returned from
+    // sqlite3_step (SQLite adds a statement's virtual machine steps to its
+    // SQLITE_STMTSTATUS_VM_STEP count only when it returns: with a row, at
+    // its end, or with an error), the connection completed no write, and at
+    // most one of them is writing, in autocommit mode (see quiet_since). A
+    // statement prepared after `before` counts from zero. Used to tell that
+    // a statement can be started again: it has returned no row, and SQLite
+    // undoes whatever it wrote (engine/relationship_module.cpp,
+    // restart_is_safe).
+    StatementSnapshot snapshot() const;
+    bool quiet_since(const StatementSnapshot& before) const noexcept;
 
     // Called by the owner table's xConnect / xDisconnect. After a failed
     // sqlite3_close() a second owner may connect before the first one
@@ -98,89 +99,48 @@ public:
     void retain() noexcept { ++refs_; }
     static void release(void* self) noexcept;
 
-    // Whether `stmt` is one of the extension's own statements (a cached one,
-    // or one of a pool's), by its SQL text: none of them names a table-valued
-    // function of the model layer, so no statement that uses a relationship
-    // is taken for one.
-    bool is_own(sqlite3_stmt* stmt) const noexcept;
-
-    // The statements of the connection now, and whether, since `before`,
-    // none of those that are not the extension's own has returned from
-    // sqlite3_step (SQLite adds a statement's virtual machine steps to its
-    // SQLITE_STMTSTATUS_VM_STEP count only when it returns: with a row, at
-    // its end, or with an error), the connection completed no write, and at
-    // most one of them is writing, in autocommit mode (see quiet_since). A
-    // statement prepared after `before` counts from zero. Used to tell that
-    // a statement can be started again: it has returned no row, and SQLite
-    // undoes whatever it wrote (relation.cpp, restart_is_safe).
-    StatementSnapshot snapshot() const;
-    bool quiet_since(const StatementSnapshot& before) const noexcept;
-
-    // Steps a statement of this connection: true for a row, false when done;
-    // an error goes through fail().
-    bool step(sqlite3_stmt* stmt) const {
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        fail(rc);
+    // The connection's one T, made (value-initialized) on first use and
+    // destroyed with the connection: what a floor above keeps per
+    // connection (the declared relationships, call_back's nesting depth...)
+    // without this floor knowing its type.
+    template <class T>
+    T& state() {
+        static const char key = 0;  // one per T
+        for (const Slot& slot : slots_) {
+            if (slot.key == &key) return *static_cast<T*>(slot.value.get());
+        }
+        slots_.reserve(slots_.size() + 1);  // so that emplace_back cannot throw once made
+        auto made = std::make_unique<T>();
+        T& out = *made;
+        slots_.push_back(Slot{&key, Owned(made.release(), [](void* p) { delete static_cast<T*>(p); })});
+        return out;
     }
 
-    // Turns a failed internal statement into the error users should see:
-    // a missing theater table means the database was never migrated.
-    [[noreturn]] void fail(int rc) const;
-
 private:
+    using Owned = std::unique_ptr<void, void (*)(void*)>;
+    struct Slot {
+        const void* key;
+        Owned value;
+    };
+
     void connect_owner();
-    void finalize_cache() noexcept;
+    void finalize_statements() noexcept;
 
     sqlite3* db_;
+    const char* owner_table_;
     int refs_ = 0;
-    int write_depth_ = 0;
     int owners_ = 0;
-    std::vector<Registration> declared_;
-    std::vector<std::pair<const char*, sqlite3_stmt*>> stmts_;
-    std::vector<std::pair<const char*, std::unique_ptr<StatementPool>>> pools_;
-    std::vector<std::unique_ptr<StatementPool>> sql_pools_;
+    std::map<std::string, std::unique_ptr<StatementPool>, std::less<>> pools_;
+    std::vector<Slot> slots_;
 };
 
-// One use of a cached statement, reset (bindings cleared) when the scope
-// ends, however it ends, so a cached statement never stays active between
-// calls. When the cached statement is already running (the same function was
-// re-entered from a trigger its own statement fired), this use gets a fresh
-// statement of its own, finalized afterwards.
-class CachedStatement {
-public:
-    CachedStatement(Connection& conn, const char* sql) : conn_(conn), stmt_(conn.cached(sql)) {
-        if (sqlite3_stmt_busy(stmt_)) {
-            own_ = prepare(conn.db(), sql);
-            stmt_ = own_.get();
-        }
-    }
-    CachedStatement(const CachedStatement&) = delete;
-    CachedStatement& operator=(const CachedStatement&) = delete;
-    ~CachedStatement() {
-        if (!own_) {
-            sqlite3_reset(stmt_);
-            sqlite3_clear_bindings(stmt_);
-        }
-    }
-
-    sqlite3_stmt* get() const noexcept { return stmt_; }
-    bool step() const { return conn_.step(stmt_); }
-
-private:
-    Connection& conn_;
-    sqlite3_stmt* stmt_;
-    Stmt own_;
+// The SQL names the extension itself registered on the connection (its
+// registration tables): theater_relate refuses them.
+struct RegisteredNames {
+    std::vector<std::string> names;
 };
 
 // Whether the main database has a table of that name (case-insensitive).
 bool table_exists(Connection& conn, const char* name);
-
-// The name of the eponymous table that owns the statement cache.
-extern const char* const kCacheOwnerTable;
-
-// Text shared by every function used on a database that was never migrated.
-extern const char* const kNotMigratedMessage;
 
 }  // namespace theater

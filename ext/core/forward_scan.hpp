@@ -51,7 +51,7 @@ private:
 
     StatementPool& pool_;
     int key_column_;
-    StatementPool::Lease rows_;
+    StatementLease rows_;
     bool positioned_ = false;
     bool at_end_ = false;
     // While positioned, every row whose key is >= floor_ is at or after the

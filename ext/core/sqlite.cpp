@@ -2,11 +2,17 @@
 
 namespace theater {
 
+void throw_error(sqlite3* db, int rc) {
+    int extended = sqlite3_extended_errcode(db);
+    int code = (extended & 0xff) == (rc & 0xff) ? extended : rc;
+    throw SqlError(errmsg(db, code), code);
+}
+
 Stmt prepare(sqlite3* db, const std::string& sql) {
     sqlite3_stmt* raw = nullptr;
     int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()) + 1, &raw, nullptr);
     Stmt stmt(raw);
-    if (rc != SQLITE_OK) throw SqlError(errmsg(db, rc), rc);
+    if (rc != SQLITE_OK) throw_error(db, rc);
     return stmt;
 }
 
@@ -14,15 +20,24 @@ bool step(sqlite3* db, sqlite3_stmt* stmt) {
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw SqlError(errmsg(db, rc), rc);
+    throw_error(db, rc);
 }
 
 void exec(sqlite3* db, const char* sql) {
+    // sqlite3_exec's own message names the failing statement's error even
+    // when a later cleanup step reset the connection's; errmsg() is used
+    // only where it says more (an interrupt, see errmsg).
     char* raw = nullptr;
     int rc = sqlite3_exec(db, sql, nullptr, nullptr, &raw);
     SqliteString message(raw);
     if (rc == SQLITE_OK) return;
-    throw SqlError((rc & 0xff) != SQLITE_INTERRUPT && message ? message.get() : errmsg(db, rc), rc);
+    if ((rc & 0xff) == SQLITE_INTERRUPT || !message) throw_error(db, rc);
+    throw SqlError(message.get(), rc);
+}
+
+void bind_text(sqlite3_stmt* stmt, int index, const std::string& value) {
+    int rc = sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
 }
 
 Value duplicate(const sqlite3_value* value) {
@@ -53,18 +68,6 @@ void expire_statements(sqlite3* db) noexcept {
     if (sqlite3_db_config(db, SQLITE_DBCONFIG_TRIGGER_EQP, -1, &on) != SQLITE_OK) return;
     sqlite3_db_config(db, SQLITE_DBCONFIG_TRIGGER_EQP, on ? 0 : 1, nullptr);
     sqlite3_db_config(db, SQLITE_DBCONFIG_TRIGGER_EQP, on, nullptr);
-}
-
-std::string quote_identifier(const std::string& name) {
-    std::string out;
-    out.reserve(name.size() + 2);
-    out += '"';
-    for (char c : name) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-    return out;
 }
 
 }  // namespace theater

@@ -60,12 +60,25 @@ inline std::string errmsg(sqlite3* db, int rc) {
     return m ? m : "unknown error";
 }
 
+// The one error policy for a call on `db` that failed with `rc`: throws
+// SqlError with SQLite's message (errmsg) and the extended code when it
+// belongs to `rc` (SQLITE_BUSY_SNAPSHOT, SQLITE_CONSTRAINT_CHECK... tell
+// callers more than the primary one: "retry the transaction" is not "the
+// lock wait timed out"). Every prepare and step of the extension fails
+// through here.
+[[noreturn]] void throw_error(sqlite3* db, int rc);
+
 // Prepares a statement that the caller owns. Throws SqlError on failure.
 Stmt prepare(sqlite3* db, const std::string& sql);
 
 // Steps a statement; returns true for a row, false when done, throws on error
-// with SQLite's message and code.
+// (throw_error).
 bool step(sqlite3* db, sqlite3_stmt* stmt);
+
+// Binds a copy of `value` to parameter `index`. A failed bind (out of
+// memory) throws: it would leave NULL, which reads as a wrong answer ("no
+// such relationship", "not a JSON object"), not as an error.
+void bind_text(sqlite3_stmt* stmt, int index, const std::string& value);
 
 // Runs SQL text (one or more statements) with sqlite3_exec. Throws on error.
 void exec(sqlite3* db, const char* sql);
@@ -90,8 +103,5 @@ void column_bytes(sqlite3_stmt* stmt, int column, std::string& out);
 // SQLite stops it with "abort due to ROLLBACK" (SQLITE_ABORT_ROLLBACK), as
 // after a PRAGMA that changes a flag.
 void expire_statements(sqlite3* db) noexcept;
-
-// "name" with embedded quotes doubled: a safe SQL identifier.
-std::string quote_identifier(const std::string& name);
 
 }  // namespace theater

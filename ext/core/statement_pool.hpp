@@ -1,6 +1,7 @@
-// Prepared statements for virtual table cursors, prepared once per connection
-// and reused. Several cursors of one table can be open at once (a self-join),
-// so a table keeps a pool per statement rather than a single statement.
+// Prepared statements kept per connection and reused. Several users of one
+// SQL text can need a statement at once (a self-join of one table, a
+// trigger that calls the same function again from inside it), so the
+// connection keeps a pool per SQL text rather than a single statement.
 #pragma once
 
 #include "core/connection.hpp"
@@ -11,6 +12,39 @@
 
 namespace theater {
 
+class StatementPool;
+
+// A statement on loan from a pool; returned, reset and its bindings
+// cleared, when the lease ends.
+class StatementLease {
+public:
+    StatementLease() = default;
+    StatementLease(StatementPool* pool, sqlite3_stmt* stmt) noexcept : pool_(pool), stmt_(stmt) {}
+    StatementLease(StatementLease&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    StatementLease& operator=(StatementLease&& other) noexcept {
+        if (this != &other) {
+            release();
+            pool_ = std::exchange(other.pool_, nullptr);
+            stmt_ = std::exchange(other.stmt_, nullptr);
+        }
+        return *this;
+    }
+    StatementLease(const StatementLease&) = delete;
+    StatementLease& operator=(const StatementLease&) = delete;
+    ~StatementLease() { release(); }
+
+    sqlite3_stmt* get() const noexcept { return stmt_; }
+    explicit operator bool() const noexcept { return stmt_ != nullptr; }
+    // Steps the statement; true for a row. Errors throw (throw_error).
+    bool step() const;
+    void release() noexcept;
+
+private:
+    StatementPool* pool_ = nullptr;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
 class StatementPool {
 public:
     StatementPool(Connection& conn, std::string sql) : conn_(&conn), sql_(std::move(sql)) {}
@@ -20,39 +54,7 @@ public:
     StatementPool(const StatementPool&) = delete;
     StatementPool& operator=(const StatementPool&) = delete;
 
-    // A statement on loan to one cursor; returned, reset, when the lease ends.
-    class Lease {
-    public:
-        Lease() = default;
-        Lease(StatementPool* pool, sqlite3_stmt* stmt) noexcept : pool_(pool), stmt_(stmt) {}
-        Lease(Lease&& other) noexcept
-            : pool_(std::exchange(other.pool_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)) {}
-        Lease& operator=(Lease&& other) noexcept {
-            if (this != &other) {
-                release();
-                pool_ = std::exchange(other.pool_, nullptr);
-                stmt_ = std::exchange(other.stmt_, nullptr);
-            }
-            return *this;
-        }
-        ~Lease() { release(); }
-
-        sqlite3_stmt* get() const noexcept { return stmt_; }
-        explicit operator bool() const noexcept { return stmt_ != nullptr; }
-        // Steps the statement; true for a row. Errors throw (see Connection::fail).
-        bool step() const { return pool_->conn_->step(stmt_); }
-        void release() noexcept {
-            if (stmt_) pool_->give_back(stmt_);
-            stmt_ = nullptr;
-            pool_ = nullptr;
-        }
-
-    private:
-        StatementPool* pool_ = nullptr;
-        sqlite3_stmt* stmt_ = nullptr;
-    };
-
-    Lease take() {
+    StatementLease take() {
         // A drained pool (its connection failed to close) pools statements
         // again only once an owner is connected to finalize them later.
         if (drained_) conn_->ensure_owner();
@@ -61,18 +63,19 @@ public:
         if (!free_.empty()) {
             sqlite3_stmt* stmt = free_.back();
             free_.pop_back();
-            return Lease(this, stmt);
+            return StatementLease(this, stmt);
         }
         sqlite3_stmt* stmt = nullptr;
         int rc = sqlite3_prepare_v3(conn_->db(), sql_.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
         if (rc != SQLITE_OK) {
             sqlite3_finalize(stmt);
-            conn_->fail(rc);
+            throw_error(conn_->db(), rc);
         }
-        return Lease(this, stmt);
+        return StatementLease(this, stmt);
     }
 
     const std::string& sql() const noexcept { return sql_; }
+    sqlite3* db() const noexcept { return conn_->db(); }
 
     // Finalizes the idle statements now, and each statement on loan when it
     // comes back, until the next take(): for a connection that is closing.
@@ -83,6 +86,7 @@ public:
     }
 
 private:
+    friend class StatementLease;
     void give_back(sqlite3_stmt* stmt) noexcept {
         sqlite3_reset(stmt);
         sqlite3_clear_bindings(stmt);
@@ -95,5 +99,13 @@ private:
     std::vector<sqlite3_stmt*> free_;
     bool drained_ = false;
 };
+
+inline bool StatementLease::step() const { return theater::step(pool_->db(), stmt_); }
+
+inline void StatementLease::release() noexcept {
+    if (stmt_) pool_->give_back(stmt_);
+    stmt_ = nullptr;
+    pool_ = nullptr;
+}
 
 }  // namespace theater

@@ -7,12 +7,12 @@ namespace {
 constexpr const char* kNotReadOnly = "PRAGMA main.journal_mode";
 }  // namespace
 
-Undo::Undo(sqlite3* db, bool own_transaction, const char* savepoint)
+GuardedWrite::GuardedWrite(sqlite3* db, bool own_transaction, const char* savepoint)
     : db_(db), own_(own_transaction), guard_(prepare(db, kNotReadOnly)), savepoint_(savepoint) {
     refresh();
 }
 
-void Undo::guard() {
+void GuardedWrite::guard() {
     if (guarding_) return;
     // The pragma expires itself each time it runs: SQLite prepares it again
     // here, which fails (and reports why) once the call has been interrupted.
@@ -25,27 +25,27 @@ void Undo::guard() {
     guarding_ = true;
 }
 
-void Undo::pause_guard() {
+void GuardedWrite::pause_guard() {
     if (!guarding_) return;
     refresh();
     sqlite3_reset(guard_.get());
     guarding_ = false;
 }
 
-void Undo::run(const char* sql) {
+void GuardedWrite::run(const char* sql) {
     const char* next = sql;
     while (next && *next) {
         guard();
         sqlite3_stmt* raw = nullptr;
         int rc = sqlite3_prepare_v2(db_, next, -1, &raw, &next);
         Stmt stmt(raw);
-        if (rc != SQLITE_OK) throw SqlError(errmsg(db_, rc), rc);
+        if (rc != SQLITE_OK) throw_error(db_, rc);
         if (stmt) run(stmt.get());  // else only a comment or white space was left
     }
     guard();
 }
 
-void Undo::run(sqlite3_stmt* stmt) {
+void GuardedWrite::run(sqlite3_stmt* stmt) {
     guard();
     int rc = step_to_end(stmt);
     if ((rc & 0xff) == SQLITE_LOCKED && guarding_) {
@@ -59,11 +59,11 @@ void Undo::run(sqlite3_stmt* stmt) {
         sqlite3_reset(stmt);
         rc = step_to_end(stmt);
     }
-    if (rc != SQLITE_DONE) throw SqlError(errmsg(db_, rc), rc);
+    if (rc != SQLITE_DONE) throw_error(db_, rc);
     guard();
 }
 
-bool Undo::roll_back() noexcept {
+bool GuardedWrite::roll_back() noexcept {
     if (own_) {
         sqlite3_step(first_.get());  // ROLLBACK
         sqlite3_reset(first_.get());
@@ -82,13 +82,13 @@ bool Undo::roll_back() noexcept {
     return true;
 }
 
-bool Undo::trip(sqlite3_stmt* stmt) noexcept {
+bool GuardedWrite::trip(sqlite3_stmt* stmt) noexcept {
     step_to_end(stmt);
     sqlite3_reset(stmt);
     return sqlite3_get_autocommit(db_) != 0;
 }
 
-void Undo::undo() noexcept {
+void GuardedWrite::undo() noexcept {
     // SQLite rolled back already (a statement that writes was interrupted,
     // or ran out of memory): in our own transaction, nothing is left to do;
     // inside the caller's, the caller's transaction has ended too.
@@ -109,7 +109,7 @@ void Undo::undo() noexcept {
     sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
 }
 
-void Undo::refresh() {
+void GuardedWrite::refresh() {
     Stmt first = prepare(db_, own_ ? "ROLLBACK" : "ROLLBACK TO " + savepoint_);
     Stmt second = own_ ? Stmt() : prepare(db_, "RELEASE " + savepoint_);
     Stmt tripwire = prepare(db_, kNotReadOnly);
@@ -118,7 +118,7 @@ void Undo::refresh() {
     tripwire_ = std::move(tripwire);
 }
 
-int Undo::step_to_end(sqlite3_stmt* stmt) noexcept {
+int GuardedWrite::step_to_end(sqlite3_stmt* stmt) noexcept {
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     }

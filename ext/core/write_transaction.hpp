@@ -11,7 +11,8 @@
 
 namespace theater {
 
-// Undoes a failed call, whatever failed: an error, an out-of-memory error, an
+// The writes of one call, run under a guard that can undo them all after a
+// failed call, whatever failed: an error, an out-of-memory error, an
 // interrupt (sqlite3_interrupt, or a progress handler that returns non-zero).
 // A plain ROLLBACK cannot always do it:
 //   * after sqlite3_interrupt(), SQLite runs no statement of this connection
@@ -47,11 +48,11 @@ namespace theater {
 // Inside the caller's transaction, the last two roll back the caller's work
 // too: what SQLite itself does to any statement that writes and is
 // interrupted (docs/reference.md, "Cancelling a call").
-class Undo {
+class GuardedWrite {
 public:
     // own_transaction: the call runs BEGIN IMMEDIATE itself (else it runs
     // inside the caller's transaction, under SAVEPOINT <savepoint>).
-    Undo(sqlite3* db, bool own_transaction, const char* savepoint);
+    GuardedWrite(sqlite3* db, bool own_transaction, const char* savepoint);
 
     // Starts (or resumes) the guard; once the transaction or savepoint exists.
     void guard();
@@ -90,10 +91,11 @@ private:
     bool guarding_ = false;
 };
 
-// Runs body(undo) all or nothing and returns what it returns. The body runs
-// its writes through undo.run(); the guard is paused before the COMMIT. Refuses a read-only database up front with SQLite's own words.
+// Runs body(write) all or nothing and returns what it returns. The body runs
+// its writes through write.run(); the guard is paused before the COMMIT.
+// Refuses a read-only database up front with SQLite's own words.
 template <class Body>
-auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> decltype(body(std::declval<Undo&>())) {
+auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> decltype(body(std::declval<GuardedWrite&>())) {
     if (sqlite3_db_readonly(db, "main") == 1) {
         throw SqlError("attempt to write a readonly database", SQLITE_READONLY);
     }
@@ -110,13 +112,13 @@ auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> declt
         // busy database is waited for (busy_timeout) rather than failing on
         // the upgrade from a read; whatever fails, the undo leaves the
         // connection in autocommit mode again, never stuck in a transaction.
-        Undo undo(db, true, savepoint);
+        GuardedWrite write(db, true, savepoint);
         try {
             // A progress handler may stop BEGIN after it opened the
             // transaction: the undo closes it then.
             exec(db, "BEGIN IMMEDIATE");
-            auto result = body(undo);
-            undo.pause_guard();
+            auto result = body(write);
+            write.pause_guard();
             try {
                 exec(db, "COMMIT");
             } catch (const SqlError& e) {
@@ -127,13 +129,13 @@ auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> declt
             }
             return result;
         } catch (...) {
-            undo.undo();
+            write.undo();
             throw;
         }
     }
     // Inside the caller's transaction: a savepoint makes the call
     // all-or-nothing, and a failure undoes only this call's work.
-    Undo undo(db, false, savepoint);
+    GuardedWrite write(db, false, savepoint);
     try {
         exec(db, ("SAVEPOINT " + std::string(savepoint)).c_str());
     } catch (const SqlError& e) {
@@ -141,12 +143,12 @@ auto write_transaction(sqlite3* db, const char* savepoint, Body&& body) -> declt
         throw;
     }
     try {
-        auto result = body(undo);
-        undo.pause_guard();
+        auto result = body(write);
+        write.pause_guard();
         exec(db, ("RELEASE " + std::string(savepoint)).c_str());
         return result;
     } catch (...) {
-        undo.undo();
+        write.undo();
         throw;
     }
 }

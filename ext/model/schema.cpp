@@ -12,8 +12,7 @@ constexpr const char* kFindTable =
     "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%'";
 constexpr const char* kAllTables =
     "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-    "AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT IN ('theater_schema_migrations', 'theater_relationships') "
-    "ORDER BY name";
+    "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name";
 constexpr const char* kColumns =
     "SELECT name, type, dflt_value, \"notnull\", pk, hidden FROM pragma_table_xinfo(?1, 'main') WHERE hidden <> 1 "
     "ORDER BY cid";
@@ -206,16 +205,7 @@ void read_details(sqlite3* db, SchemaTable& t) {
 
 }  // namespace
 
-std::string ascii_upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 
-bool same_name(const std::string& a, const std::string& b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 const SchemaColumn* SchemaTable::column(const std::string& wanted) const {
     for (const SchemaColumn& c : columns) {
@@ -322,17 +312,33 @@ std::optional<SchemaTable> read_table(sqlite3* db, const std::string& name) {
     return t;
 }
 
-std::vector<SchemaTable> read_all_tables(sqlite3* db) {
+std::vector<SchemaTable> read_all_tables(sqlite3* db, const std::vector<std::string>& leave_out) {
     std::vector<std::string> names;
     {
         Stmt all = prepare(db, kAllTables);
-        while (step(db, all.get())) names.push_back(text(all.get(), 0));
+        while (step(db, all.get())) {
+            std::string name = text(all.get(), 0);
+            if (std::find(leave_out.begin(), leave_out.end(), name) == leave_out.end()) names.push_back(std::move(name));
+        }
     }
     std::vector<SchemaTable> tables;
     for (const std::string& name : names) {
         if (std::optional<SchemaTable> t = read_table(db, name)) tables.push_back(std::move(*t));
     }
     return tables;
+}
+
+const SchemaTable* find_table(const std::vector<SchemaTable>& tables, const std::string& name) {
+    for (const SchemaTable& t : tables) {
+        if (same_name(t.name, name)) return &t;
+    }
+    return nullptr;
+}
+
+void add_unique(std::vector<std::string>& names, const std::string& name) {
+    if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return same_name(n, name); })) {
+        names.push_back(name);
+    }
 }
 
 }  // namespace theater

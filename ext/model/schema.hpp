@@ -4,6 +4,7 @@
 // into SQL here).
 #pragma once
 
+#include "core/quote.hpp"
 #include "core/sqlite.hpp"
 
 #include <optional>
@@ -74,8 +75,6 @@ struct SchemaTable {
     const SchemaIndex* index_leading_with(const std::string& wanted) const;
 };
 
-bool same_name(const std::string& a, const std::string& b) noexcept;  // ASCII case-insensitive
-std::string ascii_upper(std::string s);
 
 // SQLite's column affinity of a declared type (datatype3.html, 3.1):
 // "INTEGER", "TEXT", "BLOB", "REAL" or "NUMERIC".
@@ -85,8 +84,14 @@ const char* affinity(const std::string& declared_type);
 // Views, virtual tables and sqlite_ internals are not tables here.
 std::optional<SchemaTable> read_table(sqlite3* db, const std::string& name);
 
+// Appends `name` to `names` unless a name there is the same (same_name).
+void add_unique(std::vector<std::string>& names, const std::string& name);
+
+// The table of that name (case-insensitive) among `tables`, or null.
+const SchemaTable* find_table(const std::vector<SchemaTable>& tables, const std::string& name);
+
 // Every ordinary table of the main database, in name order, except SQLite's
-// own and the theater's bookkeeping tables.
-std::vector<SchemaTable> read_all_tables(sqlite3* db);
+// own and those named (exactly) in `leave_out`.
+std::vector<SchemaTable> read_all_tables(sqlite3* db, const std::vector<std::string>& leave_out);
 
 }  // namespace theater

@@ -1,0 +1,58 @@
+// A join path, named in pieces, and the RelationshipSpec that serves it: the
+// one place the engine's SQL for a relationship is written. The theater's
+// own relationships build their path from what the migrations made
+// (theater/); a declared relationship finds its path in the schema
+// (model/resolve.hpp).
+#pragma once
+
+#include "engine/relationship_spec.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace theater {
+
+struct JoinPath {
+    enum Kind { kOneToMany, kManyToOne, kManyToMany } kind = kOneToMany;
+    std::string from_table;
+    std::string from_key;        // from_table's integer key column (or rowid name)
+    std::string to_table;
+    std::string to_rowid;        // a name for to_table's rowid
+    std::vector<std::pair<std::string, std::string>> to_columns;  // returned: name, declared type
+    // kOneToMany: to_table.fk references from_table.ref.
+    // kManyToOne: from_table.fk references to_table.ref.
+    // kManyToMany: through.fk references from_table.ref, through.to_fk
+    // references to_table.to_ref.
+    std::string fk;
+    std::string ref;
+    std::string through_table;
+    std::string through_rowid;
+    std::string to_fk;
+    std::string to_ref;
+    std::vector<std::string> through_order;  // columns after fk in the index the seek uses
+    // True only where something outside the relationship guarantees that
+    // every non-NULL foreign key (fk) is an integer naming a row of
+    // from_table: the theater's own auditions, whose triggers refuse any
+    // other role_id. The seek then ranges over the foreign key alone. A
+    // declared relationship cannot know that (an orphan key, '1' in a TEXT
+    // column, 1.5 in a REAL one), so it reads from_table's key as the plain
+    // join does, and returns exactly the join's rows.
+    bool fk_names_a_row = false;
+    // The foreign key column (fk; for many-to-many, through.fk) has INTEGER,
+    // REAL or NUMERIC affinity, so it compares with an integer exactly as
+    // from_table's integer key does: the seek of one key may range over it
+    // and check once that the key names a row (RelationshipSpec::parent).
+    bool fk_numeric = false;
+    std::string argument;        // the hidden column's name
+    bool unique = false;         // at most one row per key
+};
+
+// The relationship's kind in words, as far as the path tells:
+// one-to-many (one-to-one when `unique`), many-to-one, many-to-many.
+std::string kind_name(const JoinPath& path);
+
+// The spec of the table-valued function `name` that serves `path`.
+RelationshipSpec spec_for(const std::string& name, const JoinPath& path);
+
+}  // namespace theater

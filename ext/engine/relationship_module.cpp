@@ -1,0 +1,382 @@
+// The relationship cursor. The spec's two queries (engine/relationship_spec.hpp)
+// are the connection's statements; a seek of one key walks the seek query
+// forward (core/forward_scan.hpp), a scan of every key steps the scan query.
+#include "engine/relationship_module.hpp"
+
+#include "core/args.hpp"
+#include "core/boundary.hpp"
+#include "core/forward_scan.hpp"
+#include "core/statement_pool.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace theater {
+
+namespace {
+
+struct RelationTable {
+    // A fixed relationship (the theater's own): its spec lives forever.
+    RelationTable(Connection& c, const RelationshipSpec& s) : conn(c), spec(s) { take_pools(); }
+    // A live relationship, connected with the spec found then (or a broken
+    // one, see RelationshipSpec::broken). The table keeps that spec for its
+    // whole life: when the schema changes what the relationship means, a
+    // new table takes over (see relation_filter and LiveRelationship::retire).
+    RelationTable(Connection& c, std::shared_ptr<const RelationshipSpec> s, std::shared_ptr<LiveRelationship> l)
+        : conn(c), owned(std::move(s)), spec(*owned), live(std::move(l)) {
+        take_pools();
+    }
+    // The queries' statements are the connection's, shared by every table
+    // that serves the same queries (Connection::pool).
+    void take_pools() {
+        seek = &conn.pool(seek_sql(spec));
+        scan = &conn.pool(scan_sql(spec));
+        if (!spec.parent.empty()) parent = &conn.pool(spec.parent);
+    }
+
+    sqlite3_vtab base{};
+    Connection& conn;
+    std::shared_ptr<const RelationshipSpec> owned;  // live relationships only
+    const RelationshipSpec& spec;
+    // Live relationships only: what found the spec, and asks before each
+    // use whether it still holds. Shared with the module's client data,
+    // which SQLite may destroy before it disconnects this table.
+    std::shared_ptr<LiveRelationship> live;
+    UseCheck use;
+    // The statements of the connection when SQLite planned a statement with
+    // this table while it may already have been stale (idxNum's upper bits
+    // name one): the last few, for relation_filter.
+    std::vector<std::pair<unsigned, StatementSnapshot>> snapshots;
+    unsigned next_snapshot = 1;
+    StatementPool* seek = nullptr;
+    StatementPool* scan = nullptr;
+    StatementPool* parent = nullptr;  // only when spec.parent is set
+    int argument_column() const { return static_cast<int>(spec.columns.size()); }
+};
+
+// idxNum: the plan, and (live relationships) whether the table may have
+// been stale when SQLite planned the statement (LiveRelationship::suspect),
+// with the number of the snapshot of the connection's statements then.
+enum Plan { kScanAll = 0, kSeekKey = 1 };
+constexpr int kPlanMask = 1;
+constexpr int kSuspectPlan = 2;
+constexpr int kSnapshotShift = 2;
+constexpr unsigned kMaxSnapshot = 1u << 28;
+constexpr std::size_t kSnapshotsKept = 8;
+
+struct RelationCursor {
+    explicit RelationCursor(RelationTable& table)
+        : seek(*table.seek, table.argument_column()), parent(table.parent ? *table.parent : *table.seek, 0) {}
+    sqlite3_vtab_cursor base{};
+    Plan plan = kScanAll;
+    bool eof = true;
+    // kScanAll: every row in key order.
+    StatementLease rows;
+    // kSeekKey: the rows of `key`, read from a forward scan that lives as
+    // long as this cursor (the outer statement's loop over this table).
+    ForwardScan seek;
+    // When the seek ranges over the foreign key alone (spec.parent): the keys
+    // of from_table, walked forward alongside (unused otherwise).
+    ForwardScan parent;
+    sqlite3_int64 key = 0;
+    int changes = -1;
+    // Live relationships: this cursor's checks inside a write transaction.
+    UseCheck use;
+
+    sqlite3_stmt* current() const { return plan == kSeekKey ? seek.row() : rows.get(); }
+};
+
+RelationTable& table_of(sqlite3_vtab* vtab) { return *reinterpret_cast<RelationTable*>(vtab); }
+RelationCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_cast<RelationCursor*>(cur); }
+
+// A live relationship's table, connected with the spec found from the
+// schema as it is now; a relationship the schema no longer supports fails
+// here and says why, even for SELECT * (before SQLite 3.37.0 it is
+// connected, and says why when used: see DeclaredRelationship::spec).
+RelationTable* connect_live(sqlite3* db, RelationshipContext& context) {
+    SchemaEpoch epoch;
+    std::shared_ptr<const RelationshipSpec> spec = context.live->spec(*context.conn, epoch);
+    declare_table(db, table_declaration(*spec));
+    auto* made = new RelationTable(*context.conn, spec, context.live);
+    if (!spec->broken) {
+        // What it serves is right for the schema as it is now (a broken
+        // table is resolved again at each use, until it fits).
+        made->use.epoch = epoch;
+        made->use.epoch_outside_write = sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE;
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &made->use.epoch_data_version);
+    }
+    context.live->connected(made);
+    return made;
+}
+
+// An error of a live relationship's connect with SQLITE_SCHEMA: another
+// connection changed the schema since this one last read it. SQLite 3.54.1
+// (not 3.40.1) runs xConnect with the schema locked
+// (sqlite3VtabEponymousTableInit: db->nSchemaLock++), so the statements that
+// read the declaration cannot load the new schema; each fails with
+// SQLITE_SCHEMA. Returned as such (connect_boundary does), the error makes
+// sqlite3_prepare reset the schema and prepare the statement once more
+// (sqlite3LockAndPrepare), which connects the table against the schema as
+// it is now. As SQLITE_ERROR it would fail every prepare until another
+// statement reloaded the schema. (A prepare: no statement has run yet.)
+int relation_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
+    auto& context = *static_cast<RelationshipContext*>(aux);
+    const std::string& name = context.fixed ? context.fixed->name : context.live->name();
+    return connect_boundary(err, name.c_str(), [&] {
+        if (context.fixed) {
+            declare_table(db, table_declaration(*context.fixed));
+            *out = &(new RelationTable(*context.conn, *context.fixed))->base;
+        } else {
+            *out = &connect_live(db, context)->base;
+        }
+    });
+}
+
+int relation_disconnect(sqlite3_vtab* vtab) {
+    delete &table_of(vtab);
+    return SQLITE_OK;
+}
+
+// True when every ORDER BY term is ascending and they name, in order, a
+// prefix of `natural` (the columns the plan already delivers sorted).
+bool order_is_natural(const sqlite3_index_info* info, std::initializer_list<int> natural) {
+    if (info->nOrderBy == 0 || info->nOrderBy > static_cast<int>(natural.size())) return false;
+    auto it = natural.begin();
+    for (int i = 0; i < info->nOrderBy; ++i, ++it) {
+        if (info->aOrderBy[i].desc || info->aOrderBy[i].iColumn != *it || *it < 0) return false;
+    }
+    return true;
+}
+
+int relation_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+    RelationTable& table = table_of(vtab);
+    const RelationshipSpec& d = table.spec;
+    int argument = table.argument_column();
+    int seek = -1;
+    for (int i = 0; i < info->nConstraint; ++i) {
+        const auto& c = info->aConstraint[i];
+        if (c.usable && c.iColumn == argument && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
+            seek = i;
+            break;
+        }
+    }
+    if (seek >= 0) {
+        // One B-tree descent, then the key's rows.
+        info->aConstraintUsage[seek].argvIndex = 1;
+        info->aConstraintUsage[seek].omit = 1;
+        info->idxNum = kSeekKey;
+        info->estimatedRows = static_cast<sqlite3_int64>(d.rows_per_key + 0.5);
+        info->estimatedCost = 20.0 + d.rows_per_key;
+        if (d.unique) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+        if (order_is_natural(info, {d.order_column})) info->orderByConsumed = 1;
+    } else {
+        // No usable argument (absent, or its value comes from a table the
+        // planner has not placed yet): every row, in key order. The cost is
+        // the truth, a full pass, so a join puts this table inner and seeks.
+        info->idxNum = kScanAll;
+        info->estimatedRows = static_cast<sqlite3_int64>(kUnknownTableRows * d.rows_per_key);
+        info->estimatedCost = kUnknownTableRows * d.rows_per_key;
+        if (order_is_natural(info, {argument, d.order_column})) info->orderByConsumed = 1;
+    }
+    if (table.live) {
+        // Whether this table may no longer be what the declaration means
+        // (SQLite connected it before a change, and hands it to every
+        // statement it prepares until it is replaced): then the statement is
+        // started again at its first use if it has returned no row by then
+        // (relation_filter), which the snapshot of the connection's
+        // statements taken now tells. Never an error here: SQLite plans.
+        try {
+            if (table.live->suspect(table.conn, table.use)) {
+                if (table.snapshots.size() == kSnapshotsKept) table.snapshots.erase(table.snapshots.begin());
+                unsigned id = table.next_snapshot;
+                table.next_snapshot = id + 1 == kMaxSnapshot ? 1 : id + 1;
+                table.snapshots.emplace_back(id, table.conn.snapshot());
+                info->idxNum |= kSuspectPlan | static_cast<int>(id << kSnapshotShift);
+            }
+        } catch (...) {
+            // Without a snapshot the statement is never started again.
+            info->idxNum |= kSuspectPlan;
+        }
+    }
+    return SQLITE_OK;
+}
+
+int relation_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+    auto* cursor = new (std::nothrow) RelationCursor(table_of(vtab));
+    if (!cursor) return SQLITE_NOMEM;
+    *out = &cursor->base;
+    return SQLITE_OK;
+}
+
+int relation_close(sqlite3_vtab_cursor* cur) {
+    delete &cursor_of(cur);
+    return SQLITE_OK;
+}
+
+// Thrown to start the statement again (see check_live).
+struct Restart {};
+
+// Whether the statement SQLite planned with snapshot `id` of the connection's
+// statements can still be started again without returning a row twice: it
+// has returned none (nor has any other statement stepped), and it writes
+// nothing (a statement that writes may have written, and without a statement
+// journal SQLite would not undo that before starting it again).
+bool restart_is_safe(const RelationTable& table, unsigned id) {
+    if (id == 0) return false;
+    for (const auto& entry : table.snapshots) {
+        if (entry.first == id) return table.conn.quiet_since(entry.second);
+    }
+    return false;
+}
+
+// A live relationship's check before a use (LiveRelationship::check).
+// When the declaration has come to mean other queries or other columns than
+// the table serves, the table is retired (the next statement SQLite prepares
+// connects one resolved from the schema as it is now) and the statement:
+//  * is started again, prepared anew, when SQLite planned it with the table
+//    while the table may already have been stale (`suspect`: the first
+//    statement after a change, on a connection that connected the table
+//    before it), provided it has returned no row yet (restart_is_safe);
+//  * else stops with an error: it began while the table was right (the
+//    change came while it was running), or it has returned rows, which
+//    starting it again would return twice, or rows of two shapes.
+void check_live(RelationTable& table, RelationCursor& cursor, int idx_num, int changes, bool writing) {
+    std::shared_ptr<const RelationshipSpec> now =
+        table.live->check(table.conn, table.spec, table.use, cursor.use, changes, writing);
+    if (!now) return;
+    table.live->retire(table.conn, &table);
+    if ((idx_num & kSuspectPlan) == 0) {
+        throw SqlError("the schema changed while this statement was running; run the statement again");
+    }
+    if (restart_is_safe(table, static_cast<unsigned>(idx_num) >> kSnapshotShift)) throw Restart();
+    // SQLite would not prepare it again by itself (it was prepared after the
+    // change): every statement is expired.
+    expire_statements(table.conn.db());
+    throw SqlError("the schema changed since this statement was prepared; run the statement again");
+}
+
+// No method of a relationship returns SQLITE_SCHEMA while a statement runs
+// (an internal statement's error included), but to start it again
+// (check_live): sqlite3_step would prepare the statement again and run
+// it from its start.
+int not_schema(int rc) { return (rc & 0xff) == SQLITE_SCHEMA ? SQLITE_ERROR : rc; }
+
+// Runs the body of xFilter or xNext: errors through vtab_boundary, with
+// SQLite's "no such table" in the spec's own words where it has some
+// (RelationshipSpec::when_tables_missing).
+template <class Body>
+int serve(sqlite3_vtab* vtab, const RelationshipSpec& spec, Body&& body) {
+    return vtab_boundary(vtab, spec.name.c_str(), [&] {
+        try {
+            return body();
+        } catch (const SqlError& e) {
+            if (spec.when_tables_missing.empty() || (e.code() & 0xff) != SQLITE_ERROR ||
+                std::strncmp(e.what(), "no such table: ", 15) != 0) {
+                throw;
+            }
+            throw SqlError(spec.when_tables_missing);
+        }
+    });
+}
+
+int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
+    RelationCursor& cursor = cursor_of(cur);
+    RelationTable& table = table_of(cur->pVtab);
+    bool restart = false;
+    int rc = serve(cur->pVtab, table.spec, [&] {
+        cursor.rows.release();
+        cursor.eof = true;
+        // Read once for both checks below (see connection_may_have_written).
+        sqlite3* db = table.conn.db();
+        int changes = sqlite3_total_changes(db);
+        bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
+        if (table.live) {
+            try {
+                check_live(table, cursor, idx_num, changes, writing);
+            } catch (const Restart&) {
+                restart = true;
+                throw SqlError("the schema changed since this statement was prepared; prepare it again",
+                               SQLITE_SCHEMA);
+            }
+        }
+        // A declaration that did not resolve when its table was connected
+        // has no queries: check() throws for it.
+        if (table.spec.broken) throw SqlError("internal error: a broken relationship passed its check");
+        cursor.plan = static_cast<Plan>(idx_num & kPlanMask);
+        if (cursor.plan == kSeekKey) {
+            if (argc < 1) throw SqlError("internal error: seek without a key");
+            std::optional<sqlite3_int64> key = integer_argument(argv[0], table.spec.argument.c_str());
+            if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
+            if (writing || changes != cursor.changes) {
+                cursor.seek.forget();
+                cursor.parent.forget();
+            }
+            cursor.changes = changes;
+            cursor.key = *key;
+            cursor.eof = !cursor.seek.position_at(cursor.key) || !cursor.seek.key_is(cursor.key);
+            if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);
+            else cursor.seek.forget();
+            if (!cursor.eof && table.parent) {
+                // Rows whose foreign key is the argument, but the argument
+                // names no row of from_table: none, as in the join. Asked
+                // only for a key that has rows, once per key.
+                bool named = cursor.parent.position_at(cursor.key) && cursor.parent.key_is(cursor.key);
+                if (cursor.key < INT64_MAX) cursor.parent.consumed_below(cursor.key + 1);
+                else cursor.parent.forget();
+                cursor.eof = !named;
+            }
+            return SQLITE_OK;
+        }
+        cursor.rows = table.scan->take();
+        cursor.eof = !cursor.rows.step();
+        return SQLITE_OK;
+    });
+    return restart ? rc : not_schema(rc);
+}
+
+int relation_next(sqlite3_vtab_cursor* cur) {
+    RelationCursor& cursor = cursor_of(cur);
+    return not_schema(serve(cur->pVtab, table_of(cur->pVtab).spec, [&] {
+        if (cursor.plan == kSeekKey) {
+            cursor.eof = !cursor.seek.next() || !cursor.seek.key_is(cursor.key);
+        } else {
+            cursor.eof = !cursor.rows.step();
+        }
+        return SQLITE_OK;
+    }));
+}
+
+int relation_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
+
+int relation_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+    const RelationCursor& cursor = cursor_of(cur);
+    // With the argument, the hidden column is the argument, an integer, as
+    // from_table's key is in the join (a REAL foreign key holds 5.0).
+    if (cursor.plan == kSeekKey && column == table_of(cur->pVtab).argument_column()) {
+        sqlite3_result_int64(ctx, cursor.key);
+        return SQLITE_OK;
+    }
+    // Output columns and the hidden key are the internal query's columns in
+    // the same order.
+    sqlite3_result_value(ctx, sqlite3_column_value(cursor.current(), column));
+    return SQLITE_OK;
+}
+
+int relation_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
+    const RelationCursor& cursor = cursor_of(cur);
+    int column = table_of(cur->pVtab).argument_column() + 1;
+    *rowid = sqlite3_column_int64(cursor.current(), column);
+    return SQLITE_OK;
+}
+
+}  // namespace
+
+const sqlite3_module kRelationshipModule =
+    read_only_module(relation_connect, relation_best_index, relation_disconnect, relation_open, relation_close,
+                     relation_filter, relation_next, relation_eof, relation_column, relation_rowid);
+
+}  // namespace theater

@@ -1,0 +1,53 @@
+#include "engine/relationship_spec.hpp"
+
+#include "core/quote.hpp"
+
+namespace theater {
+
+namespace {
+
+std::string select_list(const RelationshipSpec& s) {
+    std::string out;
+    for (const RelationshipSpec::Column& c : s.columns) {
+        if (!out.empty()) out += ", ";
+        out += c.expr;
+    }
+    return out;
+}
+
+}  // namespace
+
+bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
+    return name == o.name && argument == o.argument && columns == o.columns && from == o.from && key == o.key &&
+           seek_from == o.seek_from && seek_key == o.seek_key && parent == o.parent && rowid == o.rowid &&
+           order == o.order && order_column == o.order_column && rows_per_key == o.rows_per_key &&
+           unique == o.unique && when_tables_missing == o.when_tables_missing && broken == o.broken;
+}
+
+// The seek is a forward scan from a key on: a join that asks for ascending
+// keys walks it instead of seeking anew for each.
+std::string seek_sql(const RelationshipSpec& s) {
+    const std::string& from = s.seek_from.empty() ? s.from : s.seek_from;
+    const std::string& key = s.seek_key.empty() ? s.key : s.seek_key;
+    std::string sql = "SELECT " + select_list(s) + ", " + key + ", " + s.rowid + " FROM " + from + " WHERE " + key +
+                      " >= ?1 ORDER BY " + key;
+    if (!s.order.empty()) sql += ", " + s.order;
+    return sql;
+}
+
+std::string scan_sql(const RelationshipSpec& s) {
+    // A row whose key is NULL relates to nothing, as name(NULL) says.
+    std::string sql = "SELECT " + select_list(s) + ", " + s.key + ", " + s.rowid + " FROM " + s.from + " WHERE " +
+                      s.key + " IS NOT NULL ORDER BY " + s.key;
+    if (!s.order.empty()) sql += ", " + s.order;
+    return sql;
+}
+
+std::string table_declaration(const RelationshipSpec& s) {
+    std::string sql = "CREATE TABLE x(";
+    for (const RelationshipSpec::Column& c : s.columns) sql += quote_identifier(c.name) + " " + c.type + ", ";
+    sql += quote_identifier(s.argument) + " INTEGER HIDDEN)";
+    return sql;
+}
+
+}  // namespace theater

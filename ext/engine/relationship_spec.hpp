@@ -1,0 +1,90 @@
+// What the relationship engine serves: one "rows of B related to this row of
+// A" table-valued function, described by a RelationshipSpec, and the SQL the
+// engine runs for it (built here, by pure functions of the spec). A spec is
+// made from a join path (engine/join_path.hpp) by the engine's two clients:
+// the theater's own relationships (theater/) and the ones declared with
+// theater_relate (model/).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace theater {
+
+struct RelationshipSpec {
+    struct Column {
+        std::string name;  // as declared by the table-valued function
+        std::string type;  // declared type, for clients that read it
+        std::string expr;  // SQL expression over the aliases s (source) and t (target)
+
+        bool operator==(const Column& other) const {
+            return name == other.name && type == other.type && expr == other.expr;
+        }
+    };
+
+    std::string name;      // SQL name of the table-valued function
+    std::string argument;  // hidden argument column
+    std::vector<Column> columns;
+    // FROM clause of the join the relationship stands for, using aliases s
+    // and t (and f), with every identifier quoted.
+    std::string from;
+    // Expression the argument is compared with: the key of one source row.
+    std::string key;
+    // Optional, for the seek of one key: a FROM clause and key expression
+    // that range over the foreign key alone (its index), and `parent`, a query
+    // "SELECT key FROM from_table WHERE key >= ?1 ORDER BY key" that says
+    // whether the key names a row at all. The seek then returns rows only
+    // for a key the parent query has, which is what the join returns, for one
+    // lookup per key instead of one B-tree descent per key. Empty: the seek
+    // reads `from` too.
+    std::string seek_from;
+    std::string seek_key;
+    std::string parent;
+    // Expression unique per row of the result, across keys: the rowid the
+    // table reports (SQLite relies on it, e.g. to merge the branches of an
+    // OR into one result without duplicates).
+    std::string rowid;
+    // Orders the rows of one key (may be empty when a key has one row).
+    std::string order;
+    // Index of the output column that follows `order`, or -1: lets the table
+    // tell the planner that ORDER BY on it needs no sort.
+    int order_column = -1;
+    // Rows per key, for the planner; `unique` when a key has at most one row.
+    double rows_per_key = 1;
+    bool unique = false;
+    // The message for "no such table" from the engine's queries, when the
+    // tables they read missing means something the user can act on (the
+    // theater's relationships: the database was never migrated). Empty:
+    // SQLite's own message, which names the table.
+    std::string when_tables_missing;
+    // A declared relationship whose declaration did not resolve when its
+    // table was connected, on SQLite before 3.37.0 (see
+    // DeclaredRelationship::spec): one placeholder column, the argument,
+    // and no queries; every use fails, saying why.
+    bool broken = false;
+
+    // Words for people (theater_diagram, theater_relate's answer), not part
+    // of what is served, so not compared by ==.
+    struct About {
+        std::string from_table;
+        std::string to_table;
+        std::string kind;  // one-to-many, many-to-one, one-to-one, many-to-many
+    } about;
+
+    // Everything served equal: the same function, answered by the same
+    // queries (a field added above must be compared too).
+    bool operator==(const RelationshipSpec& other) const;
+    bool operator!=(const RelationshipSpec& other) const { return !(*this == other); }
+};
+
+// The engine's SQL for a spec. Both queries return the output columns, then
+// the key (the hidden argument column), then the rowid.
+//   seek_sql: the rows of every key from ?1 on, in key order, for a forward
+//             scan (core/forward_scan.hpp);
+//   scan_sql: the rows of every key, in key order;
+//   table_declaration: the CREATE TABLE that sqlite3_declare_vtab gets.
+std::string seek_sql(const RelationshipSpec& spec);
+std::string scan_sql(const RelationshipSpec& spec);
+std::string table_declaration(const RelationshipSpec& spec);
+
+}  // namespace theater

@@ -1,0 +1,51 @@
+#include "model/options.hpp"
+
+#include "core/quote.hpp"
+
+namespace theater {
+
+namespace {
+
+constexpr const char* kOptionsObject = "SELECT json_type(?1)";
+constexpr const char* kOptionsEach = "SELECT key, value, type FROM json_each(?1)";
+
+}  // namespace
+
+Options parse_options(sqlite3* db, const std::string& json) {
+    Options o;
+    if (json.empty()) return o;
+    Stmt type = prepare(db, kOptionsObject);
+    bind_text(type.get(), 1, json);
+    bool ok = false;
+    try {
+        ok = step(db, type.get()) && column_bytes(type.get(), 0) == "object";
+    } catch (const SqlError& e) {
+        if (e.code() == SQLITE_NOMEM) throw;
+    }
+    if (!ok) {
+        throw SqlError("options must be a JSON object such as '{\"column\": \"author_id\"}', not " + json);
+    }
+    Stmt each = prepare(db, kOptionsEach);
+    bind_text(each.get(), 1, json);
+    while (step(db, each.get())) {
+        std::string key = column_bytes(each.get(), 0);
+        if (key != "column" && key != "from_column" && key != "to_column" && key != "argument" &&
+            key != "direction") {
+            throw SqlError("unknown option " + json_string(key) +
+                           "; the options are column, from_column, to_column, argument and direction");
+        }
+        if (column_bytes(each.get(), 2) != "text") {
+            throw SqlError("option " + json_string(key) + " must be a string");
+        }
+        o.values[key] = column_bytes(each.get(), 1);
+    }
+    if (const std::string* direction = o.get("direction")) {
+        if (*direction != "one-to-many" && *direction != "many-to-one") {
+            throw SqlError("option \"direction\" must be \"one-to-many\" or \"many-to-one\", not " +
+                           json_string(*direction));
+        }
+    }
+    return o;
+}
+
+}  // namespace theater
