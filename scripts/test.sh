@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (what .ci/run runs): installs what is missing, then
+#   0. checks that ext/'s includes only go down its floors (scripts/check-layers.py,
+#      ARCHITECTURE.md);
 #   1. builds with warnings as errors and runs the pytest suite with Debian's
 #      /usr/bin/python3 (whose sqlite3 module can load extensions), in two
 #      processes (pytest-xdist); then runs it again on the newest SQLite
@@ -22,6 +24,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
+echo "== include floors (scripts/check-layers.py)"
+/usr/bin/python3 scripts/check-layers.py --self-test >/dev/null
+/usr/bin/python3 scripts/check-layers.py
 bash scripts/build.sh -DTHEATER_WERROR=ON -DTHEATER_BUILD_TESTING=ON
 echo "== pytest (build/)"
 start=$SECONDS

@@ -5,7 +5,7 @@ whole, lives until the statement is reset or finalized, and is destroyed then
 
 A statement asking about many roles in ascending order is served by one
 HireStream, which holds one of the connection's pooled statements (kHires in
-hire_stream.cpp) and walks it forward instead of seeking again. sqlite_stmt
+hires.cpp) and walks it forward instead of seeking again. sqlite_stmt
 shows that statement from SQL: `run` counts its seeks (one per start after a
 reset), `busy` says whether a stream is holding it mid-scan. So:
 - SQLite dropping the data between calls means a new stream, hence a new seek,

@@ -6,8 +6,6 @@ namespace theater {
 
 namespace {
 
-std::string q(const std::string& identifier) { return quote_identifier(identifier); }
-
 }  // namespace
 
 std::string kind_name(const JoinPath& p) {
@@ -26,9 +24,11 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
     d.about.to_table = p.to_table;
     d.about.kind = kind_name(p);
     d.argument = p.argument;
-    for (const auto& column : p.to_columns) d.columns.push_back({column.first, column.second, "t." + q(column.first)});
-    const std::string from = "main." + q(p.from_table);
-    const std::string to = "main." + q(p.to_table);
+    for (const auto& column : p.to_columns) {
+        d.columns.push_back({column.first, column.second, "t." + quote_identifier(column.first)});
+    }
+    const std::string from = "main." + quote_identifier(p.from_table);
+    const std::string to = "main." + quote_identifier(p.to_table);
     // The join the relationship stands for reads from_table's key: a child
     // whose foreign key names no row is left out, and keys compare with
     // SQLite's affinities ('1' in a TEXT column is 1). Two shortcuts for the
@@ -42,7 +42,7 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
     bool by_key = same_name(p.ref, p.from_key);
     bool trusted = p.fk_names_a_row && by_key;
     bool shortcut = !trusted && p.fk_numeric && by_key;
-    const std::string key = (p.kind == JoinPath::kManyToMany ? "f." : "s.") + q(p.from_key);
+    const std::string key = (p.kind == JoinPath::kManyToMany ? "f." : "s.") + quote_identifier(p.from_key);
     if (shortcut) {
         const char* alias = p.kind == JoinPath::kManyToMany ? "f" : "s";
         d.parent = "SELECT " + key + " FROM " + from + " AS " + alias + " WHERE " + key + " >= ?1 ORDER BY " + key;
@@ -52,16 +52,17 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
         std::string children = to + " AS t";
         if (trusted) {
             d.from = children;
-            d.key = "t." + q(p.fk);
+            d.key = "t." + quote_identifier(p.fk);
         } else {
-            d.from = from + " AS s JOIN " + children + " ON t." + q(p.fk) + " = s." + q(p.ref);
+            d.from = from + " AS s JOIN " + children + " ON t." + quote_identifier(p.fk) + " = s." +
+                     quote_identifier(p.ref);
             d.key = key;
         }
         if (shortcut) {
             d.seek_from = children;
-            d.seek_key = "t." + q(p.fk);
+            d.seek_key = "t." + quote_identifier(p.fk);
         }
-        d.rowid = "t." + q(p.to_rowid);
+        d.rowid = "t." + quote_identifier(p.to_rowid);
         d.order = d.rowid;
         d.rows_per_key = p.unique ? 1 : 10;
         d.unique = p.unique;
@@ -71,29 +72,31 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
         break;
     }
     case JoinPath::kManyToOne:
-        d.from = from + " AS s JOIN " + to + " AS t ON t." + q(p.ref) + " = s." + q(p.fk);
+        d.from = from + " AS s JOIN " + to + " AS t ON t." + quote_identifier(p.ref) + " = s." + quote_identifier(p.fk);
         d.key = key;
         d.rowid = d.key;
         d.rows_per_key = 1;
         d.unique = true;
         break;
     case JoinPath::kManyToMany: {
-        const std::string through = "main." + q(p.through_table);
-        std::string join_to = " JOIN " + to + " AS t ON t." + q(p.to_ref) + " = s." + q(p.to_fk);
+        const std::string through = "main." + quote_identifier(p.through_table);
+        std::string join_to =
+            " JOIN " + to + " AS t ON t." + quote_identifier(p.to_ref) + " = s." + quote_identifier(p.to_fk);
         std::string links = through + " AS s" + join_to;
         if (trusted) {
             d.from = links;
-            d.key = "s." + q(p.fk);
+            d.key = "s." + quote_identifier(p.fk);
         } else {
-            d.from = from + " AS f JOIN " + through + " AS s ON s." + q(p.fk) + " = f." + q(p.ref) + join_to;
+            d.from = from + " AS f JOIN " + through + " AS s ON s." + quote_identifier(p.fk) + " = f." +
+                     quote_identifier(p.ref) + join_to;
             d.key = key;
         }
         if (shortcut) {
             d.seek_from = links;
-            d.seek_key = "s." + q(p.fk);
+            d.seek_key = "s." + quote_identifier(p.fk);
         }
-        d.rowid = "s." + q(p.through_rowid);
-        for (const std::string& column : p.through_order) d.order += "s." + q(column) + ", ";
+        d.rowid = "s." + quote_identifier(p.through_rowid);
+        for (const std::string& column : p.through_order) d.order += "s." + quote_identifier(column) + ", ";
         d.order += d.rowid;
         d.rows_per_key = 10;
         break;

@@ -19,14 +19,14 @@ namespace theater {
 
 namespace {
 
-struct RelationTable {
+struct RelationshipTable {
     // A fixed relationship (the theater's own): its spec lives forever.
-    RelationTable(Connection& c, const RelationshipSpec& s) : conn(c), spec(s) { take_pools(); }
+    RelationshipTable(Connection& c, const RelationshipSpec& s) : conn(c), spec(s) { take_pools(); }
     // A live relationship, connected with the spec found then (or a broken
     // one, see RelationshipSpec::broken). The table keeps that spec for its
     // whole life: when the schema changes what the relationship means, a
-    // new table takes over (see relation_filter and LiveRelationship::retire).
-    RelationTable(Connection& c, std::shared_ptr<const RelationshipSpec> s, std::shared_ptr<LiveRelationship> l)
+    // new table takes over (see relationship_filter and LiveRelationship::retire).
+    RelationshipTable(Connection& c, std::shared_ptr<const RelationshipSpec> s, std::shared_ptr<LiveRelationship> l)
         : conn(c), owned(std::move(s)), spec(*owned), live(std::move(l)) {
         take_pools();
     }
@@ -49,7 +49,7 @@ struct RelationTable {
     UseCheck use;
     // The statements of the connection when SQLite planned a statement with
     // this table while it may already have been stale (idxNum's upper bits
-    // name one): the last few, for relation_filter.
+    // name one): the last few, for relationship_filter.
     std::vector<std::pair<unsigned, StatementSnapshot>> snapshots;
     unsigned next_snapshot = 1;
     StatementPool* seek = nullptr;
@@ -68,8 +68,8 @@ constexpr int kSnapshotShift = 2;
 constexpr unsigned kMaxSnapshot = 1u << 28;
 constexpr std::size_t kSnapshotsKept = 8;
 
-struct RelationCursor {
-    explicit RelationCursor(RelationTable& table)
+struct RelationshipCursor {
+    explicit RelationshipCursor(RelationshipTable& table)
         : seek(*table.seek, table.argument_column()), parent(table.parent ? *table.parent : *table.seek, 0) {}
     sqlite3_vtab_cursor base{};
     Plan plan = kScanAll;
@@ -90,18 +90,18 @@ struct RelationCursor {
     sqlite3_stmt* current() const { return plan == kSeekKey ? seek.row() : rows.get(); }
 };
 
-RelationTable& table_of(sqlite3_vtab* vtab) { return *reinterpret_cast<RelationTable*>(vtab); }
-RelationCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_cast<RelationCursor*>(cur); }
+RelationshipTable& table_of(sqlite3_vtab* vtab) { return *reinterpret_cast<RelationshipTable*>(vtab); }
+RelationshipCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_cast<RelationshipCursor*>(cur); }
 
 // A live relationship's table, connected with the spec found from the
 // schema as it is now; a relationship the schema no longer supports fails
 // here and says why, even for SELECT * (before SQLite 3.37.0 it is
 // connected, and says why when used: see DeclaredRelationship::spec).
-RelationTable* connect_live(sqlite3* db, RelationshipContext& context) {
+RelationshipTable* connect_live(sqlite3* db, RelationshipContext& context) {
     SchemaEpoch epoch;
     std::shared_ptr<const RelationshipSpec> spec = context.live->spec(*context.conn, epoch);
     declare_table(db, table_declaration(*spec));
-    auto* made = new RelationTable(*context.conn, spec, context.live);
+    auto* made = new RelationshipTable(*context.conn, spec, context.live);
     if (!spec->broken) {
         // What it serves is right for the schema as it is now (a broken
         // table is resolved again at each use, until it fits).
@@ -123,20 +123,20 @@ RelationTable* connect_live(sqlite3* db, RelationshipContext& context) {
 // (sqlite3LockAndPrepare), which connects the table against the schema as
 // it is now. As SQLITE_ERROR it would fail every prepare until another
 // statement reloaded the schema. (A prepare: no statement has run yet.)
-int relation_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
+int relationship_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
     auto& context = *static_cast<RelationshipContext*>(aux);
     const std::string& name = context.fixed ? context.fixed->name : context.live->name();
     return connect_boundary(err, name.c_str(), [&] {
         if (context.fixed) {
             declare_table(db, table_declaration(*context.fixed));
-            *out = &(new RelationTable(*context.conn, *context.fixed))->base;
+            *out = &(new RelationshipTable(*context.conn, *context.fixed))->base;
         } else {
             *out = &connect_live(db, context)->base;
         }
     });
 }
 
-int relation_disconnect(sqlite3_vtab* vtab) {
+int relationship_disconnect(sqlite3_vtab* vtab) {
     delete &table_of(vtab);
     return SQLITE_OK;
 }
@@ -152,8 +152,8 @@ bool order_is_natural(const sqlite3_index_info* info, std::initializer_list<int>
     return true;
 }
 
-int relation_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
-    RelationTable& table = table_of(vtab);
+int relationship_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+    RelationshipTable& table = table_of(vtab);
     const RelationshipSpec& d = table.spec;
     int argument = table.argument_column();
     int seek = -1;
@@ -187,7 +187,7 @@ int relation_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         // (SQLite connected it before a change, and hands it to every
         // statement it prepares until it is replaced): then the statement is
         // started again at its first use if it has returned no row by then
-        // (relation_filter), which the snapshot of the connection's
+        // (relationship_filter), which the snapshot of the connection's
         // statements taken now tells. Never an error here: SQLite plans.
         try {
             if (table.live->suspect(table.conn, table.use)) {
@@ -205,14 +205,14 @@ int relation_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     return SQLITE_OK;
 }
 
-int relation_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-    auto* cursor = new (std::nothrow) RelationCursor(table_of(vtab));
+int relationship_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+    auto* cursor = new (std::nothrow) RelationshipCursor(table_of(vtab));
     if (!cursor) return SQLITE_NOMEM;
     *out = &cursor->base;
     return SQLITE_OK;
 }
 
-int relation_close(sqlite3_vtab_cursor* cur) {
+int relationship_close(sqlite3_vtab_cursor* cur) {
     delete &cursor_of(cur);
     return SQLITE_OK;
 }
@@ -225,7 +225,7 @@ struct Restart {};
 // has returned none (nor has any other statement stepped), and it writes
 // nothing (a statement that writes may have written, and without a statement
 // journal SQLite would not undo that before starting it again).
-bool restart_is_safe(const RelationTable& table, unsigned id) {
+bool restart_is_safe(const RelationshipTable& table, unsigned id) {
     if (id == 0) return false;
     for (const auto& entry : table.snapshots) {
         if (entry.first == id) return table.conn.quiet_since(entry.second);
@@ -244,7 +244,7 @@ bool restart_is_safe(const RelationTable& table, unsigned id) {
 //  * else stops with an error: it began while the table was right (the
 //    change came while it was running), or it has returned rows, which
 //    starting it again would return twice, or rows of two shapes.
-void check_live(RelationTable& table, RelationCursor& cursor, int idx_num, int changes, bool writing) {
+void check_live(RelationshipTable& table, RelationshipCursor& cursor, int idx_num, int changes, bool writing) {
     std::shared_ptr<const RelationshipSpec> now =
         table.live->check(table.conn, table.spec, table.use, cursor.use, changes, writing);
     if (!now) return;
@@ -283,9 +283,9 @@ int serve(sqlite3_vtab* vtab, const RelationshipSpec& spec, Body&& body) {
     });
 }
 
-int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
-    RelationCursor& cursor = cursor_of(cur);
-    RelationTable& table = table_of(cur->pVtab);
+int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
+    RelationshipCursor& cursor = cursor_of(cur);
+    RelationshipTable& table = table_of(cur->pVtab);
     bool restart = false;
     int rc = serve(cur->pVtab, table.spec, [&] {
         cursor.rows.release();
@@ -338,8 +338,8 @@ int relation_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc
     return restart ? rc : not_schema(rc);
 }
 
-int relation_next(sqlite3_vtab_cursor* cur) {
-    RelationCursor& cursor = cursor_of(cur);
+int relationship_next(sqlite3_vtab_cursor* cur) {
+    RelationshipCursor& cursor = cursor_of(cur);
     return not_schema(serve(cur->pVtab, table_of(cur->pVtab).spec, [&] {
         if (cursor.plan == kSeekKey) {
             cursor.eof = !cursor.seek.next() || !cursor.seek.key_is(cursor.key);
@@ -350,10 +350,10 @@ int relation_next(sqlite3_vtab_cursor* cur) {
     }));
 }
 
-int relation_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
+int relationship_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
 
-int relation_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
-    const RelationCursor& cursor = cursor_of(cur);
+int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+    const RelationshipCursor& cursor = cursor_of(cur);
     // With the argument, the hidden column is the argument, an integer, as
     // from_table's key is in the join (a REAL foreign key holds 5.0).
     if (cursor.plan == kSeekKey && column == table_of(cur->pVtab).argument_column()) {
@@ -366,8 +366,8 @@ int relation_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) 
     return SQLITE_OK;
 }
 
-int relation_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
-    const RelationCursor& cursor = cursor_of(cur);
+int relationship_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
+    const RelationshipCursor& cursor = cursor_of(cur);
     int column = table_of(cur->pVtab).argument_column() + 1;
     *rowid = sqlite3_column_int64(cursor.current(), column);
     return SQLITE_OK;
@@ -376,7 +376,7 @@ int relation_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
 }  // namespace
 
 const sqlite3_module kRelationshipModule =
-    read_only_module(relation_connect, relation_best_index, relation_disconnect, relation_open, relation_close,
-                     relation_filter, relation_next, relation_eof, relation_column, relation_rowid);
+    read_only_module(relationship_connect, relationship_best_index, relationship_disconnect, relationship_open, relationship_close,
+                     relationship_filter, relationship_next, relationship_eof, relationship_column, relationship_rowid);
 
 }  // namespace theater

@@ -27,7 +27,7 @@ constexpr const char* kRemove = "DELETE FROM main.theater_relationships WHERE na
 constexpr const char* kReadAll =
     "SELECT name, from_table, to_table, through_table, options FROM main.theater_relationships ORDER BY name";
 constexpr const char* kReadOne =
-    "SELECT from_table, to_table, through_table, options FROM main.theater_relationships WHERE name = ?1";
+    "SELECT name, from_table, to_table, through_table, options FROM main.theater_relationships WHERE name = ?1";
 constexpr const char* kTableOrView =
     "SELECT type FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND type IN ('table', 'view') "
     "UNION ALL SELECT type FROM temp.sqlite_master WHERE name = ?1 COLLATE NOCASE AND type IN ('table', 'view')";
@@ -38,6 +38,17 @@ Registration* find_registration(Connection& conn, const std::string& name) {
         if (same_name(entry.name, name)) return &entry;
     }
     return nullptr;
+}
+
+// The row a statement of kReadAll or kReadOne is on.
+Declaration declaration_at(sqlite3_stmt* row) {
+    Declaration d;
+    d.name = column_bytes(row, 0);
+    d.from_table = column_bytes(row, 1);
+    d.to_table = column_bytes(row, 2);
+    d.through_table = column_bytes(row, 3);
+    d.options = column_bytes(row, 4);
+    return d;
 }
 
 }  // namespace
@@ -51,15 +62,7 @@ std::vector<Declaration> read_declarations(Connection& conn) {
     std::vector<Declaration> stored;
     if (!table_exists(conn, kRelationshipsTable)) return stored;
     Stmt all = prepare(db, kReadAll);
-    while (step(db, all.get())) {
-        Declaration d;
-        d.name = column_bytes(all.get(), 0);
-        d.from_table = column_bytes(all.get(), 1);
-        d.to_table = column_bytes(all.get(), 2);
-        d.through_table = column_bytes(all.get(), 3);
-        d.options = column_bytes(all.get(), 4);
-        stored.push_back(std::move(d));
-    }
+    while (step(db, all.get())) stored.push_back(declaration_at(all.get()));
     return stored;
 }
 
@@ -87,13 +90,8 @@ StoredRow read_stored(Connection& conn, const std::string& name) {
         StatementLease lookup = conn.statement(kReadOne);
         bind_text(lookup.get(), 1, name);
         if (lookup.step()) {
-            Declaration d;
-            d.from_table = column_bytes(lookup.get(), 0);
-            d.to_table = column_bytes(lookup.get(), 1);
-            d.through_table = column_bytes(lookup.get(), 2);
-            d.options = column_bytes(lookup.get(), 3);
             out.exists = true;
-            out.signature = signature_of(d);
+            out.signature = signature_of(declaration_at(lookup.get()));
         }
     } catch (const SqlError& e) {
         // Out of memory, a busy database, or a schema this connection has

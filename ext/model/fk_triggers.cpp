@@ -71,8 +71,6 @@ constexpr const char* kParent = "theater_parent";  // the parent a child row nam
 constexpr const char* kChild = "theater_child";    // a parent's child rows
 constexpr const char* kDoomed = "sqlite_theater_doomed";  // the CTE of a subtree's rows
 
-std::string q(const std::string& identifier) { return quote_identifier(identifier); }
-
 std::string collapse_spaces(const std::string& s) {
     std::string out;
     for (char c : s) {
@@ -89,7 +87,7 @@ std::string compare(const std::string& left, const std::vector<std::string>& lef
     std::string out;
     for (std::size_t i = 0; i < left_columns.size(); ++i) {
         if (i) out += " AND ";
-        out += left + q(left_columns[i]) + op + right + q(right_columns[i]);
+        out += left + quote_identifier(left_columns[i]) + op + right + quote_identifier(right_columns[i]);
     }
     return out;
 }
@@ -98,14 +96,14 @@ std::string all_not_null(const std::vector<std::string>& columns, const std::str
     std::string out;
     for (std::size_t i = 0; i < columns.size(); ++i) {
         if (i) out += " AND ";
-        out += prefix + q(columns[i]) + " IS NOT NULL";
+        out += prefix + quote_identifier(columns[i]) + " IS NOT NULL";
     }
     return out;
 }
 
 std::string column_list(const std::vector<std::string>& columns) {
     std::string out;
-    for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + q(columns[i]);
+    for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + quote_identifier(columns[i]);
     return out;
 }
 
@@ -174,11 +172,12 @@ std::string same_row(const std::vector<std::string>& identity, const std::string
 std::string self_match(const Key& k, const std::string& row) {
     std::string ipk = k.parent.integer_primary_key();
     if (k.to.size() == 1 && !ipk.empty() && same_name(k.to[0], ipk)) {
-        return row + q(ipk) + " = +" + row + q(k.from[0]);
+        return row + quote_identifier(ipk) + " = +" + row + quote_identifier(k.from[0]);
     }
     std::string out;
     for (std::size_t i = 0; i < k.from.size(); ++i) {
-        out += (i ? " AND " : "") + std::string("+") + row + q(k.from[i]) + " = +" + row + q(k.to[i]) + " COLLATE BINARY";
+        out += (i ? " AND " : "") + std::string("+") + row + quote_identifier(k.from[i]) + " = +" + row +
+               quote_identifier(k.to[i]) + " COLLATE BINARY";
     }
     return "coalesce(" + out + ", 0)";
 }
@@ -194,7 +193,7 @@ std::string self_match(const Key& k, const std::string& row) {
 // difference).
 std::string parent_found(const Key& k, const std::string& row, bool inserted) {
     const std::string p = std::string(kParent) + ".";
-    std::string found = "EXISTS (SELECT 1 FROM " + q(k.parent.name) + " AS " + kParent + " WHERE " +
+    std::string found = "EXISTS (SELECT 1 FROM " + quote_identifier(k.parent.name) + " AS " + kParent + " WHERE " +
                         compare(p, k.to, " = ", "+" + row, k.from);
     if (!k.self || !inserted) return found + ")";
     return "(" + self_match(k, row) + " OR " + found + " AND NOT (" + same_row(row_identity(k.parent), p, row) + ")))";
@@ -214,7 +213,7 @@ std::vector<FkTrigger> child_triggers(const Key& k, const std::string& n) {
             condition = all_not_null(k.from, "NEW.") + " AND NOT " + parent_found(k, "NEW.", inserted);
         } else {
             const std::string r = std::string(kRow) + ".";
-            condition = "EXISTS (SELECT 1 FROM " + q(k.child.name) + " AS " + kRow + " WHERE " +
+            condition = "EXISTS (SELECT 1 FROM " + quote_identifier(k.child.name) + " AS " + kRow + " WHERE " +
                         same_row(identity, r, "NEW.") + " AND " + all_not_null(k.from, r) + " AND NOT " +
                         parent_found(k, r, inserted) + ")";
         }
@@ -223,17 +222,18 @@ std::vector<FkTrigger> child_triggers(const Key& k, const std::string& n) {
                      k.parent.name) +
                "; END";
     };
-    const std::string on = " ON " + q(k.child.name);
+    const std::string on = " ON " + quote_identifier(k.child.name);
     // A key that refers to its own table is checked on every UPDATE that
     // SQLite does foreign key work for: one that sets a column of any key of
     // the table, or of any parent key that refers to it (a change of the
     // row's own parent key can break its reference to itself).
     const std::string of = update_of(k.child, k.self ? k.self_columns : k.from);
     return {
-        {n + "insert", k.child.name, "CREATE TRIGGER main." + q(n + "insert") + " AFTER INSERT" + on + check(true),
+        {n + "insert", k.child.name,
+         "CREATE TRIGGER main." + quote_identifier(n + "insert") + " AFTER INSERT" + on + check(true),
          true},
         {n + "update", k.child.name,
-         "CREATE TRIGGER main." + q(n + "update") + " AFTER UPDATE" + of + on + check(false), true},
+         "CREATE TRIGGER main." + quote_identifier(n + "update") + " AFTER UPDATE" + of + on + check(false), true},
     };
 }
 
@@ -353,7 +353,7 @@ std::string default_value(const SchemaTable& t, const SchemaColumn& c) {
 
 // The value SET NULL, SET DEFAULT or CASCADE writes into a child column.
 std::string new_value(const Key& k, const std::string& rule, std::size_t i) {
-    if (rule == "CASCADE") return "NEW." + q(k.to[i]);
+    if (rule == "CASCADE") return "NEW." + quote_identifier(k.to[i]);
     const SchemaColumn* c = k.child.column(k.from[i]);
     if (rule == "SET DEFAULT" && c && c->has_default && !c->generated) return default_value(k.child, *c);
     return "NULL";
@@ -373,12 +373,12 @@ bool names_a_trigger_row(const std::string& table) { return same_name(table, "ol
 // The WHERE of an action's UPDATE or DELETE of the children. In a
 // subquery, with the child under an alias, OLD is the trigger's row again.
 std::string target_children(const Key& k) {
-    const std::string child = q(k.child.name);
+    const std::string child = quote_identifier(k.child.name);
     if (!names_a_trigger_row(k.child.name)) return children_of(k, child);
     std::vector<std::string> identity = row_identity(k.child);
     std::string ids;
     for (std::size_t i = 0; i < identity.size(); ++i) {
-        ids += (i ? ", " : "") + std::string(kChild) + "." + q(identity[i]);
+        ids += (i ? ", " : "") + std::string(kChild) + "." + quote_identifier(identity[i]);
     }
     return "(" + column_list(identity) + ") IN (SELECT " + ids + " FROM " + child + " AS " + kChild + " WHERE " +
            children_of(k, kChild) + ")";
@@ -412,7 +412,7 @@ std::vector<std::vector<std::string>> unique_keys_written(const Key& k) {
 // new value is NULL, UNIQUE where a changed child would equal another row
 // (changed too, or not) on every column of a unique key.
 std::string update_children(const Key& k, const std::string& rule) {
-    const std::string child = q(k.child.name);
+    const std::string child = quote_identifier(k.child.name);
     std::string body;
     for (const SchemaColumn& c : k.child.columns) {
         auto at = std::find_if(k.from.begin(), k.from.end(), [&](const std::string& f) { return same_name(f, c.name); });
@@ -430,10 +430,11 @@ std::string update_children(const Key& k, const std::string& rule) {
             auto at = std::find_if(k.from.begin(), k.from.end(), [&](const std::string& f) { return same_name(f, x); });
             std::string term;
             if (at == k.from.end()) {
-                term = "theater_a." + q(x) + " = theater_b." + q(x);
+                term = "theater_a." + quote_identifier(x) + " = theater_b." + quote_identifier(x);
             } else {
                 std::string value = "(" + new_value(k, rule, static_cast<std::size_t>(at - k.from.begin())) + ")";
-                term = value + " IS NOT NULL AND (coalesce(" + b_child + ", 0) OR theater_b." + q(x) + " = " + value + ")";
+                term = value + " IS NOT NULL AND (coalesce(" + b_child + ", 0) OR theater_b." + quote_identifier(x) +
+                       " = " + value + ")";
             }
             same += " AND " + term;
             names += (names.empty() ? "" : ", ") + k.child.name + "." + x;
@@ -446,7 +447,7 @@ std::string update_children(const Key& k, const std::string& rule) {
     for (std::size_t i = 0; i < k.from.size(); ++i) {
         std::string value = new_value(k, rule, i);
         if (names_a_trigger_row(k.child.name)) value = "(SELECT " + value + ")";  // NEW, the trigger's row
-        body += (i ? ", " : "") + q(k.from[i]) + " = " + value;
+        body += (i ? ", " : "") + quote_identifier(k.from[i]) + " = " + value;
     }
     return body + " WHERE " + target_children(k) + ";";
 }
@@ -455,14 +456,14 @@ std::string update_children(const Key& k, const std::string& rule) {
 // subtree at once: a trigger does not fire itself while recursive_triggers
 // is OFF, and SQLite's own cascade goes all the way down.
 std::string delete_children(const Key& k) {
-    const std::string child = q(k.child.name);
+    const std::string child = quote_identifier(k.child.name);
     if (!k.self) return "DELETE FROM " + child + " WHERE " + target_children(k) + ";";
     std::vector<std::string> identity = row_identity(k.child);
     std::vector<std::string> r;
     for (std::size_t i = 0; i < identity.size(); ++i) r.push_back("r" + std::to_string(i));
     std::string c_ids, r_list;
     for (std::size_t i = 0; i < identity.size(); ++i) {
-        c_ids += (i ? ", " : "") + std::string("theater_c.") + q(identity[i]);
+        c_ids += (i ? ", " : "") + std::string("theater_c.") + quote_identifier(identity[i]);
         r_list += (i ? ", " : "") + r[i];
     }
     const std::string doomed = kDoomed;
@@ -517,7 +518,7 @@ std::string counted(const Key& k, const std::string& value) {
     std::string out;
     for (std::size_t i = 0; i < k.to.size(); ++i) {
         auto [parent_affinity, child_affinity] = affinities(k, i);
-        const std::string v = value + q(k.to[i]), f = child + q(k.from[i]);
+        const std::string v = value + quote_identifier(k.to[i]), f = child + quote_identifier(k.from[i]);
         std::string term = v + " = " + f;
         if (!counted_differently(k, i)) {
             // as the action compares
@@ -540,18 +541,18 @@ std::string counted(const Key& k, const std::string& value) {
 std::vector<FkTrigger> parent_triggers(const Key& k, const std::string& n, bool on_update, sqlite3_int64 child_row) {
     const std::string rule = ascii_upper(on_update ? k.fk.on_update : k.fk.on_delete);
     const std::string what = on_update ? "parent_update" : "parent_delete";
-    const std::string children_from = q(k.child.name) + " AS " + kChild;  // FROM it, the children
+    const std::string children_from = quote_identifier(k.child.name) + " AS " + kChild;  // FROM it, the children
     const std::string children = children_of(k, kChild);
-    std::string event = " AFTER DELETE ON " + q(k.parent.name);
+    std::string event = " AFTER DELETE ON " + quote_identifier(k.parent.name);
     std::string when;
     if (on_update) {
         // The WHEN decides whether the key changed; the column list decides,
         // as SQLite's fkParentIsModified does, which UPDATEs prepare the
         // action at all (preparing SET NULL on a generated column fails).
-        event = " AFTER UPDATE" + update_of(k.parent, k.to) + " ON " + q(k.parent.name);
+        event = " AFTER UPDATE" + update_of(k.parent, k.to) + " ON " + quote_identifier(k.parent.name);
         when = " WHEN NOT (" + compare("OLD.", k.to, " IS ", "NEW.", k.to) + ")";
     }
-    auto head = [&](const std::string& name) { return "CREATE TRIGGER main." + q(name) + event; };
+    auto head = [&](const std::string& name) { return "CREATE TRIGGER main." + quote_identifier(name) + event; };
     auto also = [&] { return on_update ? when + " AND " : std::string(" WHEN "); };
     const std::string still_referenced = "FOREIGN KEY constraint failed: a row of " + k.parent.name +
                                          " is still referenced by " + dotted(k.child.name, k.from);

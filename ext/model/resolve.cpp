@@ -12,8 +12,6 @@ namespace theater {
 
 namespace {
 
-std::string q(const std::string& identifier) { return quote_identifier(identifier); }
-
 // A declared type as a virtual table column's type: its affinity's name.
 // The declared text itself could hold HIDDEN, COLLATE or a quoted name that
 // would change what the virtual table declares.
@@ -260,7 +258,8 @@ std::string index_note(const SchemaTable& table, const std::string& column, cons
         return "seeks use the primary key of " + table.name;
     }
     return "no index on " + table.name + "(" + column + "), so every call scans " + table.name + ": CREATE INDEX " +
-           q(table.name + "_" + column) + " ON " + q(table.name) + "(" + q(column) + ") to seek";
+           quote_identifier(table.name + "_" + column) + " ON " + quote_identifier(table.name) + "(" +
+           quote_identifier(column) + ") to seek";
 }
 
 }  // namespace

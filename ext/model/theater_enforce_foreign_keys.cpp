@@ -35,8 +35,6 @@ constexpr const char* kReferencing =
 constexpr const char* kKeyActions =
     "SELECT on_delete, on_update FROM pragma_foreign_key_list(?1, 'main') WHERE id = ?2 LIMIT 1";
 
-std::string q(const std::string& identifier) { return quote_identifier(identifier); }
-
 
 sqlite3_int64 table_row(sqlite3* db, const std::string& table) {
     Stmt find = prepare(db, kTableRow);
@@ -197,8 +195,8 @@ int enforce(Connection& conn, const std::string& name, GuardedWrite& write) {
     std::vector<FkTrigger> all = wanted;
     all.insert(all.end(), others.begin(), others.end());
     std::stable_sort(all.begin(), all.end(), runs_later);
-    for (const std::string& old : existing) write.run(("DROP TRIGGER main." + q(old)).c_str());
-    for (const FkTrigger& t : others) write.run(("DROP TRIGGER main." + q(t.name)).c_str());
+    for (const std::string& old : existing) write.run(("DROP TRIGGER main." + quote_identifier(old)).c_str());
+    for (const FkTrigger& t : others) write.run(("DROP TRIGGER main." + quote_identifier(t.name)).c_str());
     for (const FkTrigger& t : all) write.run(t.sql.c_str());
     write.pause_guard();
     return child ? static_cast<int>(child->foreign_keys.size()) : 0;

@@ -2,6 +2,8 @@
 
 #include "migrations/theater_tables.hpp"
 
+#include <utility>
+
 namespace theater {
 
 // Served by the index auditions_role_id alone: the migrations' triggers
@@ -24,9 +26,12 @@ JoinPath roles_to_auditions(std::vector<std::pair<std::string, std::string>> col
 }
 
 const RelationshipSpec& immortal_spec(const std::string& name, const JoinPath& path) {
-    auto* spec = new RelationshipSpec(spec_for(name, path));
-    spec->when_tables_missing = kNotMigratedMessage;
-    return *spec;
+    // Complete before the one allocation that is never freed: an allocation
+    // failing after it would leak it, and the next load would make another
+    // (tests/cpp/oom_test.cpp, CxxNewFailureFirstLoad).
+    RelationshipSpec spec = spec_for(name, path);
+    spec.when_tables_missing = kNotMigratedMessage;
+    return *new RelationshipSpec(std::move(spec));
 }
 
 }  // namespace theater
