@@ -21,6 +21,7 @@
 #include "theater/domain.hpp"
 
 #include <cstring>
+#include <new>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -84,7 +85,7 @@ struct ModuleEntry {
 };
 
 const ModuleEntry kModules[] = {
-    {"theater_migration_status", &kMigrationStatusModule, nullptr},
+    {kMigrationStatusTable, &kMigrationStatusModule, nullptr},
     {"role_auditions", &kRelationshipModule, role_auditions_spec},
     {"role_actors", &kRelationshipModule, role_actors_spec},
     {"role_locations", &kRelationshipModule, role_locations_spec},
@@ -92,9 +93,8 @@ const ModuleEntry kModules[] = {
     {"role_casting", &kRoleCastingModule, nullptr},
 };
 
-// The table that owns the connection's statements (core/connection.hpp):
-// theater_migration_status.
-const char* const kStatementOwner = kModules[0].name;
+// The table that owns the connection's statements (core/connection.hpp).
+const char* const kStatementOwner = kMigrationStatusTable;
 
 // A probe below that failed to prepare: SQLITE_DONE when it failed because the
 // function does not exist (with that arity), which is what it asks. Any other

@@ -223,6 +223,17 @@ def test_the_first_statement_after_a_change_is_prepared_again_when_it_has_return
                                                                   ("book", 7, "Ficciones", 1944, 100)]
 
 
+def test_the_extensions_own_reads_before_the_first_use_do_not_stop_a_restart(conn):
+    """role_casting reads through the extension's own statements (the
+    connection's pools), which return nothing to the caller: a statement
+    that has read the casting sheet, but returned no row, before its first
+    use of the stale relationship is started again like any other."""
+    conn.executescript("SELECT theater_migrate(); INSERT INTO roles VALUES (1, 'Hamlet');"
+                       "ALTER TABLE books ADD COLUMN pages INTEGER DEFAULT 100;")
+    assert rows(conn, "SELECT c.role_id, b.* FROM role_casting c CROSS JOIN author_books(1) b") == [
+        (1, 2, "The Aleph", 1949, 100), (1, 7, "Ficciones", 1944, 100)]
+
+
 def test_the_first_statement_after_a_change_stops_when_it_has_returned_rows_before_its_first_use(conn, changer):
     """A UNION ALL prepared after the change, whose first arm returns rows
     before the relationship is first used: it is not started again (those

@@ -14,37 +14,35 @@ void report_error(sqlite3_context* ctx, const char* function, const char* messag
 int report_error(sqlite3_vtab* vtab, const char* table, const char* message, int code) noexcept;
 int report_error(char** err, const char* table, const char* message, int code) noexcept;
 
+// The one way an exception leaves the extension: body() runs, and whatever
+// it throws becomes report(message, code), with out of memory as
+// SQLITE_NOMEM (each report_error above gives that no message).
+template <class Body, class Report>
+auto guarded(Body&& body, Report&& report) noexcept {
+    try {
+        return body();
+    } catch (const SqlError& e) {
+        return report(e.what(), e.code());
+    } catch (const std::bad_alloc&) {
+        return report("out of memory", SQLITE_NOMEM);
+    } catch (const std::exception& e) {
+        return report(e.what(), SQLITE_ERROR);
+    } catch (...) {
+        return report("internal error", SQLITE_ERROR);
+    }
+}
+
 // Runs the body of a scalar SQL function.
 template <class Body>
 void function_boundary(sqlite3_context* ctx, const char* function, Body&& body) noexcept {
-    try {
-        body();
-    } catch (const SqlError& e) {
-        report_error(ctx, function, e.what(), e.code());
-    } catch (const std::bad_alloc&) {
-        sqlite3_result_error_nomem(ctx);
-    } catch (const std::exception& e) {
-        report_error(ctx, function, e.what(), SQLITE_ERROR);
-    } catch (...) {
-        report_error(ctx, function, "internal error", SQLITE_ERROR);
-    }
+    guarded(body, [&](const char* message, int code) { report_error(ctx, function, message, code); });
 }
 
 // Runs the body of a virtual table method; returns the SQLite result code and
 // leaves the message in vtab->zErrMsg.
 template <class Body>
 int vtab_boundary(sqlite3_vtab* vtab, const char* table, Body&& body) noexcept {
-    try {
-        return body();
-    } catch (const SqlError& e) {
-        return report_error(vtab, table, e.what(), e.code());
-    } catch (const std::bad_alloc&) {
-        return SQLITE_NOMEM;
-    } catch (const std::exception& e) {
-        return report_error(vtab, table, e.what(), SQLITE_ERROR);
-    } catch (...) {
-        return report_error(vtab, table, "internal error", SQLITE_ERROR);
-    }
+    return guarded(body, [&](const char* message, int code) { return report_error(vtab, table, message, code); });
 }
 
 // Runs the body of a module's xConnect, which declares the table
@@ -55,18 +53,12 @@ int vtab_boundary(sqlite3_vtab* vtab, const char* table, Body&& body) noexcept {
 // for a table it could not connect.
 template <class Body>
 int connect_boundary(char** err, const char* table, Body&& body) noexcept {
-    try {
-        body();
-        return SQLITE_OK;
-    } catch (const SqlError& e) {
-        return report_error(err, table, e.what(), e.code());
-    } catch (const std::bad_alloc&) {
-        return SQLITE_NOMEM;
-    } catch (const std::exception& e) {
-        return report_error(err, table, e.what(), SQLITE_ERROR);
-    } catch (...) {
-        return report_error(err, table, "internal error", SQLITE_ERROR);
-    }
+    return guarded(
+        [&] {
+            body();
+            return SQLITE_OK;
+        },
+        [&](const char* message, int code) { return report_error(err, table, message, code); });
 }
 
 // sqlite3_declare_vtab, then SQLITE_VTAB_INNOCUOUS: every table of the

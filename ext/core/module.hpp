@@ -9,7 +9,9 @@
 namespace theater {
 
 // The client data of a module. A module that needs more (the relationship
-// engine's) derives from it; SQLite destroys it through destroy().
+// engine's) derives from it; SQLite destroys it through destroy(). It is
+// always handed to SQLite as a ModuleContext* (the base), and a module casts
+// its aux pointer back to that before casting down.
 struct ModuleContext {
     explicit ModuleContext(Connection* c) noexcept : conn(c) { conn->retain(); }
     virtual ~ModuleContext() { Connection::release(conn); }

@@ -2,10 +2,32 @@
 
 namespace theater {
 
-void throw_error(sqlite3* db, int rc) {
+namespace {
+
+// The extended code of a failure with primary code `rc`, when the
+// connection's belongs to it.
+int extended_code(sqlite3* db, int rc) {
     int extended = sqlite3_extended_errcode(db);
-    int code = (extended & 0xff) == (rc & 0xff) ? extended : rc;
+    return (extended & 0xff) == (rc & 0xff) ? extended : rc;
+}
+
+}  // namespace
+
+void throw_error(sqlite3* db, int rc) {
+    int code = extended_code(db, rc);
     throw SqlError(errmsg(db, code), code);
+}
+
+bool is_missing_table(const SqlError& error, std::initializer_list<std::string_view> tables) noexcept {
+    if ((error.code() & 0xff) != SQLITE_ERROR) return false;
+    constexpr std::string_view kPrefix = "no such table: main.";
+    std::string_view message = error.what();
+    if (message.substr(0, kPrefix.size()) != kPrefix) return false;
+    message.remove_prefix(kPrefix.size());
+    for (std::string_view table : tables) {
+        if (message == table) return true;
+    }
+    return false;
 }
 
 Stmt prepare(sqlite3* db, const std::string& sql) {
@@ -32,7 +54,7 @@ void exec(sqlite3* db, const char* sql) {
     SqliteString message(raw);
     if (rc == SQLITE_OK) return;
     if ((rc & 0xff) == SQLITE_INTERRUPT || !message) throw_error(db, rc);
-    throw SqlError(message.get(), rc);
+    throw SqlError(message.get(), extended_code(db, rc));
 }
 
 void bind_text(sqlite3_stmt* stmt, int index, const std::string& value) {

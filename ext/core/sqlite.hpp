@@ -10,8 +10,10 @@ SQLITE_EXTENSION_INIT3
 
 #include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace theater {
@@ -67,6 +69,11 @@ inline std::string errmsg(sqlite3* db, int rc) {
 // lock wait timed out"). Every prepare and step of the extension fails
 // through here.
 [[noreturn]] void throw_error(sqlite3* db, int rc);
+
+// Whether `error` is SQLite's "no such table: main.<name>" for one of
+// `tables` (a plain error: an interrupt can land while SQLite still holds
+// an earlier message, see errmsg).
+bool is_missing_table(const SqlError& error, std::initializer_list<std::string_view> tables) noexcept;
 
 // Prepares a statement that the caller owns. Throws SqlError on failure.
 Stmt prepare(sqlite3* db, const std::string& sql);

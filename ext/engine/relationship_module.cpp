@@ -9,7 +9,7 @@
 #include "core/statement_pool.hpp"
 
 #include <cstdint>
-#include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -124,7 +124,8 @@ RelationshipTable* connect_live(sqlite3* db, RelationshipContext& context) {
 // it is now. As SQLITE_ERROR it would fail every prepare until another
 // statement reloaded the schema. (A prepare: no statement has run yet.)
 int relationship_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
-    auto& context = *static_cast<RelationshipContext*>(aux);
+    // Client data is always passed as a ModuleContext* (core/module.hpp).
+    auto& context = static_cast<RelationshipContext&>(*static_cast<ModuleContext*>(aux));
     const std::string& name = context.fixed ? context.fixed->name : context.live->name();
     return connect_boundary(err, name.c_str(), [&] {
         if (context.fixed) {
@@ -274,8 +275,8 @@ int serve(sqlite3_vtab* vtab, const RelationshipSpec& spec, Body&& body) {
         try {
             return body();
         } catch (const SqlError& e) {
-            if (spec.when_tables_missing.empty() || (e.code() & 0xff) != SQLITE_ERROR ||
-                std::strncmp(e.what(), "no such table: ", 15) != 0) {
+            if (spec.when_tables_missing.empty() ||
+                !is_missing_table(e, {spec.about.from_table, spec.about.to_table})) {
                 throw;
             }
             throw SqlError(spec.when_tables_missing);

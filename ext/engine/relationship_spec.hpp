@@ -52,10 +52,11 @@ struct RelationshipSpec {
     // Rows per key, for the planner; `unique` when a key has at most one row.
     double rows_per_key = 1;
     bool unique = false;
-    // The message for "no such table" from the engine's queries, when the
-    // tables they read missing means something the user can act on (the
-    // theater's relationships: the database was never migrated). Empty:
-    // SQLite's own message, which names the table.
+    // The message for "no such table" from the engine's queries when the
+    // missing table is about.from_table or about.to_table, where that means
+    // something the user can act on (the theater's relationships: the
+    // database was never migrated). Empty: SQLite's own message, which names
+    // the table.
     std::string when_tables_missing;
     // A declared relationship whose declaration did not resolve when its
     // table was connected, on SQLite before 3.37.0 (see

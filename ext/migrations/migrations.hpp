@@ -12,6 +12,8 @@ namespace theater {
 void theater_migrate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void theater_schema_version_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 
+constexpr const char* kMigrationStatusTable = "theater_migration_status";
+
 // Eponymous-only; its client data is a ModuleContext. It owns the
 // connection's statements (core/connection.hpp): the entry point names it
 // when it makes the connection state.

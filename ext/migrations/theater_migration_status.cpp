@@ -14,8 +14,6 @@ namespace theater {
 
 namespace {
 
-constexpr const char* kStatusTable = "theater_migration_status";
-
 struct StatusTable {
     sqlite3_vtab base{};
     Connection* conn = nullptr;
@@ -37,7 +35,7 @@ struct StatusCursor {
 enum StatusColumn { kVersion, kName, kApplied, kAppliedAt };
 
 int status_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char** err) {
-    return connect_boundary(err, kStatusTable, [&] {
+    return connect_boundary(err, kMigrationStatusTable, [&] {
         declare_table(db, "CREATE TABLE x(version INTEGER, name TEXT, applied INTEGER, applied_at TEXT)");
         auto* table = new StatusTable;
         table->conn = static_cast<ModuleContext*>(aux)->conn;
@@ -76,7 +74,7 @@ int status_close(sqlite3_vtab_cursor* cur) {
 int status_filter(sqlite3_vtab_cursor* cur, int, const char*, int, sqlite3_value**) {
     auto* cursor = reinterpret_cast<StatusCursor*>(cur);
     auto* table = reinterpret_cast<StatusTable*>(cur->pVtab);
-    return vtab_boundary(cur->pVtab, kStatusTable, [&] {
+    return vtab_boundary(cur->pVtab, kMigrationStatusTable, [&] {
         Embedded e = embedded();
         std::vector<Applied> applied = read_applied(*table->conn);
         cursor->rows.clear();

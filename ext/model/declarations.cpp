@@ -166,7 +166,7 @@ bool register_module(Connection& conn, std::shared_ptr<DeclaredRelationship> r) 
     std::vector<Registration>& entries = conn.state<DeclaredRegistry>().entries;
     Registration entry{r->name(), r->signature(), r.get()};
     if (!find_registration(conn, r->name())) entries.reserve(entries.size() + 1);
-    auto* context = new RelationshipContext(&conn, std::move(r));
+    ModuleContext* context = new RelationshipContext(&conn, std::move(r));
     // SQLite calls ModuleContext::destroy also when the registration fails.
     int rc = sqlite3_create_module_v2(conn.db(), entry.name.c_str(), &kRelationshipModule, context,
                                       &ModuleContext::destroy);

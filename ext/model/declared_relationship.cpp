@@ -89,9 +89,9 @@ void DeclaredRelationship::retire(Connection& conn, const void* table) noexcept 
     current_table_ = nullptr;
     // Replaced (theater_relate, theater_refresh): SQLite no longer hands the
     // table to new statements.
-    const Registration* current = registration(conn, row_.name);
-    if (!current || current->relationship != this) return;
     try {
+        const Registration* current = registration(conn, row_.name);
+        if (!current || current->relationship != this) return;
         register_module(conn, shared_from_this());  // the same declaration: nothing to expire
     } catch (...) {
         // Out of memory: the table stays SQLite's, and is checked at each use.

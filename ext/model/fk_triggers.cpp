@@ -55,6 +55,7 @@
 #include "model/fk_triggers.hpp"
 
 #include "core/quote.hpp"
+#include "model/sql_text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -237,35 +238,6 @@ std::vector<FkTrigger> child_triggers(const Key& k, const std::string& n) {
     };
 }
 
-bool id_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
-bool id_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
-
-// Where the quoted token starting at text[at] ('...', "...", `...` or
-// [...]) ends, one past its closing quote; npos when it does not close.
-std::size_t quoted_end(const std::string& text, std::size_t at) {
-    const char close = text[at] == '[' ? ']' : text[at];
-    for (std::size_t i = at + 1; i < text.size(); ++i) {
-        if (text[i] != close) continue;
-        if (close != ']' && i + 1 < text.size() && text[i + 1] == close) {
-            ++i;  // a doubled quote stands for itself
-            continue;
-        }
-        return i + 1;
-    }
-    return std::string::npos;
-}
-
-// The text of a quoted identifier, as SQLite dequotes it (sqlite3Dequote).
-std::string dequoted(const std::string& token) {
-    std::string out;
-    const char close = token[0] == '[' ? ']' : token[0];
-    for (std::size_t i = 1; i + 1 < token.size(); ++i) {
-        out += token[i];
-        if (token[i] == close && close != ']') ++i;
-    }
-    return out;
-}
-
 // An SQL expression's words outside its strings, blobs, quoted names and
 // comments; and whether it ends inside a -- comment.
 struct Words {
@@ -288,9 +260,9 @@ Words bare_words(const std::string& text) {
         } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
             std::size_t end = text.find("*/", i + 2);
             i = end == std::string::npos ? text.size() : end + 2;
-        } else if (id_start(c)) {
+        } else if (sql_name_start(c)) {
             std::size_t end = i;
-            while (end < text.size() && id_char(static_cast<unsigned char>(text[end]))) ++end;
+            while (end < text.size() && sql_name_char(static_cast<unsigned char>(text[end]))) ++end;
             // x'..' is a blob, not the word x
             if (end == i + 1 && (c == 'x' || c == 'X') && end < text.size() && text[end] == '\'') {
                 ++i;
@@ -300,7 +272,7 @@ Words bare_words(const std::string& text) {
             i = end;
         } else if (std::isdigit(c) || c == '.') {
             // a number, 1e5 and 0x1F included, is no word
-            while (i < text.size() && (id_char(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+            while (i < text.size() && (sql_name_char(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
         } else {
             ++i;
         }
@@ -329,8 +301,8 @@ std::string default_value(const SchemaTable& t, const SchemaColumn& c) {
     if ((head == '"' || head == '`' || head == '[') && quoted_end(text, 0) == text.size()) {
         return sql_literal(dequoted(text));
     }
-    auto in_word = [](char x) { return id_char(static_cast<unsigned char>(x)); };
-    if (id_start(head) && std::all_of(text.begin(), text.end(), in_word)) {
+    auto in_word = [](char x) { return sql_name_char(static_cast<unsigned char>(x)); };
+    if (sql_name_start(head) && std::all_of(text.begin(), text.end(), in_word)) {
         const std::string word = ascii_upper(text);
         if (word == "TRUE") return "1";
         if (word == "FALSE") return "0";

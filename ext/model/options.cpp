@@ -11,6 +11,10 @@ constexpr const char* kOptionsEach = "SELECT key, value, type FROM json_each(?1)
 
 }  // namespace
 
+std::string not_an_object(const std::string& json) {
+    return "options must be a JSON object such as '{\"column\": \"author_id\"}', not " + json;
+}
+
 Options parse_options(sqlite3* db, const std::string& json) {
     Options o;
     if (json.empty()) return o;
@@ -23,7 +27,7 @@ Options parse_options(sqlite3* db, const std::string& json) {
         if (e.code() == SQLITE_NOMEM) throw;
     }
     if (!ok) {
-        throw SqlError("options must be a JSON object such as '{\"column\": \"author_id\"}', not " + json);
+        throw SqlError(not_an_object(json));
     }
     Stmt each = prepare(db, kOptionsEach);
     bind_text(each.get(), 1, json);

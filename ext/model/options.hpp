@@ -17,6 +17,9 @@ struct Options {
     }
 };
 
+// "options must be a JSON object such as ..., not <json>".
+std::string not_an_object(const std::string& json);
+
 // The options in `json` (empty: none), checked: an object, of known keys,
 // with string values. Throws SqlError saying what is wrong.
 Options parse_options(sqlite3* db, const std::string& json);

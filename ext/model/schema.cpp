@@ -1,5 +1,7 @@
 #include "model/schema.hpp"
 
+#include "model/sql_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -44,26 +46,17 @@ struct Token {
     bool bare = false;  // a name written without quotes (it may be a keyword)
 };
 
-bool name_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
-
 std::vector<Token> tokenize(const std::string& sql) {
     std::vector<Token> out;
     std::size_t i = 0, n = sql.size();
-    auto quoted = [&](char close) {
-        std::string text;
-        for (++i; i < n; ++i) {
-            if (sql[i] == close) {
-                if (close != ']' && i + 1 < n && sql[i + 1] == close) {
-                    text += close;
-                    ++i;
-                    continue;
-                }
-                ++i;
-                break;
-            }
-            text += sql[i];
-        }
-        return text;
+    // The quoted token at sql[i], dequoted; one that does not close runs to
+    // the end.
+    auto quoted = [&] {
+        std::size_t end = quoted_end(sql, i);
+        std::string token = sql.substr(i, end == std::string::npos ? std::string::npos : end - i);
+        if (end == std::string::npos) token += token[0] == '[' ? ']' : token[0];
+        i = end == std::string::npos ? n : end;
+        return dequoted(token);
     };
     while (i < n) {
         unsigned char c = static_cast<unsigned char>(sql[i]);
@@ -75,24 +68,24 @@ std::vector<Token> tokenize(const std::string& sql) {
             std::size_t end = sql.find("*/", i + 2);
             i = end == std::string::npos ? n : end + 2;
         } else if (c == '\'') {
-            out.push_back({Token::kLiteral, quoted('\'')});
+            out.push_back({Token::kLiteral, quoted()});
         } else if (c == '"' || c == '`') {
-            out.push_back({Token::kName, quoted(static_cast<char>(c))});
+            out.push_back({Token::kName, quoted()});
         } else if (c == '[') {
-            out.push_back({Token::kName, quoted(']')});
+            out.push_back({Token::kName, quoted()});
         } else if ((c == 'x' || c == 'X') && i + 1 < n && sql[i + 1] == '\'') {
             ++i;
-            out.push_back({Token::kLiteral, quoted('\'')});
+            out.push_back({Token::kLiteral, quoted()});
         } else if (std::isdigit(c) || (c == '.' && i + 1 < n && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
             std::size_t start = i;
-            while (i < n && (name_char(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
+            while (i < n && (sql_name_char(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
                              ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E')))) {
                 ++i;
             }
             out.push_back({Token::kLiteral, sql.substr(start, i - start)});
-        } else if (name_char(c)) {
+        } else if (sql_name_char(c)) {
             std::size_t start = i;
-            while (i < n && name_char(static_cast<unsigned char>(sql[i]))) ++i;
+            while (i < n && sql_name_char(static_cast<unsigned char>(sql[i]))) ++i;
             out.push_back({Token::kName, sql.substr(start, i - start), true});
         } else {
             out.push_back({Token::kOther, std::string(1, static_cast<char>(c))});

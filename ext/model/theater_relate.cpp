@@ -7,6 +7,7 @@
 #include "core/boundary.hpp"
 #include "core/write_transaction.hpp"
 #include "model/declarations.hpp"
+#include "model/options.hpp"
 
 #include <memory>
 #include <string>
@@ -34,9 +35,7 @@ void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
         }
         if (argc >= 5 && sqlite3_value_type(argv[4]) != SQLITE_NULL) {
             d.options = text_argument(argv[4], "options");
-            if (d.options.empty()) {
-                throw SqlError("options must be a JSON object such as '{\"column\": \"author_id\"}', not ''");
-            }
+            if (d.options.empty()) throw SqlError(not_an_object("''"));
         }
         ensure_name_free(conn, d.name);
         Resolved r = resolve(db, d);
