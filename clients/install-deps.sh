@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the client recipes need and this
 # machine lacks; installs nothing when everything is there.
-#   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node|odbc|pandas]...
+#   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node|odbc|pandas|r]...
 # (no argument: all of them). Node.js and npm come from Debian (nodejs 18 on
 # Debian 12) unless a `node` is already on PATH; npm's packages themselves are
 # installed by scripts/test-clients.sh (npm ci in clients/node).
@@ -21,12 +21,13 @@ packages_for() {
     # directory the driver lives in; sqlite3 makes the reference output.
     odbc) echo unixodbc libsqliteodbc gcc sqlite3 ;;
     pandas) echo python3 python3-pytest python3-pandas python3-matplotlib sqlite3 ;;
+    r) echo r-base-core r-cran-rsqlite r-cran-dbi sqlite3 ;;
     *) echo "clients/install-deps.sh: unknown client '$1'" >&2; return 2 ;;
   esac
 }
 
 groups=("$@")
-((${#groups[@]})) || groups=(shell python package tcl litecli sqlitebrowser node odbc pandas)
+((${#groups[@]})) || groups=(shell python package tcl litecli sqlitebrowser node odbc pandas r)
 wanted=()
 for g in "${groups[@]}"; do
   read -ra ps <<< "$(packages_for "$g")"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests every client recipe of clients/README.md and the Python package:
 #   bash scripts/test-clients.sh                 # all of them
-#   bash scripts/test-clients.sh node tcl        # some: shell python package tcl litecli node sqlitebrowser odbc pandas
+#   bash scripts/test-clients.sh node tcl        # some: shell python package tcl litecli node sqlitebrowser odbc pandas r
 # Installs what is missing (Debian packages through clients/install-deps.sh,
 # npm packages with npm ci in clients/node), builds build/theater.so with
 # scripts/build.sh if it is missing, then runs each client's test and prints
@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-all=(shell python package tcl litecli node sqlitebrowser odbc pandas)
+all=(shell python package tcl litecli node sqlitebrowser odbc pandas r)
 selected=("$@")
 ((${#selected[@]})) || selected=("${all[@]}")
 
@@ -24,6 +24,7 @@ command_for() {
     sqlitebrowser) echo "bash clients/sqlitebrowser/test.sh" ;;
     odbc) echo "bash clients/odbc/test.sh" ;;
     pandas) echo "/usr/bin/python3 -m pytest -q -p no:cacheprovider clients/pandas" ;;
+    r) echo "bash clients/r/test.sh" ;;
     *) return 1 ;;
   esac
 }
