@@ -91,3 +91,18 @@ def test_the_view_in_the_sqlite3_shell_without_the_extension(db_path, plain):
                           capture_output=True, text=True)
     expected = "".join(f"{actor}\n" for (actor,) in rows(plain, f"SELECT actor FROM {VIEW} WHERE role_id = 2"))
     assert (bare.returncode, bare.stdout, bare.stderr) == (0, expected, "")
+
+
+@pytest.mark.parametrize("spelling", ['"lead", "understudy"', "[lead], [understudy]", "`lead`, `understudy`"])
+def test_the_casting_sheets_lead_and_understudy_read_quoted_without_the_extension(db_path, spelling):
+    """BI parsers may take an unquoted lead for the window function LEAD
+    (docs/reference.md, "Views for BI tools"): the quoted names read the
+    same columns on a connection that never loaded the extension."""
+    cast = load_cast(connect(db_path))
+    expected = rows(cast, "SELECT role_id, lead, understudy FROM role_casting")
+    cast.close()
+    plain = sqlite3.connect(str(db_path))
+    try:
+        assert rows(plain, f"SELECT role_id, {spelling} FROM casting_sheet") == expected
+    finally:
+        plain.close()

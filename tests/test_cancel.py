@@ -237,6 +237,16 @@ CASES = {
         library("SELECT theater_relate('author_books', 'authors', 'books')"),
         "SELECT theater_unrelate('author_books')",
     ),
+    # A plain view (model-layer.md, "Plain views"): DROP VIEW and CREATE VIEW,
+    # and the options read at every step.
+    "relate, replacing one and its view": (
+        library("SELECT theater_relate('author_books', 'authors', 'books', '{\"view\": \"v1\"}')"),
+        "SELECT theater_relate('author_books', 'authors', 'books.title', '{\"view\": \"v2\"}')",
+    ),
+    "unrelate, dropping its view": (
+        library("SELECT theater_relate('author_books', 'authors', 'books', '{\"view\": \"v\"}')"),
+        "SELECT theater_unrelate('author_books')",
+    ),
     "enforce, first time": (library(), "SELECT theater_enforce_foreign_keys('books')"),
     "enforce again after a schema change": (
         library("SELECT theater_enforce_foreign_keys('books')",

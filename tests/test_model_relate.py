@@ -888,7 +888,7 @@ def test_a_declared_relationship_can_be_used_from_a_view(lib):
 # --- bad input -------------------------------------------------------------------
 
 OBJECT = "theater_relate: options must be a JSON object such as '{\"column\": \"author_id\"}', not "
-UNKNOWN = "; the options are column, from_column, to_column, argument and direction"
+UNKNOWN = "; the options are column, from_column, to_column, argument, direction and view"
 
 
 def must_be_text(function, what):

@@ -15,6 +15,15 @@ std::string select_list(const RelationshipSpec& s) {
     return out;
 }
 
+// The rows of every key, in key order: the output columns, the key, then
+// `more`. A row whose key is NULL relates to nothing, as name(NULL) says.
+std::string every_key(const RelationshipSpec& s, const std::string& more) {
+    std::string sql = "SELECT " + select_list(s) + ", " + s.key + more + " FROM " + s.from + " WHERE " + s.key +
+                      " IS NOT NULL ORDER BY " + s.key;
+    if (!s.order.empty()) sql += ", " + s.order;
+    return sql;
+}
+
 }  // namespace
 
 bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
@@ -35,12 +44,15 @@ std::string seek_sql(const RelationshipSpec& s) {
     return sql;
 }
 
-std::string scan_sql(const RelationshipSpec& s) {
-    // A row whose key is NULL relates to nothing, as name(NULL) says.
-    std::string sql = "SELECT " + select_list(s) + ", " + s.key + ", " + s.rowid + " FROM " + s.from + " WHERE " +
-                      s.key + " IS NOT NULL ORDER BY " + s.key;
-    if (!s.order.empty()) sql += ", " + s.order;
-    return sql;
+std::string scan_sql(const RelationshipSpec& s) { return every_key(s, ", " + s.rowid); }
+
+std::string view_select(const RelationshipSpec& s) { return every_key(s, ""); }
+
+std::vector<std::string> view_columns(const RelationshipSpec& s) {
+    std::vector<std::string> names;
+    for (const RelationshipSpec::Column& c : s.columns) names.push_back(c.name);
+    names.push_back(s.argument);
+    return names;
 }
 
 std::string table_declaration(const RelationshipSpec& s) {

@@ -83,9 +83,17 @@ struct RelationshipSpec {
 //   seek_sql: the rows of every key from ?1 on, in key order, for a forward
 //             scan (core/forward_scan.hpp);
 //   scan_sql: the rows of every key, in key order;
-//   table_declaration: the CREATE TABLE that sqlite3_declare_vtab gets.
+//   table_declaration: the CREATE TABLE that sqlite3_declare_vtab gets;
+//   view_select: what a plain view of the relationship selects (no rowid):
+//             the output columns, then the key, every key's rows in the
+//             order the function gives them. A client that filters the
+//             view on the key column gets the function's rows for that
+//             key, and SQLite flattens the view, so it is the same seek;
+//   view_columns: the names of view_select's columns, the argument last.
 std::string seek_sql(const RelationshipSpec& spec);
 std::string scan_sql(const RelationshipSpec& spec);
 std::string table_declaration(const RelationshipSpec& spec);
+std::string view_select(const RelationshipSpec& spec);
+std::vector<std::string> view_columns(const RelationshipSpec& spec);
 
 }  // namespace theater

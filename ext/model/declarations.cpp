@@ -91,7 +91,8 @@ StoredRow read_stored(Connection& conn, const std::string& name) {
         bind_text(lookup.get(), 1, name);
         if (lookup.step()) {
             out.exists = true;
-            out.signature = signature_of(declaration_at(lookup.get()));
+            out.row = declaration_at(lookup.get());
+            out.signature = signature_of(out.row);
         }
     } catch (const SqlError& e) {
         // Out of memory, a busy database, or a schema this connection has
@@ -130,6 +131,17 @@ std::string invalid_relationship_name(Connection& conn, const std::string& name)
     return "";
 }
 
+bool module_registered(Connection& conn, const std::string& name) {
+    sqlite3* db = conn.db();
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db, kModuleExists, -1, &raw, nullptr);
+    Stmt modules(raw);
+    if (rc == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
+    if (rc != SQLITE_OK) return false;  // a SQLite built without introspection pragmas
+    bind_text(modules.get(), 1, name);
+    return step(db, modules.get());
+}
+
 void ensure_name_free(Connection& conn, const std::string& name) {
     sqlite3* db = conn.db();
     if (find_registration(conn, name)) return;
@@ -139,23 +151,15 @@ void ensure_name_free(Connection& conn, const std::string& name) {
         throw SqlError("a " + column_bytes(tables.get(), 0) + " named " + name +
                        " exists; a relationship needs a name of its own");
     }
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db, kModuleExists, -1, &raw, nullptr);
-    Stmt modules(raw);
-    if (rc == SQLITE_OK) {
-        bind_text(modules.get(), 1, name);
-        if (step(db, modules.get())) {
-            throw SqlError("a table-valued function or module named " + name +
-                           " is registered on this connection already");
-        }
-    } else if (rc == SQLITE_NOMEM) {
-        throw SqlError("out of memory", SQLITE_NOMEM);
+    if (module_registered(conn, name)) {
+        throw SqlError("a table-valued function or module named " + name +
+                       " is registered on this connection already");
     }
     // Without pragma_module_list (a SQLite built without introspection
     // pragmas), an eponymous table of that name still shows up here.
     std::string probe = "SELECT 1 FROM " + quote_identifier(name) + " LIMIT 0";
-    raw = nullptr;
-    rc = sqlite3_prepare_v2(db, probe.c_str(), -1, &raw, nullptr);
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db, probe.c_str(), -1, &raw, nullptr);
     sqlite3_finalize(raw);
     if (rc == SQLITE_OK) throw SqlError("a table or table-valued function named " + name + " exists on this connection");
     if (rc == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
@@ -200,7 +204,7 @@ int register_stored(Connection& conn) {
         try {
             ensure_name_free(conn, d.name);
         } catch (const SqlError& e) {
-            if (e.code() == SQLITE_NOMEM) throw;
+            if ((e.code() & 0xff) != SQLITE_ERROR) throw;  // not an answer: an interrupt, out of memory
             continue;
         }
         // Resolved when first used: a declaration the schema no longer

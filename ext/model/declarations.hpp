@@ -27,6 +27,7 @@ std::vector<Declaration> read_declarations(Connection& conn);
 struct StoredRow {
     bool exists = false;
     std::string signature;
+    Declaration row;  // when it exists
 };
 StoredRow read_stored(Connection& conn, const std::string& name);
 
@@ -61,6 +62,11 @@ const Registration* registration(Connection& conn, const std::string& name);
 // itself (RegisteredNames). Returns the reason when it is not, or an empty
 // string.
 std::string invalid_relationship_name(Connection& conn, const std::string& name);
+
+// Whether a module of that name is registered on the connection (SQLite's,
+// another extension's, a declared relationship's). False where SQLite was
+// built without pragma_module_list.
+bool module_registered(Connection& conn, const std::string& name);
 
 // Refuses a name that something else on the connection answers to: a table
 // or view (it would hide the function), a module of SQLite or of another

@@ -24,7 +24,9 @@ Options parse_options(sqlite3* db, const std::string& json) {
     try {
         ok = step(db, type.get()) && column_bytes(type.get(), 0) == "object";
     } catch (const SqlError& e) {
-        if (e.code() == SQLITE_NOMEM) throw;
+        // Malformed JSON is SQLITE_ERROR; anything else (out of memory, an
+        // interrupt) is not an answer about the options.
+        if ((e.code() & 0xff) != SQLITE_ERROR) throw;
     }
     if (!ok) {
         throw SqlError(not_an_object(json));
@@ -34,9 +36,9 @@ Options parse_options(sqlite3* db, const std::string& json) {
     while (step(db, each.get())) {
         std::string key = column_bytes(each.get(), 0);
         if (key != "column" && key != "from_column" && key != "to_column" && key != "argument" &&
-            key != "direction") {
+            key != "direction" && key != "view") {
             throw SqlError("unknown option " + json_string(key) +
-                           "; the options are column, from_column, to_column, argument and direction");
+                           "; the options are column, from_column, to_column, argument, direction and view");
         }
         if (column_bytes(each.get(), 2) != "text") {
             throw SqlError("option " + json_string(key) + " must be a string");

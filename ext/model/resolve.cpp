@@ -380,6 +380,11 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
         if (same_name(from.name, to->name)) add("direction", p.kind == JoinPath::kOneToMany ? "one-to-many" : "many-to-one");
     }
     if (o.get("argument")) add("argument", p.argument);
+    if (const std::string* view = o.get("view")) {
+        if (view->empty()) throw SqlError("option \"view\" must not be empty");
+        add("view", *view);
+        r.view = *view;
+    }
     r.stored.name = d.name;
     r.stored.from_table = from.name;
     r.stored.to_table = proxy.empty() ? to->name : to->name + "." + proxy;

@@ -27,6 +27,7 @@ struct Resolved {
     RelationshipSpec spec;       // spec.about.kind: one-to-many, many-to-one, one-to-one, many-to-many
     std::string summary;         // what theater_relate() returns
     Declaration stored;          // canonical table names, options with every choice named
+    std::string view;            // the plain view to publish (option "view"); empty: none
 };
 
 // Finds the join path in the schema. Throws SqlError with a message (not

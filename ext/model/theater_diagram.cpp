@@ -35,7 +35,9 @@ std::vector<DiagramLine> relationship_lines(Connection& conn, const std::vector<
         try {
             lines.push_back(line_of(resolve(db, d).spec));
         } catch (const SqlError& e) {
-            if (e.code() == SQLITE_NOMEM) throw;  // a broken declaration is left out
+            // A broken declaration is left out; an interrupt, out of memory
+            // or a busy database is not an answer about it.
+            if ((e.code() & 0xff) != SQLITE_ERROR) throw;
         }
     }
     return lines;

@@ -8,6 +8,7 @@
 #include "core/write_transaction.hpp"
 #include "model/declarations.hpp"
 #include "model/options.hpp"
+#include "model/plain_view.hpp"
 
 #include <memory>
 #include <string>
@@ -39,13 +40,24 @@ void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
         }
         ensure_name_free(conn, d.name);
         Resolved r = resolve(db, d);
+        if (!r.view.empty()) {
+            why = invalid_view_name(conn, d.name, r.view);
+            if (!why.empty()) throw SqlError("option \"view\": invalid name '" + r.view + "': " + why);
+        }
         std::string summary = r.summary;
+        if (!r.view.empty()) summary += "; view " + r.view;
         Declaration stored = r.stored;
-        auto declared = std::make_shared<DeclaredRelationship>(
-            stored, std::make_shared<const RelationshipSpec>(std::move(r.spec)));
+        auto spec = std::make_shared<const RelationshipSpec>(std::move(r.spec));
+        auto declared = std::make_shared<DeclaredRelationship>(stored, spec);
         bool replaced = false;
         write_transaction(db, "theater_relate", [&](GuardedWrite& write) {
+            // The view of the declaration replaced goes with it, whatever
+            // the new one publishes (a view of the same name is made anew).
+            StoredRow previous = read_stored(conn, d.name);
+            std::string previous_view = previous.exists ? declared_view(db, previous.row.options) : "";
             store_declaration(db, write, stored);
+            if (!previous_view.empty()) drop_own_view(db, write, d.name, previous_view);
+            if (!r.view.empty()) publish_view(db, write, d.name, r.view, *spec);
             replaced = register_module(conn, declared);
             write.pause_guard();
             return 0;

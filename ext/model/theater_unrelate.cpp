@@ -1,11 +1,12 @@
-// theater_unrelate(name): removes a declared relationship's stored row
-// (model-layer.md, "Declaring").
+// theater_unrelate(name): removes a declared relationship's stored row, and
+// the plain view it published (model-layer.md, "Declaring", "Plain views").
 #include "model/model.hpp"
 
 #include "core/args.hpp"
 #include "core/boundary.hpp"
 #include "core/write_transaction.hpp"
 #include "model/declarations.hpp"
+#include "model/plain_view.hpp"
 
 #include <string>
 
@@ -23,7 +24,10 @@ void theater_unrelate_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         // The module stays registered: a statement may still be using it.
         // Used again, it reports that the relationship was removed.
         int removed = write_transaction(db, "theater_unrelate", [&](GuardedWrite& write) {
+            StoredRow stored = read_stored(conn, name);
             int n = remove_declaration(db, write, name);
+            std::string view = stored.exists ? declared_view(db, stored.row.options) : "";
+            if (!view.empty()) drop_own_view(db, write, name, view);
             write.pause_guard();
             return n;
         });

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -105,6 +106,7 @@ private:
 #include "migrations/theater_tables.hpp"
 #include "model/diagram_text.hpp"
 #include "model/fk_triggers.hpp"
+#include "model/plain_view.hpp"
 #include "model/schema.hpp"
 #include "theater/domain.hpp"
 
@@ -361,6 +363,10 @@ void expect_prepares(oracle::Database& db, const RelationshipSpec& s) {
         EXPECT_EQ(columns, 1) << s.parent;
     }
     EXPECT_EQ(db.prepare(table_declaration(s)), "");
+    int columns = 0;
+    EXPECT_EQ(db.prepare(view_select(s), &columns), "") << view_select(s);
+    EXPECT_EQ(columns, static_cast<int>(s.columns.size()) + 1) << view_select(s);
+    EXPECT_EQ(db.prepare(create_view_sql(s.name, "plain_view", s)), "");
 }
 
 TEST_P(SpecFor, PreparesInRealSqlite) {
@@ -369,7 +375,64 @@ TEST_P(SpecFor, PreparesInRealSqlite) {
     expect_prepares(db, spec());
 }
 
+// The plain view selects what the scan selects, without the rowid: the
+// same rows of every key, in the same order.
+TEST_P(SpecFor, ViewSelectIsTheScanWithoutItsRowid) {
+    RelationshipSpec s = spec();
+    std::string scan = scan_sql(s);
+    std::string rowid = ", " + s.rowid + " FROM ";
+    std::size_t at = scan.find(rowid);
+    ASSERT_NE(at, std::string::npos) << scan;
+    EXPECT_EQ(view_select(s), scan.replace(at, rowid.size(), " FROM "));
+}
+
+TEST_P(SpecFor, ViewColumnsAreTheColumnsThenTheArgument) {
+    RelationshipSpec s = spec();
+    std::vector<std::string> expected;
+    for (const RelationshipSpec::Column& c : s.columns) expected.push_back(c.name);
+    expected.push_back(GetParam().path.argument);
+    EXPECT_EQ(view_columns(s), expected);
+}
+
 INSTANTIATE_TEST_SUITE_P(JoinPaths, SpecFor, ::testing::ValuesIn(path_cases()), CaseName());
+
+// ---- The plain view of a declared relationship (model/plain_view.hpp) ----
+
+const PathCase& path_case(const std::string& name) {
+    static const std::vector<PathCase> cases = path_cases();
+    for (const PathCase& c : cases) {
+        if (c.name == name) return c;
+    }
+    throw std::runtime_error("no path case " + name);
+}
+
+TEST(PlainView, MarkNamesTheRelationship) {
+    EXPECT_EQ(view_mark("author_books"), "/* theater_relate: author_books */");
+}
+
+TEST(PlainView, QuotesEveryName) {
+    const PathCase& odd = path_case("quoted_identifiers");
+    RelationshipSpec s = spec_for("odd_kids", odd.path);
+    EXPECT_EQ(create_view_sql("odd_kids", "kids \"of\" odd", s),
+              R"sql(CREATE VIEW main."kids ""of"" odd"("kid id", "age", "odd""ref") AS /* theater_relate: odd_kids */ SELECT t."kid id", t."age", s."id" FROM main."my ""odd"" table" AS s JOIN main."odd kids" AS t ON t."odd""ref" = s."id" WHERE s."id" IS NOT NULL ORDER BY s."id", t."kid id")sql");
+}
+
+TEST(PlainView, CreatesAViewSqliteCanQuery) {
+    oracle::Database db;
+    ASSERT_EQ(db.exec(kLibrarySchema), "");
+    for (const PathCase& c : path_cases()) {
+        RelationshipSpec s = spec_for(c.name, c.path);
+        std::string view = c.name + "_view";
+        ASSERT_EQ(db.exec(create_view_sql(c.name, view, s)), "") << c.name;
+        int columns = 0;
+        EXPECT_EQ(db.prepare("SELECT * FROM " + quote_identifier(view) + " WHERE " + quote_identifier(s.argument) +
+                                 " = 1",
+                             &columns),
+                  "")
+            << c.name;
+        EXPECT_EQ(columns, static_cast<int>(s.columns.size()) + 1) << c.name;
+    }
+}
 
 // ---- The theater's own relationships ---------------------------------------
 

@@ -507,6 +507,10 @@ const Scenario kScenarios[] = {
     // The model layer (model-layer.md).
     {"relate", Start::kMigrated, Act::kSql, "SELECT theater_relate('hires2', 'roles', 'auditions'); SELECT * FROM hires2(1);",
      kVersion, kHead, kHead},
+    {"relate_view", Start::kDeclared, Act::kSql,
+     "SELECT theater_relate('hires', 'roles', 'auditions', '{\"view\": \"hires_plain\"}'); SELECT * FROM hires_plain; "
+     "SELECT theater_unrelate('hires');",
+     kVersion, kHead, kHead},
     {"relate_many_to_many", Start::kDeclared, Act::kSql,
      "SELECT theater_relate('tags2', 'roles', 'tags', 'role_tags'); SELECT * FROM tags2(1);", kVersion, kHead, kHead},
     {"relate_again", Start::kDeclared, Act::kSql,
