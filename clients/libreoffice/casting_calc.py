@@ -227,12 +227,13 @@ def parse_args():
             parser.error(f"a sheet is NAME=SQL, not {value!r}")
         csv_file = re.sub(r"[^a-z0-9]+", "_", name.lower()) + ".csv"
         wanted.append((name, csv_file, sql, escape_processing))
-    return args.dsn, args.outdir.resolve(), wanted or SHEETS
+    return args.dsn, args.outdir, wanted or SHEETS
 
 
 def main():
-    dsn, outdir, wanted = parse_args()
-    outdir.mkdir(parents=True, exist_ok=True)
+    dsn, shown, wanted = parse_args()  # shown: OUTDIR as given, for the messages
+    shown.mkdir(parents=True, exist_ok=True)
+    outdir = shown.resolve()
     # A `timeout` in front of this script sends SIGTERM: stop soffice too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("casting_calc.py: terminated"))
     pipe = f"theater_calc_{os.getpid()}"
@@ -246,8 +247,8 @@ def main():
         stop_soffice(proc, desktop, outdir / "soffice.pgid")
     for _name, csv_file, _sql, _escape in wanted:
         with open(outdir / csv_file, newline="", encoding="utf-8") as f:
-            print(f"{outdir / csv_file}: {sum(1 for _ in csv.reader(f))} lines")
-    print(f"{outdir / 'casting.pdf'}, {outdir / 'casting.ods'}")
+            print(f"{shown / csv_file}: {sum(1 for _ in csv.reader(f))} lines")
+    print(f"{shown / 'casting.pdf'}, {shown / 'casting.ods'}")
 
 
 if __name__ == "__main__":
