@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the client recipes need and this
 # machine lacks; installs nothing when everything is there.
-#   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node|odbc|pandas|r]...
-# (no argument: all of them). Node.js and npm come from Debian (nodejs 18 on
+#   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node|odbc|pandas|r|libreoffice]...
+# (no argument: all of them but libreoffice, about 90 MB to download and
+# 77 s to install here, which only `bash scripts/test-clients.sh libreoffice`
+# asks for). Node.js and npm come from Debian (nodejs 18 on
 # Debian 12) unless a `node` is already on PATH; npm's packages themselves are
 # installed by scripts/test-clients.sh (npm ci in clients/node).
 set -euo pipefail
@@ -22,6 +24,10 @@ packages_for() {
     odbc) echo unixodbc libsqliteodbc gcc sqlite3 ;;
     pandas) echo python3 python3-pytest python3-pandas python3-matplotlib sqlite3 ;;
     r) echo r-base-core r-cran-rsqlite r-cran-dbi sqlite3 ;;
+    # LibreOffice Calc headless over the ODBC DSN: Calc, Base (its database
+    # access and ODBC driver), the Python bridge, a font for the PDF,
+    # pdftotext and pdftoppm; then what the ODBC recipe needs.
+    libreoffice) echo libreoffice-calc libreoffice-base python3-uno fonts-dejavu-core poppler-utils unixodbc libsqliteodbc gcc sqlite3 ;;
     *) echo "clients/install-deps.sh: unknown client '$1'" >&2; return 2 ;;
   esac
 }
