@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the client recipes need and this
 # machine lacks; installs nothing when everything is there.
-#   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node|odbc|pandas|r|libreoffice]...
+#   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node|npm|odbc|pandas|r|libreoffice]...
 # (no argument: all of them but libreoffice, about 90 MB to download and
 # 77 s to install here, which only `bash scripts/test-clients.sh libreoffice`
 # asks for). Node.js and npm come from Debian (nodejs 18 on
 # Debian 12) unless a `node` is already on PATH; npm's packages themselves are
-# installed by scripts/test-clients.sh (npm ci in clients/node).
+# installed by scripts/test-clients.sh (npm ci in clients/node; npm/test.sh,
+# the theater-sqlite package's test, reuses that install).
 set -euo pipefail
 
 packages_for() {
@@ -19,6 +20,9 @@ packages_for() {
     sqlitebrowser) echo sqlitebrowser xvfb x11-utils imagemagick fonts-dejavu-core sqlite3 ;;
     # node-gyp compiles better-sqlite3: a C++ compiler, make, Python.
     node) echo g++ make python3 ;;
+    # npm/test.sh packs and installs theater-sqlite, then runs it with
+    # clients/node's better-sqlite3 and libsql (npm ci there if needed).
+    npm) echo g++ make python3 ;;
     # unixODBC's isql and Debian's SQLite ODBC driver; gcc names the multiarch
     # directory the driver lives in; sqlite3 makes the reference output.
     odbc) echo unixodbc libsqliteodbc gcc sqlite3 ;;
@@ -33,14 +37,14 @@ packages_for() {
 }
 
 groups=("$@")
-((${#groups[@]})) || groups=(shell python package tcl litecli sqlitebrowser node odbc pandas r)
+((${#groups[@]})) || groups=(shell python package tcl litecli sqlitebrowser node npm odbc pandas r)
 wanted=()
 for g in "${groups[@]}"; do
   read -ra ps <<< "$(packages_for "$g")"
   wanted+=("${ps[@]}")
   # Debian's nodejs + npm (npm pulls node-gyp and libnode-dev, the headers
   # node-gyp builds against), unless this machine has a node already.
-  if [[ $g == node ]] && ! command -v node > /dev/null; then wanted+=(nodejs npm); fi
+  if [[ $g == node || $g == npm ]] && ! command -v node > /dev/null; then wanted+=(nodejs npm); fi
 done
 
 bash "$(dirname "$0")/../scripts/apt-install.sh" "${wanted[@]}"

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Tests every client recipe of clients/README.md and the Python package:
 #   bash scripts/test-clients.sh                 # all of them but libreoffice
-#   bash scripts/test-clients.sh node tcl        # some: shell python package tcl litecli node sqlitebrowser odbc pandas r libreoffice
+#   bash scripts/test-clients.sh node tcl        # some: shell python package tcl litecli node npm sqlitebrowser odbc pandas r libreoffice
 # libreoffice (LibreOffice Calc over ODBC) is not in the default list: its
 # packages take about 77 s to install here and its test about 30 s, so it is
 # its own command, `bash scripts/test-clients.sh libreoffice`.
 # Installs what is missing (Debian packages through clients/install-deps.sh,
-# npm packages with npm ci in clients/node), builds build/theater.so with
-# scripts/build.sh if it is missing, then runs each client's test and prints
-# what ran. Safe to run again. Exits non-zero if any client failed.
+# npm packages with npm ci in clients/node, which npm/test.sh reuses), builds
+# build/theater.so with scripts/build.sh if it is missing, then runs each
+# client's test and prints what ran. Safe to run again. Exits non-zero if
+# any client failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-all=(shell python package tcl litecli node sqlitebrowser odbc pandas r)
+all=(shell python package tcl litecli node npm sqlitebrowser odbc pandas r)
 extra=(libreoffice)  # only when named
 selected=("$@")
 ((${#selected[@]})) || selected=("${all[@]}")
@@ -25,6 +26,7 @@ command_for() {
     tcl) echo "tclsh clients/tcl/test.tcl" ;;
     litecli) echo "bash clients/litecli/test.sh" ;;
     node) echo "bash clients/node/test.sh" ;;
+    npm) echo "bash npm/test.sh" ;;
     sqlitebrowser) echo "bash clients/sqlitebrowser/test.sh" ;;
     odbc) echo "bash clients/odbc/test.sh" ;;
     pandas) echo "/usr/bin/python3 -m pytest -q -p no:cacheprovider clients/pandas" ;;

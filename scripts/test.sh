@@ -10,8 +10,9 @@
 #   2. checks cmake --install and the .deb CPack builds (scripts/test-package.sh),
 #      then runs every client recipe of clients/README.md with the real client
 #      (sqlite3 shell, Python sqlite3, sqlite-utils, SQLAlchemy, the Python
-#      package, Tcl, litecli, Node's libsql and better-sqlite3, DB Browser for
-#      SQLite under Xvfb) (scripts/test-clients.sh);
+#      package, Tcl, litecli, Node's libsql and better-sqlite3, the npm
+#      package's tarball, DB Browser for SQLite under Xvfb)
+#      (scripts/test-clients.sh);
 #   3. starts a sqld primary and two replicas on 127.0.0.1 loading the
 #      extension, and tests replication and backups (deploy/test.sh);
 #   4. rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the

@@ -8,6 +8,8 @@
 # offline in /usr/include/node (Debian: libnode-dev, pulled in by npm; the
 # nodesource nodejs package ships them too). libsql's binary comes inside its
 # registry package (@libsql/linux-x64-gnu).
+#   bash clients/node/test.sh [--install-only]
+# --install-only stops after the install (npm/test.sh uses these node_modules).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -32,6 +34,7 @@ else
   # --- end of recipe ---
   echo "$stamp" > node_modules/.theater-stamp
 fi
+[[ ${1:-} == --install-only ]] && exit 0
 version_of() { node -p "require('./node_modules/$1/package.json').version"; }
 echo "node $node_version, npm $(npm --version), libsql $(version_of libsql), better-sqlite3 $(version_of better-sqlite3)"
 npm test
