@@ -78,14 +78,14 @@ def one_value(conn, sql):
 
 
 class Table:
-    def __init__(self, title):
-        self.title, self.rows = title, []
+    def __init__(self, title, head=("case", "measured", "ns/op", "x hand SQL", "faster than ORM", "peak MiB")):
+        self.title, self.head, self.rows = title, head, []
 
     def add(self, case, variant, ns, ratio="", orm="", peak_kib=0):
         self.rows.append((case, variant, f"{ns:,.0f}", ratio, orm, f"{peak_kib / 1024:.1f}"))
 
     def print(self):
-        head = ("case", "measured", "ns/op", "x hand SQL", "faster than ORM", "peak MiB")
+        head = self.head
         widths = [max(len(str(r[i])) for r in self.rows + [head]) for i in range(len(head))]
         print(f"\n{self.title}")
         for row in [head, tuple("-" * w for w in widths)] + self.rows:

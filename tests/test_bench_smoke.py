@@ -19,3 +19,17 @@ def test_benchmark_runs_at_smoke_size_and_agrees_everywhere(tmp_path):
     for case in CASES:
         assert case in done.stdout, f"the benchmark table lacks {case!r}"
     assert "MISMATCH" not in done.stderr
+
+
+def test_view_benchmark_runs_at_smoke_size_and_every_view_agrees_with_its_function(tmp_path):
+    """bench/views.py checks each BI view's rows against its function's
+    (every row in order; one key at a time as rows per key) before timing."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "views.py"), "--sizes", "300", "--repeat", "1",
+                           "--data", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for case in ["casting sheet, every row", "casting sheet, per key", "role actors, every row",
+                 "role actors, per key", "declared relationship, every row", "declared relationship, per key"]:
+        assert case in done.stdout, f"the view benchmark lacks {case!r}"
+    assert "view, no extension" in done.stdout
+    assert "MISMATCH" not in done.stderr
