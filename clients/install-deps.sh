@@ -14,7 +14,8 @@ packages_for() {
   case $1 in
     shell) echo sqlite3 ;;
     python) echo python3 python3-pytest sqlite-utils python3-sqlalchemy ;;
-    package) echo python3 python3-pytest python3-setuptools python3-wheel python3-pip python3-venv sqlite3 ;;
+    # cmake, make, g++ and libsqlite3-dev: pip install ./python builds the extension from source.
+    package) echo python3 python3-pytest python3-pip python3-venv sqlite3 cmake make g++ libsqlite3-dev ;;
     tcl) echo tcl libsqlite3-tcl ;;
     litecli) echo litecli sqlite3 ;;
     sqlitebrowser) echo sqlitebrowser xvfb x11-utils imagemagick fonts-dejavu-core sqlite3 ;;
