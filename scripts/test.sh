@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite (what .ci/run runs): installs what is missing, then
 #   0. checks that ext/'s includes only go down its floors (scripts/check-layers.py,
-#      ARCHITECTURE.md);
+#      ARCHITECTURE.md), and starts installing the clients' Debian packages
+#      in the background (clients/install-deps.sh);
 #   1. builds with warnings as errors and runs the pytest suite with Debian's
 #      /usr/bin/python3 (whose sqlite3 module can load extensions), in two
 #      processes (pytest-xdist); then runs it again on the newest SQLite
@@ -25,6 +26,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
+# The clients' Debian packages (R, pandas, DB Browser, ODBC, Node.js...) are
+# mostly download and unpack: they install in the background while the
+# build and the first pytest run use the two cores, and are waited for
+# before anything else runs apt or needs them (step 1's other releases use
+# npm). The log is shown only when the install fails.
+clients_log=$(mktemp)
+trap 'rm -f "$clients_log"' EXIT
+bash clients/install-deps.sh > "$clients_log" 2>&1 &
+clients_install=$!
+wait_for_client_packages() {
+  local t=$SECONDS
+  if ! wait "$clients_install"; then
+    cat "$clients_log" >&2
+    echo "FAIL: clients/install-deps.sh could not install the clients' packages" >&2
+    exit 1
+  fi
+  echo "(clients' packages installed in the background; waited $((SECONDS - t)) s for them)"
+}
 echo "== include floors (scripts/check-layers.py)"
 /usr/bin/python3 scripts/check-layers.py --self-test >/dev/null
 /usr/bin/python3 scripts/check-layers.py
@@ -33,6 +52,7 @@ echo "== pytest (build/)"
 start=$SECONDS
 /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 tests "$@"
 echo "(pytest: $((SECONDS - start)) s)"
+wait_for_client_packages
 echo "== pytest on the newest and the oldest supported SQLite (scripts/test-sqlite-versions.sh)"
 start=$SECONDS
 # Every test runs there too; the sweeps take every 5th cancellation point and
