@@ -73,4 +73,30 @@ if [[ $out != *"theater is not loaded"* ]]; then
   echo "FAIL odbc: the check failed without saying why: $out" >&2
   exit 1
 fi
-echo "odbc: isql read every function and view, call_back hired, a wrong LoadExt was refused"
+# A BI tool that never loads the extension: a DSN without LoadExt= reads
+# the plain views (migrations 4 and 6) as the extension's functions give
+# them, and the functions are not there.
+cat > "$tmp/odbc.ini" <<INI
+[plain]
+Driver=theater-sqlite3
+Database=$db
+INI
+views='SELECT * FROM casting_sheet;
+SELECT role_id, actor FROM role_actors_view WHERE role_id = 2;'
+functions='SELECT role_id, character_name, lead, lead_actor, understudy, understudy_actor FROM role_casting;
+SELECT 2, actor FROM role_actors(2);'
+expected=$(sqlite3 -bail "$db" -cmd '.load ./build/theater' <<< "$functions")
+if ! actual=$(isql -b -d'|' plain 2>&1 <<< "$views") || [[ $actual != "$expected" ]]; then
+  echo "FAIL odbc: without the extension, the views differ from the functions (- functions, + views):" >&2
+  diff <(echo "$expected") <(echo "$actual") >&2 || true
+  exit 1
+fi
+# (isql exits 0 whatever a statement does: its -v message says.)
+out=$(isql -v -b plain 2>&1 <<< 'SELECT role_lead(1);' || true)
+if [[ $out != *"no such function: role_lead"* ]]; then
+  echo "FAIL odbc: role_lead did not fail on a DSN without LoadExt=, so the views may not have been read" \
+       "without the extension: $out" >&2
+  exit 1
+fi
+echo "odbc: isql read every function and view, call_back hired, a wrong LoadExt was refused;" \
+     "without LoadExt= the views gave the functions' rows"
