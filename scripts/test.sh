@@ -32,18 +32,31 @@ bash scripts/install-deps.sh test
 # before anything else runs apt or needs them (step 1's other releases use
 # npm). The log is shown only when the install fails.
 clients_log=$(mktemp)
-trap 'rm -f "$clients_log"' EXIT
 bash clients/install-deps.sh > "$clients_log" 2>&1 &
 clients_install=$!
+clients_waited=
 wait_for_client_packages() {
-  local t=$SECONDS
-  if ! wait "$clients_install"; then
+  local t=$SECONDS status=0
+  clients_waited=1
+  wait "$clients_install" || status=$?
+  if ((status != 0)); then
     cat "$clients_log" >&2
     echo "FAIL: clients/install-deps.sh could not install the clients' packages" >&2
     exit 1
   fi
   echo "(clients' packages installed in the background; waited $((SECONDS - t)) s for them)"
 }
+# A failure before the wait (the build, the first pytest run) must not
+# leave apt and dpkg running on their own, nor hide their failure: the exit
+# waits for them (never kills dpkg half-way) and shows their log if they failed.
+finish_client_packages() {
+  if [[ -z $clients_waited ]] && ! wait "$clients_install"; then
+    cat "$clients_log" >&2
+    echo "clients/install-deps.sh (in the background) failed too" >&2
+  fi
+  rm -f "$clients_log"
+}
+trap finish_client_packages EXIT
 echo "== include floors (scripts/check-layers.py)"
 /usr/bin/python3 scripts/check-layers.py --self-test >/dev/null
 /usr/bin/python3 scripts/check-layers.py

@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from conftest import scalar
+from conftest import connect, scalar
 from test_model_relate import DATA, NO_ROWS_KEYS, RELS, REL_IDS, SCHEMA, declarations, relate, snapshot
 from theater_data import error_of, plan_details, rows
 
@@ -237,7 +237,82 @@ def test_a_stored_row_edited_into_bad_json_is_removed_all_the_same(lib):
     relate(lib, "author_books", "authors", "books", '{"view": "v"}')
     lib.execute("UPDATE theater_relationships SET options = 'not json'")
     assert scalar(lib, "SELECT theater_unrelate('author_books')") == 1
-    assert view_names(lib) == ["v"]  # nothing names it any more: it is the user's now
+    assert view_names(lib) == ["v"]  # no stored row names it any more: left in place
+
+
+def test_a_stored_row_edited_to_name_another_relationships_view_never_drops_it(lib):
+    relate(lib, "author_books", "authors", "books", '{"view": "mine"}')
+    relate(lib, "book_author", "books", "authors", '{"view": "theirs"}')
+    lib.execute("UPDATE theater_relationships SET options = json_set(options, '$.view', 'theirs') "
+                "WHERE name = 'author_books'")
+    assert scalar(lib, "SELECT theater_unrelate('author_books')") == 1
+    assert view_names(lib) == ["mine", "theirs"]
+
+
+def test_a_user_view_that_quotes_the_mark_is_not_the_relationships(lib):
+    """The mark counts only where theater_relate writes it, not in a string
+    or a column name of someone else's view."""
+    lib.execute("CREATE VIEW mine AS SELECT 'x /* theater_relate: author_books */ SELECT ' AS \"note\"")
+    before = snapshot(lib)
+    assert error_of(lib, "SELECT theater_relate('author_books', 'authors', 'books', '{\"view\": \"mine\"}')") == (
+        "theater_relate: option \"view\": a view named mine exists; the relationship's view needs a name of its own")
+    assert snapshot(lib) == before
+
+
+def test_a_temp_table_of_the_name_does_not_keep_unrelate_from_dropping_the_view(lib):
+    relate(lib, "author_books", "authors", "books", '{"view": "v"}')
+    lib.execute("CREATE TEMP TABLE v (x)")
+    assert scalar(lib, "SELECT theater_unrelate('author_books')") == 1
+    assert view_names(lib) == []
+    assert rows(lib, "SELECT name FROM temp.sqlite_master") == [("v",)]
+
+
+def test_declared_twice_in_one_transaction_then_rolled_back_leaves_the_first_view(lib):
+    relate(lib, "author_books", "authors", "books", '{"view": "v1"}')
+    lib.execute("BEGIN")
+    relate(lib, "author_books", "authors", "books", '{"view": "v2"}')
+    relate(lib, "author_books", "authors", "books.title", '{"view": "v3"}')
+    assert view_names(lib) == ["v3"]
+    lib.execute("ROLLBACK")
+    assert view_names(lib) == ["v1"]
+    assert rows(lib, "SELECT count(*) FROM v1") == [(5,)]
+
+
+def test_the_file_attached_under_another_name_reads_the_view(viewed, db_path):
+    """A view stored in a file names its tables without a schema: SQLite
+    binds them to the view's own schema, whatever the file is attached as."""
+    disk = sqlite3.connect(str(db_path))
+    viewed.backup(disk)
+    disk.close()
+    other = sqlite3.connect(":memory:")
+    try:
+        other.execute("ATTACH ? AS lib", (str(db_path),))
+        other.execute("CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT, author_id INTEGER)")  # main's, not lib's
+        assert rows(other, "SELECT title FROM lib.author_books_view WHERE author_id = 2") == [("Invisible Cities",)]
+        assert rows(other, "SELECT count(*) FROM lib.authors") == [(4,)]
+    finally:
+        other.close()
+
+
+def test_a_relationship_another_connection_declared_keeps_its_name(lib, db_path):
+    """A view named as a stored relationship this connection has not
+    registered yet would hide that relationship's function on every
+    connection that loads the extension later."""
+    disk = sqlite3.connect(str(db_path))
+    lib.backup(disk)
+    disk.close()
+    first, second = connect(db_path), connect(db_path)
+    try:
+        scalar(second, "SELECT theater_relate('book_author', 'books', 'authors')")
+        before = snapshot(first)
+        assert error_of(first, "SELECT theater_relate('author_books', 'authors', 'books', "
+                               "'{\"view\": \"BOOK_AUTHOR\"}')") == (
+            "theater_relate: option \"view\": a relationship named book_author is declared; "
+            "the relationship's view needs a name of its own")
+        assert snapshot(first) == before
+    finally:
+        first.close()
+        second.close()
 
 
 REFUSED = [
@@ -291,3 +366,58 @@ def test_a_refused_redeclaration_keeps_the_old_view(lib):
         "theater_relate: option \"view\": a table named books exists")
     assert snapshot(lib) == before
     assert rows(lib, "SELECT count(*) FROM v") == [(5,)]
+
+
+# --- SQLite's own checks of a view, and the view in the stored declaration ----------
+
+def test_rename_column_keeps_the_views_column_name_until_declared_again(lib):
+    relate(lib, "author_books", "authors", "books", '{"view": "v"}')
+    lib.execute("ALTER TABLE books RENAME COLUMN title TO name")
+    assert [r[1] for r in lib.execute("PRAGMA table_info(v)")][:2] == ["id", "title"]
+    assert rows(lib, "SELECT title FROM v WHERE author_id = 2") == [("Invisible Cities",)]
+    relate(lib, "author_books", "authors", "books", '{"view": "v"}')
+    assert [r[1] for r in lib.execute("PRAGMA table_info(v)")][:2] == ["id", "name"]
+
+
+REBUILD = """
+CREATE TABLE books_new (id INTEGER PRIMARY KEY, title TEXT NOT NULL DEFAULT '',
+                        author_id INTEGER REFERENCES authors(id), publisher_id INTEGER, year INTEGER);
+INSERT INTO books_new SELECT id, coalesce(title, ''), author_id, publisher_id, year FROM books;
+DROP TABLE books;
+ALTER TABLE books_new RENAME TO books;
+"""
+
+
+def test_a_table_rebuild_fails_on_the_views_check_and_works_with_legacy_alter_table(lib):
+    """SQLite checks every view on the RENAME of a rebuild (docs/reference.md,
+    "table rebuilds"): the published view makes it fail as any view would,
+    and the documented recipe works, the view reading the rebuilt table."""
+    relate(lib, "author_books", "authors", "books", '{"view": "v"}')
+    before = rows(lib, "SELECT * FROM v")
+    with pytest.raises(sqlite3.OperationalError, match="error in view v: no such table: main.books"):
+        lib.executescript("BEGIN;" + REBUILD)
+    lib.execute("ROLLBACK")
+    assert rows(lib, "SELECT * FROM v") == before
+    lib.executescript("PRAGMA legacy_alter_table = ON; BEGIN;" + REBUILD + "COMMIT; PRAGMA legacy_alter_table = OFF;")
+    assert rows(lib, "SELECT * FROM v") == before
+
+
+def test_changing_only_the_view_is_a_new_declaration_for_open_connections(lib, db_path):
+    disk = sqlite3.connect(str(db_path))
+    lib.backup(disk)
+    disk.close()
+    first = connect(db_path)
+    try:
+        relate(first, "author_books", "authors", "books")
+        second = connect(db_path)
+        try:
+            assert rows(second, "SELECT count(*) FROM author_books(2)") == [(1,)]
+            relate(first, "author_books", "authors", "books", '{"view": "v"}')
+            assert "theater_refresh()" in error_of(second, "SELECT count(*) FROM author_books(2)")
+            second.execute("SELECT theater_refresh()")
+            assert rows(second, "SELECT count(*) FROM author_books(2)") == [(1,)]
+            assert rows(second, "SELECT count(*) FROM v WHERE author_id = 2") == [(1,)]
+        finally:
+            second.close()
+    finally:
+        first.close()

@@ -6,6 +6,35 @@ namespace theater {
 
 namespace {
 
+// The FROM clause of the join a path stands for, over the aliases s and t
+// (and f), its tables named with `schema` in front: "main." in the engine's
+// own queries, "" in SQL stored in the database (a plain view), where SQLite
+// binds unqualified names to the view's own schema, whatever name the file
+// is attached under. `trusted`: every foreign key names a row
+// (JoinPath::fk_names_a_row), so the join is the foreign key's side alone.
+std::string join_from(const JoinPath& p, bool trusted, const std::string& schema) {
+    auto table = [&](const std::string& name) { return schema + quote_identifier(name); };
+    switch (p.kind) {
+    case JoinPath::kOneToMany: {
+        std::string children = table(p.to_table) + " AS t";
+        if (trusted) return children;
+        return table(p.from_table) + " AS s JOIN " + children + " ON t." + quote_identifier(p.fk) + " = s." +
+               quote_identifier(p.ref);
+    }
+    case JoinPath::kManyToOne:
+        return table(p.from_table) + " AS s JOIN " + table(p.to_table) + " AS t ON t." + quote_identifier(p.ref) +
+               " = s." + quote_identifier(p.fk);
+    case JoinPath::kManyToMany: {
+        std::string join_to = " JOIN " + table(p.to_table) + " AS t ON t." + quote_identifier(p.to_ref) + " = s." +
+                              quote_identifier(p.to_fk);
+        if (trusted) return table(p.through_table) + " AS s" + join_to;
+        return table(p.from_table) + " AS f JOIN " + table(p.through_table) + " AS s ON s." +
+               quote_identifier(p.fk) + " = f." + quote_identifier(p.ref) + join_to;
+    }
+    }
+    return "";
+}
+
 }  // namespace
 
 std::string kind_name(const JoinPath& p) {
@@ -28,7 +57,6 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
         d.columns.push_back({column.first, column.second, "t." + quote_identifier(column.first)});
     }
     const std::string from = "main." + quote_identifier(p.from_table);
-    const std::string to = "main." + quote_identifier(p.to_table);
     // The join the relationship stands for reads from_table's key: a child
     // whose foreign key names no row is left out, and keys compare with
     // SQLite's affinities ('1' in a TEXT column is 1). Two shortcuts for the
@@ -47,21 +75,20 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
         const char* alias = p.kind == JoinPath::kManyToMany ? "f" : "s";
         d.parent = "SELECT " + key + " FROM " + from + " AS " + alias + " WHERE " + key + " >= ?1 ORDER BY " + key;
     }
+    // A many-to-one path's join is never the foreign key alone: the key is
+    // from_table's own, and the row it returns is to_table's.
+    bool alone = trusted && p.kind != JoinPath::kManyToOne;
+    d.from = join_from(p, alone, "main.");
+    d.view_from = join_from(p, alone, "");
+    // The foreign key's column, in the alias of the table that holds it.
+    const std::string fk_key = (p.kind == JoinPath::kManyToMany ? "s." : "t.") + quote_identifier(p.fk);
+    d.key = alone ? fk_key : key;
+    if (shortcut && p.kind != JoinPath::kManyToOne) {
+        d.seek_from = join_from(p, true, "main.");
+        d.seek_key = fk_key;
+    }
     switch (p.kind) {
-    case JoinPath::kOneToMany: {
-        std::string children = to + " AS t";
-        if (trusted) {
-            d.from = children;
-            d.key = "t." + quote_identifier(p.fk);
-        } else {
-            d.from = from + " AS s JOIN " + children + " ON t." + quote_identifier(p.fk) + " = s." +
-                     quote_identifier(p.ref);
-            d.key = key;
-        }
-        if (shortcut) {
-            d.seek_from = children;
-            d.seek_key = "t." + quote_identifier(p.fk);
-        }
+    case JoinPath::kOneToMany:
         d.rowid = "t." + quote_identifier(p.to_rowid);
         d.order = d.rowid;
         d.rows_per_key = p.unique ? 1 : 10;
@@ -70,37 +97,17 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
             if (same_name(p.to_columns[i].first, p.to_rowid)) d.order_column = static_cast<int>(i);
         }
         break;
-    }
     case JoinPath::kManyToOne:
-        d.from = from + " AS s JOIN " + to + " AS t ON t." + quote_identifier(p.ref) + " = s." + quote_identifier(p.fk);
-        d.key = key;
         d.rowid = d.key;
         d.rows_per_key = 1;
         d.unique = true;
         break;
-    case JoinPath::kManyToMany: {
-        const std::string through = "main." + quote_identifier(p.through_table);
-        std::string join_to =
-            " JOIN " + to + " AS t ON t." + quote_identifier(p.to_ref) + " = s." + quote_identifier(p.to_fk);
-        std::string links = through + " AS s" + join_to;
-        if (trusted) {
-            d.from = links;
-            d.key = "s." + quote_identifier(p.fk);
-        } else {
-            d.from = from + " AS f JOIN " + through + " AS s ON s." + quote_identifier(p.fk) + " = f." +
-                     quote_identifier(p.ref) + join_to;
-            d.key = key;
-        }
-        if (shortcut) {
-            d.seek_from = links;
-            d.seek_key = "s." + quote_identifier(p.fk);
-        }
+    case JoinPath::kManyToMany:
         d.rowid = "s." + quote_identifier(p.through_rowid);
         for (const std::string& column : p.through_order) d.order += "s." + quote_identifier(column) + ", ";
         d.order += d.rowid;
         d.rows_per_key = 10;
         break;
-    }
     }
     return d;
 }

@@ -15,10 +15,10 @@ std::string select_list(const RelationshipSpec& s) {
     return out;
 }
 
-// The rows of every key, in key order: the output columns, the key, then
-// `more`. A row whose key is NULL relates to nothing, as name(NULL) says.
-std::string every_key(const RelationshipSpec& s, const std::string& more) {
-    std::string sql = "SELECT " + select_list(s) + ", " + s.key + more + " FROM " + s.from + " WHERE " + s.key +
+// The rows of every key, in key order, over `from`: the output columns,
+// the key, then `more`. A row whose key is NULL relates to nothing, as name(NULL) says.
+std::string every_key(const RelationshipSpec& s, const std::string& from, const std::string& more) {
+    std::string sql = "SELECT " + select_list(s) + ", " + s.key + more + " FROM " + from + " WHERE " + s.key +
                       " IS NOT NULL ORDER BY " + s.key;
     if (!s.order.empty()) sql += ", " + s.order;
     return sql;
@@ -27,7 +27,8 @@ std::string every_key(const RelationshipSpec& s, const std::string& more) {
 }  // namespace
 
 bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
-    return name == o.name && argument == o.argument && columns == o.columns && from == o.from && key == o.key &&
+    return name == o.name && argument == o.argument && columns == o.columns && from == o.from &&
+           view_from == o.view_from && key == o.key &&
            seek_from == o.seek_from && seek_key == o.seek_key && parent == o.parent && rowid == o.rowid &&
            order == o.order && order_column == o.order_column && rows_per_key == o.rows_per_key &&
            unique == o.unique && when_tables_missing == o.when_tables_missing && broken == o.broken;
@@ -44,9 +45,9 @@ std::string seek_sql(const RelationshipSpec& s) {
     return sql;
 }
 
-std::string scan_sql(const RelationshipSpec& s) { return every_key(s, ", " + s.rowid); }
+std::string scan_sql(const RelationshipSpec& s) { return every_key(s, s.from, ", " + s.rowid); }
 
-std::string view_select(const RelationshipSpec& s) { return every_key(s, ""); }
+std::string view_select(const RelationshipSpec& s) { return every_key(s, s.view_from, ""); }
 
 std::vector<std::string> view_columns(const RelationshipSpec& s) {
     std::vector<std::string> names;

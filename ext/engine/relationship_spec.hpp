@@ -28,6 +28,11 @@ struct RelationshipSpec {
     // FROM clause of the join the relationship stands for, using aliases s
     // and t (and f), with every identifier quoted.
     std::string from;
+    // The same FROM clause with unqualified table names, for SQL stored in
+    // the database (a plain view): SQLite binds a view's unqualified names
+    // to the view's own schema, and refuses a view that names main. when
+    // the file is attached under another name.
+    std::string view_from;
     // Expression the argument is compared with: the key of one source row.
     std::string key;
     // Optional, for the seek of one key: a FROM clause and key expression

@@ -16,42 +16,61 @@ constexpr const char* kNamed =
     "SELECT 'main', type, sql FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND type IN "
     "('table', 'view', 'index') UNION ALL SELECT 'temp', type, sql FROM temp.sqlite_master WHERE name = ?1 "
     "COLLATE NOCASE AND type IN ('table', 'view', 'index')";
-
-std::string ascii_lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
+// publish_view runs after the declaration is stored: the table exists.
+constexpr const char* kStoredRelationship = "SELECT name FROM main.theater_relationships WHERE name = ?1 COLLATE NOCASE";
 
 struct Named {
-    bool found = false;
-    bool own = false;      // the relationship's view, in main
-    std::string what;      // "a view", "a table", ...
-    std::string schema;    // main or temp
+    bool own = false;    // the relationship's view, in main
+    bool other = false;  // something else has the name (in main or temp)
+    std::string what;    // of the other: "a view", "a table", ...
+    std::string schema;  // of the other: main or temp
 };
 
-// What holds the name `view`. Relationship names are case-insensitive, as
-// SQL names are: the mark is found whatever the case it was written in.
+// What holds the name `view`.
 Named named(sqlite3* db, const std::string& relationship, const std::string& view) {
     Named out;
     Stmt lookup = prepare(db, kNamed);
     bind_text(lookup.get(), 1, view);
-    std::string mark = ascii_lower(view_mark(relationship));
     while (step(db, lookup.get())) {
         std::string schema = column_bytes(lookup.get(), 0);
         std::string type = column_bytes(lookup.get(), 1);
-        bool own = schema == "main" && type == "view" &&
-                   ascii_lower(column_bytes(lookup.get(), 2)).find(mark) != std::string::npos;
-        if (own) {
-            out.found = out.own = true;
-            continue;
+        if (schema == "main" && type == "view" && carries_mark(column_bytes(lookup.get(), 2), relationship)) {
+            out.own = true;
+        } else if (!out.other) {
+            out.other = true;
+            out.what = (type == "index" ? "an " : "a ") + type;
+            out.schema = schema;
         }
-        out.found = true;
-        out.own = false;
-        out.what = (type == "index" ? "an " : "a ") + type;
-        out.schema = schema;
-        return out;
     }
     return out;
+}
+
+// Reads a double-quoted identifier at `at` (quote_identifier's form);
+// moves past it. False when there is none.
+bool skip_identifier(const std::string& sql, std::size_t& at) {
+    if (at >= sql.size() || sql[at] != '"') return false;
+    for (std::size_t i = at + 1; i < sql.size(); ++i) {
+        if (sql[i] != '"') continue;
+        if (i + 1 < sql.size() && sql[i + 1] == '"') {
+            ++i;
+            continue;
+        }
+        at = i + 1;
+        return true;
+    }
+    return false;
+}
+
+// Reads `text` at `at`, ASCII letters in any case; moves past it.
+bool skip_text(const std::string& sql, std::size_t& at, const std::string& text) {
+    if (sql.size() - at < text.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(sql[at + i])) != std::tolower(static_cast<unsigned char>(text[i]))) {
+            return false;
+        }
+    }
+    at += text.size();
+    return true;
 }
 
 }  // namespace
@@ -67,6 +86,18 @@ std::string declared_view(sqlite3* db, const std::string& options) {
         if ((e.code() & 0xff) != SQLITE_ERROR) throw;
         return "";
     }
+}
+
+bool carries_mark(const std::string& sql, const std::string& relationship) {
+    // What SQLite keeps of create_view_sql: CREATE VIEW "v"("c", ...) AS
+    // <mark> SELECT ... (it leaves out the schema name). The mark counts
+    // only there, not anywhere in a view's text (a string, a column name).
+    std::size_t at = 0;
+    if (!skip_text(sql, at, "CREATE VIEW ") || !skip_identifier(sql, at) || !skip_text(sql, at, "(")) return false;
+    do {
+        if (!skip_identifier(sql, at)) return false;
+    } while (skip_text(sql, at, ", "));
+    return skip_text(sql, at, ") AS " + view_mark(relationship) + " SELECT ");
 }
 
 std::string view_mark(const std::string& relationship) { return "/* theater_relate: " + relationship + " */"; }
@@ -95,10 +126,18 @@ std::string invalid_view_name(Connection& conn, const std::string& relationship,
 void publish_view(sqlite3* db, GuardedWrite& write, const std::string& relationship, const std::string& view,
                   const RelationshipSpec& spec) {
     Named held = named(db, relationship, view);
-    if (held.found && !held.own) {
+    if (held.other) {
         throw SqlError("option \"view\": " + held.what + " named " + view + " exists" +
                        (held.schema == "temp" ? " in temp" : "") +
                        "; the relationship's view needs a name of its own");
+    }
+    // A relationship stored under that name (by another connection, which
+    // this one has not refreshed from): the view would hide its function.
+    Stmt stored = prepare(db, kStoredRelationship);
+    bind_text(stored.get(), 1, view);
+    if (step(db, stored.get())) {
+        throw SqlError("option \"view\": a relationship named " + column_bytes(stored.get(), 0) +
+                       " is declared; the relationship's view needs a name of its own");
     }
     // theater_relate drops the previous declaration's view first; a view
     // with this relationship's mark may still hold the name when the stored

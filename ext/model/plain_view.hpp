@@ -6,7 +6,7 @@
 // drops it.
 //
 // A view is this relationship's only when its stored SQL carries the
-// relationship's mark (view_mark): a view of the same name that the user
+// relationship's mark (view_mark) where create_view_sql puts it: a view of the same name that the user
 // made, or that another relationship published, is never replaced nor
 // dropped. SQLite keeps a CREATE VIEW's text, comments included, as written.
 #pragma once
@@ -28,6 +28,11 @@ std::string declared_view(sqlite3* db, const std::string& options);
 // "/* theater_relate: name */".
 std::string view_mark(const std::string& relationship);
 
+// Whether `sql`, a view's text in sqlite_master, is the one create_view_sql
+// wrote for `relationship` (its mark where create_view_sql puts it; the
+// relationship's name in any case).
+bool carries_mark(const std::string& sql, const std::string& relationship);
+
 // CREATE VIEW main."view"("column", ..., "argument") AS <mark> SELECT ...:
 // engine/relationship_spec.hpp's view_select, under view_columns' names.
 std::string create_view_sql(const std::string& relationship, const std::string& view, const RelationshipSpec& spec);
@@ -40,7 +45,8 @@ std::string invalid_view_name(Connection& conn, const std::string& relationship,
 
 // Creates the view, through `write`, in place of the relationship's own
 // view of that name if there is one. Throws SqlError when a table, view or
-// index that is not the relationship's view has the name (in main or temp).
+// index that is not the relationship's view has the name (in main or
+// temp), or a stored declaration does. Runs after store_declaration.
 void publish_view(sqlite3* db, GuardedWrite& write, const std::string& relationship, const std::string& view,
                   const RelationshipSpec& spec);
 
