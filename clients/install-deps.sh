@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the client recipes need and this
 # machine lacks; installs nothing when everything is there.
-#   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node|npm|odbc|pandas|r|libreoffice]...
-# (no argument: all of them but libreoffice, about 90 MB to download and
-# 77 s to install here, which only `bash scripts/test-clients.sh libreoffice`
-# asks for). Node.js and npm come from Debian (nodejs 18 on
+#   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node|npm|odbc|pandas|r|libreoffice|evidence]...
+# (no argument: all of them but evidence and libreoffice, which only their
+# separate commands ask for; libreoffice is about 90 MB to download and 77 s
+# to install here). Node.js and npm come from Debian (nodejs 18 on
 # Debian 12) unless a `node` is already on PATH; npm's packages themselves are
 # installed by scripts/test-clients.sh (npm ci in clients/node; npm/test.sh,
 # the theater-sqlite package's test, reuses that install).
@@ -32,6 +32,8 @@ packages_for() {
     # LibreOffice Calc headless over the ODBC DSN: Calc, Base (its database
     # access and ODBC driver), the Python bridge, a font for the PDF,
     # pdftotext and pdftoppm; then what the ODBC recipe needs.
+    # node-gyp compiles node-sqlite3 (and its SQLite); sqlite3 makes the expected rows.
+    evidence) echo g++ make python3 sqlite3 ;;
     libreoffice) echo libreoffice-calc libreoffice-base python3-uno fonts-dejavu-core poppler-utils unixodbc libsqliteodbc gcc sqlite3 ;;
     *) echo "clients/install-deps.sh: unknown client '$1'" >&2; return 2 ;;
   esac
@@ -45,7 +47,7 @@ for g in "${groups[@]}"; do
   wanted+=("${ps[@]}")
   # Debian's nodejs + npm (npm pulls node-gyp and libnode-dev, the headers
   # node-gyp builds against), unless this machine has a node already.
-  if [[ $g == node || $g == npm ]] && ! command -v node > /dev/null; then wanted+=(nodejs npm); fi
+  if [[ $g == node || $g == npm || $g == evidence ]] && ! command -v node > /dev/null; then wanted+=(nodejs npm); fi
 done
 
 bash "$(dirname "$0")/../scripts/apt-install.sh" "${wanted[@]}"

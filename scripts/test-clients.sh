@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Tests every client recipe of clients/README.md and the Python package:
-#   bash scripts/test-clients.sh                 # all of them but libreoffice
-#   bash scripts/test-clients.sh node tcl        # some: shell python package tcl litecli node npm sqlitebrowser odbc pandas r libreoffice
+#   bash scripts/test-clients.sh                 # all of them but libreoffice and evidence
+#   bash scripts/test-clients.sh node tcl        # some: shell python package tcl litecli node npm sqlitebrowser odbc pandas r libreoffice evidence
 # libreoffice (LibreOffice Calc over ODBC) is not in the default list: its
 # packages take about 77 s to install here and its test about 30 s, so it is
-# its own command, `bash scripts/test-clients.sh libreoffice`.
+# its own command, `bash scripts/test-clients.sh libreoffice`. Nor is
+# evidence (Evidence's SQLite connector, a BI driver that cannot load the
+# extension, reading the plain views): its npm install compiles
+# node-sqlite3 and its SQLite, about 70 s here.
 # Installs what is missing (Debian packages through clients/install-deps.sh,
 # npm packages with npm ci in clients/node, which npm/test.sh reuses), builds
 # build/theater.so with scripts/build.sh if it is missing, then runs each
@@ -14,7 +17,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 all=(shell python package tcl litecli node npm sqlitebrowser odbc pandas r)
-extra=(libreoffice)  # only when named
+extra=(libreoffice evidence)  # only when named
 selected=("$@")
 ((${#selected[@]})) || selected=("${all[@]}")
 
@@ -32,6 +35,7 @@ command_for() {
     pandas) echo "/usr/bin/python3 -m pytest -q -p no:cacheprovider clients/pandas" ;;
     r) echo "bash clients/r/test.sh" ;;
     libreoffice) echo "bash clients/libreoffice/test.sh" ;;
+    evidence) echo "bash clients/evidence/test.sh" ;;
     *) return 1 ;;
   esac
 }
