@@ -13,7 +13,7 @@ import sqlite3
 import pytest
 
 from conftest import connect, scalar
-from test_model_relate import DATA, NO_ROWS_KEYS, RELS, REL_IDS, SCHEMA, declarations, relate, snapshot
+from test_model_relate import NO_ROWS_KEYS, RELS, REL_IDS, declarations, lib, relate, snapshot  # noqa: F401 (lib: a fixture)
 from theater_data import error_of, plan_details, rows
 
 
@@ -47,12 +47,6 @@ def function_rows_of_every_key(conn, rel):
     row followed by its key: what the view holds, in the view's order."""
     keys = sorted(k for (k,) in rows(conn, rel.keys_sql) if k is not None)
     return [(*row, key) for key in keys for row in rows(conn, f"SELECT * FROM {rel.name}(?)", (key,))]
-
-
-@pytest.fixture
-def lib(conn):
-    conn.executescript(SCHEMA + DATA)
-    return conn
 
 
 @pytest.fixture

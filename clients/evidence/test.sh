@@ -24,11 +24,10 @@ else
   echo "$stamp" > node_modules/.theater-stamp
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=$tmp/casting.db
 repo=$(cd ../.. && pwd)
-sqlite3 -bail "$db" -cmd ".load $repo/build/theater" < "$repo/sql/demo_data.sql" > /dev/null
+cd "$repo"
+source clients/demo_db.sh
+cd clients/evidence
 sqlite3 -bail "$db" -cmd ".load $repo/build/theater" \
   "SELECT theater_relate('hires', 'roles', 'auditions', '{\"view\": \"hires_view\"}')" > /dev/null
 # What the extension's functions answer, as JSON rows (the shell's .mode json).

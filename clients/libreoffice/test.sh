@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 png=
 if [[ ${1:-} == --png ]]; then png=${2:?--png wants a file name}; fi
-tmp=$(mktemp -d)
+source clients/demo_db.sh
 # casting_calc.py stops soffice itself; if it was killed first, its
 # soffice.pgid is left behind: kill that process group (soffice runs under
 # `timeout` in a group of its own, so this is only the soffice it started).
@@ -28,25 +28,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-db=$tmp/casting.db
-sqlite3 -bail "$db" -cmd '.load ./build/theater' < sql/demo_data.sql > /dev/null
 
-# --- recipe: the driver and the DSN (user files: ODBCSYSINI and ODBCINI) ---
-cat > "$tmp/odbcinst.ini" <<INI
-[theater-sqlite3]
-Description=SQLite3 ODBC driver (Debian's libsqliteodbc)
-Driver=/usr/lib/$(gcc -print-multiarch)/odbc/libsqlite3odbc.so
-INI
-dsn() {  # dsn <LoadExt value>
-  cat > "$tmp/odbc.ini" <<INI
-[theater]
-Driver=theater-sqlite3
-Database=$db
-LoadExt=$1
-INI
-}
-export ODBCSYSINI=$tmp ODBCINI=$tmp/odbc.ini
-dsn "$PWD/build/theater"
+source clients/odbc/dsn.sh
 
 # --- recipe: check the DSN, then Calc reads it and exports PDF and CSV ---
 bash clients/odbc/check.sh theater

@@ -3,10 +3,7 @@
 # Runs the recipe's lines through `litecli -e` and compares the output.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=$tmp/casting.db
-sqlite3 -bail "$db" -cmd '.load ./build/theater' < sql/demo_data.sql > /dev/null
+source clients/demo_db.sh
 # litecli writes its config on first start: keep it out of the user's home.
 export XDG_CONFIG_HOME=$tmp/config
 

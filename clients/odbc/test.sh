@@ -8,27 +8,9 @@
 # and this test proves that the check fails loudly on a wrong path.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=$tmp/casting.db
-sqlite3 -bail "$db" -cmd '.load ./build/theater' < sql/demo_data.sql > /dev/null
+source clients/demo_db.sh
 
-# --- recipe: the driver and the DSN (user files: ODBCSYSINI and ODBCINI) ---
-cat > "$tmp/odbcinst.ini" <<INI
-[theater-sqlite3]
-Description=SQLite3 ODBC driver (Debian's libsqliteodbc)
-Driver=/usr/lib/$(gcc -print-multiarch)/odbc/libsqlite3odbc.so
-INI
-dsn() {  # dsn <LoadExt value>
-  cat > "$tmp/odbc.ini" <<INI
-[theater]
-Driver=theater-sqlite3
-Database=$db
-LoadExt=$1
-INI
-}
-export ODBCSYSINI=$tmp ODBCINI=$tmp/odbc.ini
-dsn "$PWD/build/theater"
+source clients/odbc/dsn.sh
 
 # --- recipe: check that the extension loaded, then query ---
 bash clients/odbc/check.sh theater

@@ -4,10 +4,7 @@
 # sqlite3 shell's for the same queries.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=$tmp/casting.db
-sqlite3 -bail "$db" -cmd '.load ./build/theater' < sql/demo_data.sql > /dev/null
+source clients/demo_db.sh
 
 if ! actual=$(Rscript clients/r/casting.R "$db" 2>&1); then
   echo "FAIL R: the recipe failed: $actual" >&2
