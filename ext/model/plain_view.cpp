@@ -16,8 +16,6 @@ constexpr const char* kNamed =
     "SELECT 'main', type, sql FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND type IN "
     "('table', 'view', 'index') UNION ALL SELECT 'temp', type, sql FROM temp.sqlite_master WHERE name = ?1 "
     "COLLATE NOCASE AND type IN ('table', 'view', 'index')";
-// publish_view runs after the declaration is stored: the table exists.
-constexpr const char* kStoredRelationship = "SELECT name FROM main.theater_relationships WHERE name = ?1 COLLATE NOCASE";
 
 struct Named {
     bool own = false;    // the relationship's view, in main
@@ -73,8 +71,9 @@ bool skip_text(const std::string& sql, std::size_t& at, const std::string& text)
     return true;
 }
 
-}  // namespace
-
+// The view a stored declaration names (option "view"), or "" (none, or
+// options that no longer parse: a row edited by hand). Throws what is not
+// an answer (out of memory, an interrupt).
 std::string declared_view(sqlite3* db, const std::string& options) {
     try {
         Options parsed = parse_options(db, options);
@@ -87,6 +86,8 @@ std::string declared_view(sqlite3* db, const std::string& options) {
         return "";
     }
 }
+
+}  // namespace
 
 bool carries_mark(const std::string& sql, const std::string& relationship) {
     // What SQLite keeps of create_view_sql: CREATE VIEW "v"("c", ...) AS
@@ -123,9 +124,9 @@ std::string invalid_view_name(Connection& conn, const std::string& relationship,
     return "";
 }
 
-void publish_view(sqlite3* db, GuardedWrite& write, const std::string& relationship, const std::string& view,
+void publish_view(Connection& conn, GuardedWrite& write, const std::string& relationship, const std::string& view,
                   const RelationshipSpec& spec) {
-    Named held = named(db, relationship, view);
+    Named held = named(conn.db(), relationship, view);
     if (held.other) {
         throw SqlError("option \"view\": " + held.what + " named " + view + " exists" +
                        (held.schema == "temp" ? " in temp" : "") +
@@ -133,24 +134,25 @@ void publish_view(sqlite3* db, GuardedWrite& write, const std::string& relations
     }
     // A relationship stored under that name (by another connection, which
     // this one has not refreshed from): the view would hide its function.
-    Stmt stored = prepare(db, kStoredRelationship);
-    bind_text(stored.get(), 1, view);
-    if (step(db, stored.get())) {
-        throw SqlError("option \"view\": a relationship named " + column_bytes(stored.get(), 0) +
+    StoredRow stored = read_stored(conn, view);
+    if (stored.exists) {
+        throw SqlError("option \"view\": a relationship named " + stored.row.name +
                        " is declared; the relationship's view needs a name of its own");
     }
-    // theater_relate drops the previous declaration's view first; a view
+    // theater_relate drops the previous declaration's view first
+    // (drop_declared_view); a view
     // with this relationship's mark may still hold the name when the stored
     // row no longer names it (edited by hand).
     if (held.own) write.run(("DROP VIEW main." + quote_identifier(view)).c_str());
     write.run(create_view_sql(relationship, view, spec).c_str());
 }
 
-bool drop_own_view(sqlite3* db, GuardedWrite& write, const std::string& relationship, const std::string& view) {
-    Named held = named(db, relationship, view);
-    if (!held.own) return false;
+void drop_declared_view(Connection& conn, GuardedWrite& write, const std::string& relationship) {
+    StoredRow stored = read_stored(conn, relationship);
+    if (!stored.exists) return;
+    std::string view = declared_view(conn.db(), stored.row.options);
+    if (view.empty() || !named(conn.db(), relationship, view).own) return;
     write.run(("DROP VIEW main." + quote_identifier(view)).c_str());
-    return true;
 }
 
 }  // namespace theater

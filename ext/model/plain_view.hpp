@@ -19,11 +19,6 @@
 
 namespace theater {
 
-// The view a stored declaration names (option "view"), or "" (none, or
-// options that no longer parse: a row edited by hand). Throws what is not
-// an answer (out of memory, an interrupt).
-std::string declared_view(sqlite3* db, const std::string& options);
-
 // The comment that marks a view as the relationship's:
 // "/* theater_relate: name */".
 std::string view_mark(const std::string& relationship);
@@ -47,11 +42,13 @@ std::string invalid_view_name(Connection& conn, const std::string& relationship,
 // view of that name if there is one. Throws SqlError when a table, view or
 // index that is not the relationship's view has the name (in main or
 // temp), or a stored declaration does. Runs after store_declaration.
-void publish_view(sqlite3* db, GuardedWrite& write, const std::string& relationship, const std::string& view,
+void publish_view(Connection& conn, GuardedWrite& write, const std::string& relationship, const std::string& view,
                   const RelationshipSpec& spec);
 
-// Drops `view` when it is the relationship's own; leaves anything else of
-// that name alone. Returns whether it dropped one.
-bool drop_own_view(sqlite3* db, GuardedWrite& write, const std::string& relationship, const std::string& view);
+// Drops the view the stored declaration of `relationship` names, when it is
+// the relationship's own (a view of that name that is not is left alone, as
+// is a stored row whose options no longer parse). Before the row is
+// replaced (theater_relate) or removed (theater_unrelate).
+void drop_declared_view(Connection& conn, GuardedWrite& write, const std::string& relationship);
 
 }  // namespace theater

@@ -53,11 +53,9 @@ void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
         write_transaction(db, "theater_relate", [&](GuardedWrite& write) {
             // The view of the declaration replaced goes with it, whatever
             // the new one publishes (a view of the same name is made anew).
-            StoredRow previous = read_stored(conn, d.name);
-            std::string previous_view = previous.exists ? declared_view(db, previous.row.options) : "";
+            drop_declared_view(conn, write, d.name);
             store_declaration(db, write, stored);
-            if (!previous_view.empty()) drop_own_view(db, write, d.name, previous_view);
-            if (!r.view.empty()) publish_view(db, write, d.name, r.view, *spec);
+            if (!r.view.empty()) publish_view(conn, write, d.name, r.view, *spec);
             replaced = register_module(conn, declared);
             write.pause_guard();
             return 0;

@@ -24,10 +24,8 @@ void theater_unrelate_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         // The module stays registered: a statement may still be using it.
         // Used again, it reports that the relationship was removed.
         int removed = write_transaction(db, "theater_unrelate", [&](GuardedWrite& write) {
-            StoredRow stored = read_stored(conn, name);
+            drop_declared_view(conn, write, name);
             int n = remove_declaration(db, write, name);
-            std::string view = stored.exists ? declared_view(db, stored.row.options) : "";
-            if (!view.empty()) drop_own_view(db, write, name, view);
             write.pause_guard();
             return n;
         });
