@@ -19,7 +19,7 @@ from conftest import EXTENSION, ROOT, SQLITE, connect
 
 EXAMPLES = ROOT / "sql" / "examples"
 GOLDEN = ROOT / "tests" / "golden" / "examples"
-SCRIPTS = ["library", "library_altered", "movies", "company", "films"]
+SCRIPTS = ["library", "library_altered", "movies", "company", "films", "org_chart"]
 # The seeds live outside the repository (shared/seeds next to it); THEATER_SEEDS
 # can point elsewhere.
 SEEDS = pathlib.Path(os.environ.get("THEATER_SEEDS", ROOT.parent / "shared" / "seeds"))
@@ -203,6 +203,25 @@ RELATIONSHIPS = {
         "actor_films": ("actors", 'SELECT f.id, f.title, f.release_date FROM "cast" AS c '
                                   "JOIN films AS f ON f.id = c.film_id WHERE c.actor_id = ? ORDER BY c.rowid"),
     },
+}
+
+
+# The trees' oracle: a recursive CTE (the script's data has no cycle, and
+# breadth-first order is depth, then id, there).
+REPORTS_CTE = ("WITH RECURSIVE down(id, depth) AS (SELECT id, 1 FROM employees WHERE manager_id = ?1 "
+               "UNION ALL SELECT e.id, down.depth + 1 FROM employees AS e JOIN down ON e.manager_id = down.id) "
+               "SELECT e.id, e.name, e.hire_date, down.depth FROM down JOIN employees AS e ON e.id = down.id "
+               "ORDER BY down.depth, e.id")
+MANAGERS_CTE = ("WITH RECURSIVE up(id, depth) AS (SELECT manager_id, 1 FROM employees WHERE id = ?1 "
+                "UNION ALL SELECT e.manager_id, up.depth + 1 FROM employees AS e JOIN up ON e.id = up.id) "
+                "SELECT e.id, e.name, e.hire_date, e.manager_id, up.depth FROM up JOIN employees AS e ON e.id = up.id "
+                "ORDER BY up.depth")
+RELATIONSHIPS["org_chart"] = {
+    "direct_reports": ("employees", "SELECT id, name, hire_date FROM employees WHERE manager_id = ? ORDER BY rowid"),
+    "employee_manager": ("employees", "SELECT m.id, m.name, m.hire_date, m.manager_id FROM employees AS e "
+                                      "JOIN employees AS m ON m.id = e.manager_id WHERE e.id = ?"),
+    "all_reports": ("employees", REPORTS_CTE),
+    "all_managers": ("employees", MANAGERS_CTE),
 }
 
 

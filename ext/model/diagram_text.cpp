@@ -115,11 +115,14 @@ std::string mermaid_diagram(const std::vector<SchemaTable>& tables, const std::v
         }
     }
     for (const DiagramLine& l : lines) {
-        std::string shape = l.kind == "one-to-many"   ? "||..o{"
-                            : l.kind == "many-to-one" ? "}o..||"
-                            : l.kind == "one-to-one"  ? "||..o|"
-                                                      : "}o..o{";
-        out += "    " + mermaid_word(l.from) + " " + shape + " " + mermaid_word(l.to) + " : \"" + mermaid_label(l.label) +
+        // A tree is drawn as the self-reference it walks, named a tree.
+        bool tree = l.kind.rfind("tree of ", 0) == 0;
+        std::string shape = l.kind == "one-to-many" || l.kind == "tree of descendants" ? "||..o{"
+                            : l.kind == "many-to-one" || l.kind == "tree of ancestors" ? "}o..||"
+                            : l.kind == "one-to-one"                                    ? "||..o|"
+                                                                                        : "}o..o{";
+        std::string label = tree ? l.label + " " + l.kind : l.label;
+        out += "    " + mermaid_word(l.from) + " " + shape + " " + mermaid_word(l.to) + " : \"" + mermaid_label(label) +
                "\"\n";
     }
     return out;
@@ -128,7 +131,7 @@ std::string mermaid_diagram(const std::vector<SchemaTable>& tables, const std::v
 std::string dot_diagram(const std::vector<SchemaTable>& tables, const std::vector<DiagramLine>& lines) {
     std::string out = "digraph theater {\n    rankdir=LR;\n    node [shape=record, fontname=\"Helvetica\"];\n";
     for (const SchemaTable& t : tables) {
-        std::string label = "{" + dot_record_text(t.name) + "|";
+        std::string label = "{" + dot_record_text(t.view ? t.name + " (view)" : t.name) + "|";
         for (const SchemaColumn& c : t.columns) {
             std::string keys;
             if (c.pk > 0) keys = " PK";

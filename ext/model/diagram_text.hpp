@@ -15,7 +15,7 @@ namespace theater {
 struct DiagramLine {
     std::string from;
     std::string to;
-    std::string kind;   // one-to-many, many-to-one, one-to-one, many-to-many
+    std::string kind;   // one-to-many, many-to-one, one-to-one, many-to-many, tree of descendants, tree of ancestors
     std::string label;  // "name()"
 };
 

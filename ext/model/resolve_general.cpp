@@ -41,11 +41,11 @@ Columns key_of(const SchemaTable& t) {
 // a table that has one. Throws naming the option.
 Columns need_columns(const SchemaTable& t, const Columns& columns, const char* option) {
     Columns out;
+    const Columns aliases = t.rowid_aliases();
     for (const std::string& c : columns) {
         if (const SchemaColumn* column = t.column(c)) {
             out.push_back(column->name);
-        } else if (!t.rowid_aliases().empty() &&
-                   std::any_of(t.rowid_aliases().begin(), t.rowid_aliases().end(),
+        } else if (std::any_of(aliases.begin(), aliases.end(),
                                [&](const std::string& alias) { return same_name(alias, c); })) {
             out.push_back(t.rowid_name());
         } else {

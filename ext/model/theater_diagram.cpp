@@ -58,6 +58,14 @@ void theater_diagram_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
         // The bookkeeping tables are no part of the model.
         std::vector<SchemaTable> tables = read_all_tables(conn.db(), {kMigrationsTable, kRelationshipsTable});
         std::vector<DiagramLine> lines = relationship_lines(conn, tables);
+        // A view a relationship joins is drawn too (a view of no
+        // relationship is not part of the model).
+        for (const DiagramLine& l : lines) {
+            for (const std::string& name : {l.from, l.to}) {
+                if (find_table(tables, name)) continue;
+                if (std::optional<SchemaTable> view = read_relation(conn.db(), name)) tables.push_back(std::move(*view));
+            }
+        }
         std::string text = format == "dot" ? dot_diagram(tables, lines) : mermaid_diagram(tables, lines);
         sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
     });
