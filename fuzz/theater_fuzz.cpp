@@ -182,6 +182,18 @@ const char* const kReads[] = {
     "SELECT * FROM fz_role(?1)",
     "SELECT a.id, x.* FROM auditions a, fz_role(a.id) x",
     "SELECT * FROM fz_tags(?1)",
+    // Issue 15's general relationships: a filter and order, a view, a tree
+    // with TEXT keys, a composite key.
+    "SELECT * FROM fz_lead(?1)",
+    "SELECT r.id, l.* FROM roles r LEFT JOIN fz_lead(r.id) l",
+    "SELECT * FROM fz_lead",
+    "SELECT * FROM fz_view(?1)",
+    "SELECT * FROM fz_tree(?1)",
+    "SELECT *, parent FROM fz_tree",
+    "SELECT * FROM fz_up(?1)",
+    "SELECT n.id, t.* FROM nodes n, fz_tree(n.id) t WHERE t.depth <= ?1",
+    "SELECT * FROM fz_pair(?1, ?2)",
+    "SELECT * FROM fz_pair WHERE a = ?1",
     "SELECT r.id, t.* FROM roles r LEFT JOIN fz_tags(r.id) t",
     "SELECT *, role_id FROM fz_tags WHERE role_id = ?1 OR role_id = ?2",
     "SELECT theater_diagram()",
@@ -256,9 +268,26 @@ const char* const kWrites[] = {
     "SELECT theater_refresh()",
     "SELECT theater_enforce_foreign_keys('role_tags')",
     "SELECT theater_enforce_foreign_keys(?1)",
+    "SELECT theater_relate('fz_lead', 'roles', 'auditions', '{\"where\": \"hired = 1\", \"order_by\": \"id\"}')",
+    "SELECT theater_relate('fz_lead', 'roles', 'auditions', ?1)",
+    "SELECT theater_relate('fz_view', 'roles', 'hired_view', '{\"to_column\": \"role_id\"}')",
+    "SELECT theater_relate('fz_tree', 'nodes', 'nodes', '{\"direction\": \"one-to-many\", \"recursive\": true}')",
+    "SELECT theater_relate('fz_up', 'nodes', 'nodes', '{\"direction\": \"many-to-one\", \"recursive\": true, "
+    "\"max_depth\": 3}')",
+    "SELECT theater_relate('fz_pair', 'pairs', 'pair_notes')",
+    "INSERT INTO nodes(id, parent) VALUES (?1, ?2)",
+    "UPDATE nodes SET parent = ?2 WHERE id = ?1",
+    "INSERT INTO pairs(a, b) VALUES (?1, ?2)",
+    "INSERT INTO pair_notes(a, b, note) VALUES (?1, ?2, 'n')",
+    // A stored declaration rewritten by a client that never loaded the
+    // extension: any text, read back as untrusted.
+    "UPDATE theater_relationships SET options = ?2 WHERE name = ?1",
 };
 
 const char* const kOracles[] = {
+    // The theater's role_lead as a declaration plus LIMIT 1 (model-layer.md,
+    // "Order and filter"), when fz_lead is declared so.
+    "SELECT r.id, (SELECT id FROM fz_lead(r.id) LIMIT 1), " LEAD_ID_OF("r.id") " FROM main.roles r ORDER BY r.id",
     "SELECT r.id, role_lead(r.id), " LEAD_OF("r.id") ", role_understudy(r.id), " UNDERSTUDY_OF("r.id")
     " FROM main.roles r ORDER BY r.id",
     "SELECT r.id, role_lead(r.id), " LEAD_OF("r.id") ", role_understudy(r.id), " UNDERSTUDY_OF("r.id")
@@ -372,6 +401,13 @@ const char* const kSchema[] = {
     "DROP TABLE IF EXISTS main.role_tags",
     "DROP TABLE IF EXISTS main.tags",
     "BEGIN; SELECT theater_relate('fz_hires', 'roles', 'auditions'); ROLLBACK",
+    "CREATE TABLE IF NOT EXISTS main.nodes(id TEXT PRIMARY KEY, parent TEXT REFERENCES nodes(id))",
+    "CREATE INDEX IF NOT EXISTS main.nodes_parent ON nodes(parent)",
+    "CREATE VIEW IF NOT EXISTS main.hired_view AS SELECT id, role_id, actor FROM auditions WHERE hired",
+    "CREATE TABLE IF NOT EXISTS main.pairs(a TEXT, b INT, PRIMARY KEY (a, b)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS main.pair_notes(a TEXT, b INT, note TEXT, FOREIGN KEY (a, b) REFERENCES pairs(a, b))",
+    "DROP TABLE IF EXISTS main.nodes",
+    "DROP VIEW IF EXISTS main.hired_view",
 };
 
 // Limits the fuzzer may lower.
