@@ -383,6 +383,9 @@ class Enrolment(CollegeBase):
     year = Column(Integer)
     student = relationship("Student", back_populates="enrolments")
     grades = relationship("Grade", back_populates="enrolment", order_by=lambda: rowid("grades"))
+    # many-to-many whose link refers to the composite key (its index is on
+    # both columns: link order)
+    tutors = relationship("Tutor", secondary=lambda: tutorials, order_by=lambda: rowid("tutorials"))
 
 
 class Grade(CollegeBase):
@@ -397,6 +400,17 @@ class Grade(CollegeBase):
     enrolment = relationship("Enrolment", back_populates="grades")
 
 
+class Tutor(CollegeBase):
+    __tablename__ = "tutors"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+
+
+tutorials = Table("tutorials", CollegeBase.metadata,
+                  Column("student_id", String), Column("course_id", String),
+                  Column("tutor_id", Integer, ForeignKey("tutors.id")),
+                  ForeignKeyConstraint(["student_id", "course_id"], ["enrolments.student_id", "enrolments.course_id"]),
+                  Index("tutorials_enrolment", "student_id", "course_id"))
 COLLEGE = types.SimpleNamespace(Base=CollegeBase, Student=Student, Course=Course, Enrolment=Enrolment, Grade=Grade)
 
 
@@ -412,7 +426,12 @@ def college_db(build):
              (7, "s2", "c3", 9.5), (1, "s1", "c2", 14.0), (8, "s1", None, 10.0), (3, "s2", "c1", 7.0),
              (6, "s4", "c3", 13.0)]
     data += [Grade(id=i, student_id=s, course_id=c, mark=mark) for i, s, c, mark in marks]
+    data += [Tutor(id=i, name=n) for i, n in [(3, "Tess"), (1, "Uma"), (2, "Vic")]]
     conn, session = build(COLLEGE, data)
+    with conn:
+        conn.executemany("INSERT INTO tutorials VALUES (?, ?, ?)",
+                         [("s1", "c2", 3), ("s3", "c1", 1), ("s1", "c2", 1), ("s1", "c1", 2), ("s1", "c2", 2),
+                          ("s1", None, 1), ("s2", "c1", 3), ("s2", "c3", 9)])
     return conn, session
 
 
@@ -427,6 +446,8 @@ COLLEGE_RELS = [
         columns=("student_id", "course_id", "year"), argument=("student_id",)),
     Rel("student_courses", "students", "courses", "enrolments", source="Student", attr="courses",
         columns=("id", "title"), argument=("student_id",)),
+    Rel("enrolment_tutors", "enrolments", "tutors", "tutorials", source="Enrolment", attr="tutors",
+        columns=("id", "name"), argument=("student_id", "course_id")),
 ]
 COLLEGE_REL_IDS = [r.name for r in COLLEGE_RELS]
 # Keys of the right arity that name no row: one column matches, NULL in either
