@@ -132,10 +132,10 @@ def text_argument(function, argument, text_outcome):
     return expect
 
 
-def no_table(function, what, quote='"'):
+def no_table(function, what, quote='"', kind="table"):
     def outcome(text):
         name = f'"{text}"' if quote == '"' else f"'{text}'"
-        return dict(error=f"{function}: {what}no table named {name} in the main database")
+        return dict(error=f"{function}: {what}no {kind} named {name} in the main database")
     return outcome
 
 
@@ -169,10 +169,10 @@ TARGETS = {
     # the theater's own; SEEDED declares role_hires.
     "theater_relate": ("SELECT theater_relate('x', {}, 'auditions')",
                        text_argument("theater_relate", "from_table",
-                                     no_table("theater_relate", "from_table: "))),
+                                     no_table("theater_relate", "from_table: ", kind="table or view"))),
     "theater_relate to_table": ("SELECT theater_relate('x', 'roles', {})",
                                 text_argument("theater_relate", "to_table",
-                                              no_table("theater_relate", "to_table: "))),
+                                              no_table("theater_relate", "to_table: ", kind="table or view"))),
     "theater_unrelate": ("SELECT theater_unrelate({})",
                          text_argument("theater_unrelate", "name", lambda text: dict(rows=[(0,)]))),
     "theater_enforce_foreign_keys": ("SELECT theater_enforce_foreign_keys({})",

@@ -442,13 +442,13 @@ MISSING = [
     (("x", "authors", "books", "book_tags", '{"column": "author_id"}'),
      "theater_relate: with a through_table, name its columns with \"from_column\" and \"to_column\""),
     (("x", "authors", "books", None, '{"from_column": "author_id"}'),
-     "theater_relate: \"from_column\" and \"to_column\" name the columns of a through_table; there is none"),
-    (("x", "nowhere", "books"), 'theater_relate: from_table: no table named "nowhere" in the main database'),
-    (("x", "authors", "nowhere"), 'theater_relate: to_table: no table named "nowhere" in the main database'),
+     'theater_relate: option "from_column": authors has no column named "author_id"'),
+    (("x", "nowhere", "books"), 'theater_relate: from_table: no table or view named "nowhere" in the main database'),
+    (("x", "authors", "nowhere"), 'theater_relate: to_table: no table or view named "nowhere" in the main database'),
     (("x", "authors", "books.nowhere"), 'theater_relate: to_table: books has no column named "nowhere"'),
     (("x", "authors", "books.author_id"),
      "theater_relate: to_table: books.author_id is the relationship's own key (the argument)"),
-    (("x", "authors", "books", "nowhere"), 'theater_relate: through_table: no table named "nowhere" in the main database'),
+    (("x", "authors", "books", "nowhere"), 'theater_relate: through_table: no table or view named "nowhere" in the main database'),
 ]
 
 
@@ -461,15 +461,18 @@ def test_missing_path_is_a_clear_error_and_writes_nothing(lib, args, error):
     assert error_of(lib, "SELECT * FROM x") == "no such table: x"
 
 
-def test_composite_foreign_key_is_named_in_the_error(conn):
+def test_a_composite_foreign_key_is_a_path(conn):
+    """Before issue 15 a composite foreign key was refused; now it joins on
+    every column (test_real_schemas.py has the rest)."""
     conn.executescript("""
-        CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (a, b));
+        CREATE TABLE p (a INTEGER, b INTEGER, label TEXT, PRIMARY KEY (a, b));
         CREATE TABLE c (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, FOREIGN KEY (a, b) REFERENCES p(a, b));
+        INSERT INTO p VALUES (1, 1, 'one-one'), (1, 2, 'one-two');
+        INSERT INTO c VALUES (10, 1, 2), (11, 1, 1), (12, 2, 2);
     """)
-    assert error_of(conn, "SELECT theater_relate('pc', 'c', 'p')") == (
-        "theater_relate: no foreign key joins c and p: neither table has a FOREIGN KEY that references the other "
-        "(composite foreign keys are not supported); declare one in the schema, or name an association table as "
-        "through_table for many-to-many")
+    conn.execute("SELECT theater_relate('pc', 'c', 'p')")
+    assert conn.execute("SELECT c.id, x.label FROM c JOIN pc(c.id) AS x ORDER BY c.id").fetchall() == [
+        (10, "one-two"), (11, "one-one")]
 
 
 # --- hostile names --------------------------------------------------------------
@@ -521,13 +524,13 @@ INJECTIONS = [
      "theater_relate: invalid name 'x; DROP TABLE authors': a name has only letters, digits and _ "
      "(it is used unquoted, as a table-valued function)"),
     (("x", "authors; DROP TABLE books", "books"),
-     'theater_relate: from_table: no table named "authors; DROP TABLE books" in the main database'),
+     'theater_relate: from_table: no table or view named "authors; DROP TABLE books" in the main database'),
     (("x", "authors", "books\"; DROP TABLE books; --"),
-     'theater_relate: to_table: no table named "books\\"; DROP TABLE books; --" in the main database'),
+     'theater_relate: to_table: no table or view named "books\\"; DROP TABLE books; --" in the main database'),
     (("x", "authors", "books.title; DROP TABLE authors"),
      'theater_relate: to_table: books has no column named "title; DROP TABLE authors"'),
     (("x", "books", "tags", "book_tags; DROP TABLE tags"),
-     'theater_relate: through_table: no table named "book_tags; DROP TABLE tags" in the main database'),
+     'theater_relate: through_table: no table or view named "book_tags; DROP TABLE tags" in the main database'),
     (("x", "authors", "books", '{"column": "author_id; DROP TABLE books"}'),
      "theater_relate: the options name no foreign key that joins authors and books; the candidates are "
      "books.author_id -> authors.id (one-to-many)"),
@@ -829,18 +832,18 @@ def test_stale_declaration_does_not_break_loading(stale, open_connections):
 ])
 def test_using_a_stale_declaration_says_why(stale, open_connections, sql):
     assert error_of(open_connections(), sql) == no_longer_fits(
-        "author_books", 'to_table: no table named "books" in the main database')
+        "author_books", 'to_table: no table or view named "books" in the main database')
 
 
 def test_stale_many_to_many_says_why(stale, open_connections):
     assert error_of(open_connections(), "SELECT count(*) FROM book_tag_list(1)") == no_longer_fits(
-        "book_tag_list", 'from_table: no table named "books" in the main database')
+        "book_tag_list", 'from_table: no table or view named "books" in the main database')
 
 
 def test_stale_declaration_after_refresh_on_the_same_connection_says_why(stale, lib_file):
     lib_file.execute("SELECT theater_refresh()")
     assert error_of(lib_file, "SELECT count(*) FROM author_books(1)") == no_longer_fits(
-        "author_books", 'to_table: no table named "books" in the main database')
+        "author_books", 'to_table: no table or view named "books" in the main database')
 
 
 def test_stale_declaration_can_be_removed_and_declared_again(stale, open_connections):
@@ -888,7 +891,8 @@ def test_a_declared_relationship_can_be_used_from_a_view(lib):
 # --- bad input -------------------------------------------------------------------
 
 OBJECT = "theater_relate: options must be a JSON object such as '{\"column\": \"author_id\"}', not "
-UNKNOWN = "; the options are column, from_column, to_column, argument, direction and view"
+UNKNOWN = ("; the options are column, from_column, to_column, through_from, through_to, argument, direction, where, "
+           "order_by, recursive, max_depth and view")
 
 
 def must_be_text(function, what):
@@ -917,13 +921,13 @@ BAD_INPUT = (
     + [
         ("name['']", "SELECT theater_relate('', 'authors', 'books')", "theater_relate: invalid name '': the name is empty"),
         ("from['']", "SELECT theater_relate('x', '', 'books')",
-         'theater_relate: from_table: no table named "" in the main database'),
+         'theater_relate: from_table: no table or view named "" in the main database'),
         ("to['']", "SELECT theater_relate('x', 'authors', '')",
-         'theater_relate: to_table: no table named "" in the main database'),
+         'theater_relate: to_table: no table or view named "" in the main database'),
         ("through['']", "SELECT theater_relate('x', 'books', 'tags', '')",
-         'theater_relate: through_table: no table named "" in the main database'),
+         'theater_relate: through_table: no table or view named "" in the main database'),
         ("through[''] options", "SELECT theater_relate('x', 'authors', 'books', '', '{}')",
-         'theater_relate: through_table: no table named "" in the main database'),
+         'theater_relate: through_table: no table or view named "" in the main database'),
         ("options['']", "SELECT theater_relate('x', 'authors', 'books', NULL, '')", OBJECT + "''"),
         ("name NUL", "SELECT theater_relate('a' || char(0) || 'b', 'authors', 'books')",
          "theater_relate: name must not contain a NUL character"),
@@ -942,7 +946,7 @@ BAD_INPUT = (
         ("json5 {bad", "SELECT theater_relate('x', 'authors', 'books', NULL, '{bad')", OBJECT + "{bad"),
         ("json5 trailing", "SELECT theater_relate('x', 'authors', 'books', NULL, '{} x')", OBJECT + "{} x"),
         ("json4 [1] is a table name", "SELECT theater_relate('x', 'authors', 'books', '[1]')",
-         'theater_relate: through_table: no table named "[1]" in the main database'),
+         'theater_relate: through_table: no table or view named "[1]" in the main database'),
         ("json5 array", "SELECT theater_relate('x', 'authors', 'books', NULL, '[1]')", OBJECT + "[1]"),
         ("json5 string", "SELECT theater_relate('x', 'authors', 'books', NULL, '\"column\"')", OBJECT + '"column"'),
         ("json5 number", "SELECT theater_relate('x', 'authors', 'books', NULL, '1')", OBJECT + "1"),
@@ -958,8 +962,26 @@ BAD_INPUT = (
     ]
     + [(f"value {key}={value}", f"SELECT theater_relate('x', 'authors', 'books', NULL, '{{\"{key}\": {value}}}')",
         f'theater_relate: option "{key}" must be a string')
-       for key in ["column", "argument", "direction", "from_column", "to_column"]
+       for key in ["column", "direction", "view", "where", "order_by"]
        for value in ["1", "null", "true", "[\"author_id\"]", "{\"a\": 1}"]]
+    # The options that name columns take a string or, for a composite key,
+    # an array of strings.
+    + [(f"value {key}={value}", f"SELECT theater_relate('x', 'authors', 'books', NULL, '{{\"{key}\": {value}}}')",
+        f'theater_relate: option "{key}" must {what}')
+       for key in ["argument", "from_column", "to_column", "through_from", "through_to"]
+       for value, what in [(v, "be a string or an array of strings")
+                           for v in ["1", "null", "true", "[1]", "[\"a\", null]", "{\"a\": 1}"]]
+                          + [("[]", "not be an empty array"), ("[\"\"]", "not be empty")]]
+    + [(f"value recursive={value}", f"SELECT theater_relate('x', 'authors', 'books', NULL, '{{\"recursive\": {value}}}')",
+        'theater_relate: option "recursive" must be true or false')
+       for value in ["1", "null", "\"true\"", "[true]"]]
+    + [(f"value max_depth={value}",
+        f"SELECT theater_relate('x', 'authors', 'books', NULL, '{{\"recursive\": true, \"max_depth\": {value}}}')",
+        f'theater_relate: option "max_depth" must be an integer of 1 or more, not {shown}')
+       for value, shown in [("0", "0"), ("-1", "-1"), ("2.0", "2.0"), ("\"3\"", "3"), ("null", ""), ("true", "1"),
+                            ("9e99", "9.0e+99")]]
+    + [("max_depth alone", "SELECT theater_relate('x', 'authors', 'books', NULL, '{\"max_depth\": 2}')",
+        'theater_relate: option "max_depth" needs "recursive": true')]
     + [(f"unrelate[{n}]", f"SELECT theater_unrelate({v})", must_be_text("theater_unrelate", "name"))
        for n, v in NON_TEXT]
 )

@@ -124,7 +124,7 @@ def sql(script):
 
 
 RENAMED_FK = "the options name no foreign key that joins {0} and {1}; the candidates are books.writer_id -> authors.id ({2})"
-GONE = '{0}: no table named "{1}" in the main database'
+GONE = '{0}: no table or view named "{1}" in the main database'
 
 # (id, the change, name -> why it no longer fits; the others still resolve)
 CHANGES = [

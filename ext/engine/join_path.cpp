@@ -35,6 +35,97 @@ std::string join_from(const JoinPath& p, bool trusted, const std::string& schema
     return "";
 }
 
+// SQL over a general path (JoinPath::General). The join is
+//   from_table AS s JOIN (<the target>) AS t ON t.<first column> = s.<from column> ...
+// where the target is a subquery over to_table (and the link table) alone,
+// its tables under their own names: the user's filter and order terms are
+// written there, so that they name only those tables' columns, bare or
+// qualified by the table's name (a column that from_table shares is not
+// ambiguous, and a self-referencing table is two scopes). SQLite flattens
+// the subquery, so the seek is the plain join's. Its columns, named so that
+// no column of the user's can collide: "theater c<i>" the returned columns,
+// "theater j<i>" the columns the join matches, "theater n<i>" a tree's next
+// keys, "theater o<i>" the order terms, "theater b<i>" the tie-break.
+std::string general_target(const JoinPath& p, const std::string& schema) {
+    const JoinPath::General& g = p.g;
+    auto table = [&](const std::string& name) { return schema + quote_identifier(name); };
+    auto in = [](const std::string& holder, const std::string& column) {
+        return quote_identifier(holder) + "." + quote_identifier(column);
+    };
+    const std::string& first = g.link_table.empty() ? p.to_table : g.link_table;
+    std::string select;
+    auto add = [&](const std::string& expr, const std::string& alias, std::size_t i) {
+        select += (select.empty() ? "" : ", ") + expr + " AS " + quote_identifier("theater " + alias + std::to_string(i));
+    };
+    for (std::size_t i = 0; i < p.to_columns.size(); ++i) add(in(p.to_table, p.to_columns[i].first), "c", i);
+    for (std::size_t i = 0; i < g.first_columns.size(); ++i) add(in(first, g.first_columns[i]), "j", i);
+    for (std::size_t i = 0; i < g.next.size(); ++i) add(in(p.to_table, g.next[i]), "n", i);
+    // A newline after the user's text: a trailing -- comment ends there.
+    for (std::size_t i = 0; i < g.order_by.size(); ++i) add("(\n" + g.order_by[i].first + "\n)", "o", i);
+    for (std::size_t i = 0; i < g.tie_break.size(); ++i) {
+        add(in(g.tie_break_on_link ? g.link_table : p.to_table, g.tie_break[i]), "b", i);
+    }
+    std::string sql = "SELECT " + select + " FROM " + table(first);
+    if (!g.link_table.empty()) {
+        sql += " JOIN " + table(p.to_table) + " ON ";
+        for (std::size_t i = 0; i < g.to_columns.size(); ++i) {
+            if (i > 0) sql += " AND ";
+            sql += in(p.to_table, g.to_columns[i]) + " = " + in(g.link_table, g.link_columns[i]);
+        }
+    }
+    if (!g.where.empty()) sql += " WHERE (\n" + g.where + "\n)";
+    return sql;
+}
+
+std::string general_from(const JoinPath& p, const std::string& schema) {
+    std::string sql = schema + quote_identifier(p.from_table) + " AS s JOIN (" + general_target(p, schema) + ") AS t ON ";
+    for (std::size_t i = 0; i < p.g.from_columns.size(); ++i) {
+        if (i > 0) sql += " AND ";
+        sql += "t." + quote_identifier("theater j" + std::to_string(i)) + " = s." + quote_identifier(p.g.from_columns[i]);
+    }
+    return sql;
+}
+
+RelationshipSpec general_spec(const std::string& name, const JoinPath& p) {
+    const JoinPath::General& g = p.g;
+    RelationshipSpec d;
+    d.name = name;
+    d.general = true;
+    d.about.from_table = p.from_table;
+    d.about.to_table = p.to_table;
+    d.about.kind = kind_name(p);
+    auto t = [](const char* alias, std::size_t i) { return "t." + quote_identifier("theater " + std::string(alias) + std::to_string(i)); };
+    for (std::size_t i = 0; i < g.keys.size(); ++i) {
+        d.arguments.push_back({g.arguments[i], g.keys[i].second});
+        d.keys.push_back("s." + quote_identifier(g.keys[i].first));
+    }
+    for (std::size_t i = 0; i < p.to_columns.size(); ++i) {
+        d.columns.push_back({p.to_columns[i].first, p.to_columns[i].second, t("c", i)});
+    }
+    d.from = general_from(p, "main.");
+    d.view_from = general_from(p, "");
+    for (std::size_t i = 0; i < g.order_by.size(); ++i) {
+        d.order += (d.order.empty() ? "" : ", ") + t("o", i) + g.order_by[i].second;
+    }
+    for (std::size_t i = 0; i < g.tie_break.size(); ++i) d.order += (d.order.empty() ? "" : ", ") + t("b", i);
+    d.rows_per_key = p.unique ? 1 : 10;
+    d.unique = p.unique && !g.recursive;
+    if (g.recursive) {
+        d.recursive = true;
+        d.max_depth = g.max_depth;
+        for (std::size_t i = 0; i < g.next.size(); ++i) d.next.push_back(t("n", i));
+        std::string keys;
+        std::string not_null;
+        for (const std::string& key : d.keys) {
+            keys += (keys.empty() ? "" : ", ") + key;
+            not_null += (not_null.empty() ? "" : " AND ") + key + " IS NOT NULL";
+        }
+        d.roots = "SELECT DISTINCT " + keys + " FROM main." + quote_identifier(p.from_table) + " AS s WHERE " +
+                  not_null + " ORDER BY " + keys;
+    }
+    return d;
+}
+
 }  // namespace
 
 std::string kind_name(const JoinPath& p) {
@@ -47,12 +138,13 @@ std::string kind_name(const JoinPath& p) {
 }
 
 RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
+    if (p.general) return general_spec(name, p);
     RelationshipSpec d;
     d.name = name;
     d.about.from_table = p.from_table;
     d.about.to_table = p.to_table;
     d.about.kind = kind_name(p);
-    d.argument = p.argument;
+    d.arguments.push_back({p.argument, "INTEGER"});
     for (const auto& column : p.to_columns) {
         d.columns.push_back({column.first, column.second, "t." + quote_identifier(column.first)});
     }
@@ -82,7 +174,7 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
     d.view_from = join_from(p, alone, "");
     // The foreign key's column, in the alias of the table that holds it.
     const std::string fk_key = (p.kind == JoinPath::kManyToMany ? "s." : "t.") + quote_identifier(p.fk);
-    d.key = alone ? fk_key : key;
+    d.keys.push_back(alone ? fk_key : key);
     if (shortcut && p.kind != JoinPath::kManyToOne) {
         d.seek_from = join_from(p, true, "main.");
         d.seek_key = fk_key;
@@ -98,7 +190,7 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
         }
         break;
     case JoinPath::kManyToOne:
-        d.rowid = d.key;
+        d.rowid = d.keys[0];
         d.rows_per_key = 1;
         d.unique = true;
         break;

@@ -46,6 +46,41 @@ struct JoinPath {
     bool fk_numeric = false;
     std::string argument;        // the hidden column's name
     bool unique = false;         // at most one row per key
+
+    // A general path (model-layer.md, "Real schemas"): any key, of one
+    // column or several, tables or views, joined by foreign keys or by
+    // columns the user names, with the user's filter and order, or a tree.
+    // spec_for() then ignores the integer path's fields above but
+    // from_table, to_table, to_columns, kind and unique.
+    struct General {
+        // from_table's key, (column, affinity) each: the arguments compare
+        // with it. Names of the hidden argument columns, one per key column.
+        std::vector<std::pair<std::string, std::string>> keys;
+        std::vector<std::string> arguments;
+        // The join: from_table.from_columns[i] = first.first_columns[i],
+        // where `first` is to_table, or (many-to-many) the link table,
+        // whose link_columns[i] = to_table.to_columns[i].
+        std::vector<std::string> from_columns;
+        std::vector<std::string> first_columns;
+        std::string link_table;  // empty: none
+        std::vector<std::string> link_columns;
+        std::vector<std::string> to_columns;
+        // The user's filter (empty: none) and ORDER BY terms (expression,
+        // then " DESC", " NULLS LAST" and the like), SQL over the columns of
+        // to_table and the link table, checked (model/fragment.hpp) before
+        // they get here. Then the rows' own order: `tie_break`, columns of
+        // to_table (or the link table, tie_break_on_link).
+        std::string where;
+        std::vector<std::pair<std::string, std::string>> order_by;
+        std::vector<std::string> tie_break;
+        bool tie_break_on_link = false;
+        // A tree: to_table's own key, the next level's arguments.
+        bool recursive = false;
+        long long max_depth = 0;
+        std::vector<std::string> next;
+    };
+    bool general = false;
+    General g;
 };
 
 // The relationship's kind in words, as far as the path tells:

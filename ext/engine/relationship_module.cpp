@@ -9,9 +9,13 @@
 #include "core/statement_pool.hpp"
 
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -35,6 +39,7 @@ struct RelationshipTable {
     void take_pools() {
         seek = &conn.pool(seek_sql(spec));
         scan = &conn.pool(scan_sql(spec));
+        if (spec.recursive) roots = &conn.pool(spec.roots);
         if (!spec.parent.empty()) parent = &conn.pool(spec.parent);
     }
 
@@ -55,7 +60,10 @@ struct RelationshipTable {
     StatementPool* seek = nullptr;
     StatementPool* scan = nullptr;
     StatementPool* parent = nullptr;  // only when spec.parent is set
-    int argument_column() const { return static_cast<int>(spec.columns.size()); }
+    StatementPool* roots = nullptr;   // only for a tree
+    // The table's first hidden argument column (a tree's depth comes before).
+    int argument_column() const { return static_cast<int>(spec.columns.size()) + (spec.recursive ? 1 : 0); }
+    int argument_count() const { return static_cast<int>(spec.arguments.size()); }
 };
 
 // idxNum: the plan, and (live relationships) whether the table may have
@@ -67,6 +75,20 @@ constexpr int kSuspectPlan = 2;
 constexpr int kSnapshotShift = 2;
 constexpr unsigned kMaxSnapshot = 1u << 28;
 constexpr std::size_t kSnapshotsKept = 8;
+
+// A tree's walk (RelationshipSpec::recursive): breadth-first from the
+// arguments, one level's statement (the seek of one key) at a time, each
+// row once.
+struct TreeWalk {
+    // The arguments the walk started from (reported as the hidden columns).
+    std::vector<Value> root;
+    // Keys whose rows are still to read, with the depth of those rows.
+    std::deque<std::pair<std::vector<Value>, long long>> frontier;
+    // The keys of the rows returned, as key_identity() spells them.
+    std::unordered_set<std::string> seen;
+    long long depth = 0;  // of the level statement's rows
+    bool reading = false; // the level statement is bound to a key
+};
 
 struct RelationshipCursor {
     explicit RelationshipCursor(RelationshipTable& table)
@@ -86,9 +108,48 @@ struct RelationshipCursor {
     int changes = -1;
     // Live relationships: this cursor's checks inside a write transaction.
     UseCheck use;
+    // A general relationship (RelationshipSpec::general): the rows of one
+    // key (kSeekKey) or of every key (kScanAll; a tree's roots) are `rows`;
+    // a tree's level is `level`. Rows are numbered for their rowid.
+    bool general = false;
+    StatementLease level;
+    TreeWalk tree;
+    sqlite3_int64 row_number = 0;
 
-    sqlite3_stmt* current() const { return plan == kSeekKey ? seek.row() : rows.get(); }
+    bool from_level = false;  // general: the current row is level's
+
+    sqlite3_stmt* current() const {
+        if (general) return from_level ? level.get() : rows.get();
+        return plan == kSeekKey ? seek.row() : rows.get();
+    }
 };
+
+// A key as a string that is equal for keys SQLite's = finds equal among
+// one table's keys: the type, then the bytes; an integral real is the
+// integer (a NUMERIC key may hold either).
+void append_identity(std::string& out, sqlite3_value* v) {
+    int type = sqlite3_value_type(v);
+    if (type == SQLITE_FLOAT) {
+        double d = sqlite3_value_double(v);
+        if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && static_cast<double>(static_cast<sqlite3_int64>(d)) == d) {
+            type = SQLITE_INTEGER;
+        }
+    }
+    out += static_cast<char>('0' + type);
+    if (type == SQLITE_INTEGER) {
+        sqlite3_int64 i = type == sqlite3_value_type(v) ? sqlite3_value_int64(v)
+                                                        : static_cast<sqlite3_int64>(sqlite3_value_double(v));
+        out.append(reinterpret_cast<const char*>(&i), sizeof i);
+    } else if (type == SQLITE_FLOAT) {
+        double d = sqlite3_value_double(v);
+        out.append(reinterpret_cast<const char*>(&d), sizeof d);
+    } else if (type != SQLITE_NULL) {
+        const void* data = type == SQLITE_BLOB ? sqlite3_value_blob(v) : sqlite3_value_text(v);
+        int size = sqlite3_value_bytes(v);
+        std::string bytes(size > 0 ? static_cast<const char*>(data) : "", static_cast<std::size_t>(size));
+        out += std::to_string(bytes.size()) + ":" + bytes;
+    }
+}
 
 RelationshipTable& table_of(sqlite3_vtab* vtab) { return *reinterpret_cast<RelationshipTable*>(vtab); }
 RelationshipCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_cast<RelationshipCursor*>(cur); }
@@ -157,18 +218,24 @@ int relationship_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     RelationshipTable& table = table_of(vtab);
     const RelationshipSpec& d = table.spec;
     int argument = table.argument_column();
-    int seek = -1;
+    // The seek needs a usable = on every argument (each key column).
+    std::vector<int> seek(static_cast<std::size_t>(table.argument_count()), -1);
     for (int i = 0; i < info->nConstraint; ++i) {
         const auto& c = info->aConstraint[i];
-        if (c.usable && c.iColumn == argument && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
-            seek = i;
-            break;
+        int which = c.iColumn - argument;
+        if (c.usable && which >= 0 && which < table.argument_count() && c.op == SQLITE_INDEX_CONSTRAINT_EQ &&
+            seek[static_cast<std::size_t>(which)] < 0) {
+            seek[static_cast<std::size_t>(which)] = i;
         }
     }
-    if (seek >= 0) {
+    bool seeks = true;
+    for (int constraint : seek) seeks = seeks && constraint >= 0;
+    if (seeks) {
         // One B-tree descent, then the key's rows.
-        info->aConstraintUsage[seek].argvIndex = 1;
-        info->aConstraintUsage[seek].omit = 1;
+        for (std::size_t i = 0; i < seek.size(); ++i) {
+            info->aConstraintUsage[seek[i]].argvIndex = static_cast<int>(i) + 1;
+            info->aConstraintUsage[seek[i]].omit = 1;
+        }
         info->idxNum = kSeekKey;
         info->estimatedRows = static_cast<sqlite3_int64>(d.rows_per_key + 0.5);
         info->estimatedCost = 20.0 + d.rows_per_key;
@@ -284,6 +351,106 @@ int serve(sqlite3_vtab* vtab, const RelationshipSpec& spec, Body&& body) {
     });
 }
 
+// Binds a key to a general relationship's seek (a statement of `level`).
+void bind_key(const StatementLease& level, sqlite3_value* const* key, std::size_t count) {
+    sqlite3_stmt* stmt = level.get();
+    sqlite3_reset(stmt);
+    for (std::size_t i = 0; i < count; ++i) {
+        int rc = sqlite3_bind_value(stmt, static_cast<int>(i) + 1, key[i]);
+        if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
+    }
+}
+
+std::vector<Value> duplicates(sqlite3_stmt* row, int first, std::size_t count) {
+    std::vector<Value> out;
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) out.push_back(duplicate(sqlite3_column_value(row, first + static_cast<int>(i))));
+    return out;
+}
+
+// Moves a tree's walk to its next row; false at the end. A row whose key
+// was returned already (the data has a cycle, or one row is reached twice)
+// is skipped; a row whose key has a NULL has no children to look for.
+bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
+    const RelationshipSpec& spec = table.spec;
+    TreeWalk& walk = cursor.tree;
+    const int first_next = static_cast<int>(spec.columns.size() + spec.keys.size());
+    for (;;) {
+        if (walk.reading) {
+            if (cursor.level.step()) {
+                sqlite3_stmt* row = cursor.level.get();
+                std::string identity;
+                bool null = false;
+                for (std::size_t i = 0; i < spec.next.size(); ++i) {
+                    sqlite3_value* v = sqlite3_column_value(row, first_next + static_cast<int>(i));
+                    null = null || sqlite3_value_type(v) == SQLITE_NULL;
+                    append_identity(identity, v);
+                }
+                if (!null) {
+                    if (!walk.seen.insert(identity).second) continue;
+                    if (spec.max_depth == 0 || walk.depth < spec.max_depth) {
+                        walk.frontier.emplace_back(duplicates(row, first_next, spec.next.size()), walk.depth + 1);
+                    }
+                }
+                return true;
+            }
+            walk.reading = false;
+        }
+        if (!walk.frontier.empty()) {
+            std::pair<std::vector<Value>, long long> node = std::move(walk.frontier.front());
+            walk.frontier.pop_front();
+            std::vector<sqlite3_value*> key;
+            for (const Value& v : node.first) key.push_back(v.get());
+            bind_key(cursor.level, key.data(), key.size());
+            walk.depth = node.second;
+            walk.reading = true;
+            continue;
+        }
+        // Without the argument: the walk from each key of the source in turn.
+        if (cursor.plan == kScanAll && cursor.rows && cursor.rows.step()) {
+            walk.root = duplicates(cursor.rows.get(), 0, spec.keys.size());
+            walk.seen.clear();
+            std::vector<Value> start = duplicates(cursor.rows.get(), 0, spec.keys.size());
+            walk.frontier.emplace_back(std::move(start), 1);
+            continue;
+        }
+        return false;
+    }
+}
+
+// xFilter of a general relationship (RelationshipSpec::general).
+void general_filter(RelationshipCursor& cursor, RelationshipTable& table, int argc, sqlite3_value** argv) {
+    const RelationshipSpec& spec = table.spec;
+    cursor.general = true;
+    cursor.tree = TreeWalk();
+    if (!cursor.level) cursor.level = table.seek->take();
+    sqlite3_reset(cursor.level.get());
+    if (cursor.plan == kSeekKey && argc != table.argument_count()) {
+        throw SqlError("internal error: a seek without every key");
+    }
+    if (spec.recursive) {
+        cursor.from_level = true;
+        if (cursor.plan == kSeekKey) {
+            for (int i = 0; i < argc; ++i) cursor.tree.root.push_back(duplicate(argv[i]));
+            std::vector<Value> start;
+            for (int i = 0; i < argc; ++i) start.push_back(duplicate(argv[i]));
+            cursor.tree.frontier.emplace_back(std::move(start), 1);
+        } else {
+            cursor.rows = table.roots->take();
+        }
+        cursor.eof = !tree_step(cursor, table);
+    } else if (cursor.plan == kSeekKey) {
+        cursor.from_level = true;
+        bind_key(cursor.level, argv, static_cast<std::size_t>(argc));
+        cursor.eof = !cursor.level.step();
+    } else {
+        cursor.from_level = false;
+        cursor.rows = table.scan->take();
+        cursor.eof = !cursor.rows.step();
+    }
+    if (!cursor.eof) ++cursor.row_number;
+}
+
 int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
     RelationshipCursor& cursor = cursor_of(cur);
     RelationshipTable& table = table_of(cur->pVtab);
@@ -308,9 +475,13 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
         // has no queries: check() throws for it.
         if (table.spec.broken) throw SqlError("internal error: a broken relationship passed its check");
         cursor.plan = static_cast<Plan>(idx_num & kPlanMask);
+        if (table.spec.general) {
+            general_filter(cursor, table, argc, argv);
+            return SQLITE_OK;
+        }
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
-            std::optional<sqlite3_int64> key = integer_argument(argv[0], table.spec.argument.c_str());
+            std::optional<sqlite3_int64> key = integer_argument(argv[0], table.spec.arguments[0].name.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
             if (writing || changes != cursor.changes) {
                 cursor.seek.forget();
@@ -341,8 +512,13 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
 
 int relationship_next(sqlite3_vtab_cursor* cur) {
     RelationshipCursor& cursor = cursor_of(cur);
-    return not_schema(serve(cur->pVtab, table_of(cur->pVtab).spec, [&] {
-        if (cursor.plan == kSeekKey) {
+    const RelationshipTable& table = table_of(cur->pVtab);
+    return not_schema(serve(cur->pVtab, table.spec, [&] {
+        if (cursor.general) {
+            if (table.spec.recursive) cursor.eof = !tree_step(cursor, table);
+            else cursor.eof = !(cursor.from_level ? cursor.level.step() : cursor.rows.step());
+            if (!cursor.eof) ++cursor.row_number;
+        } else if (cursor.plan == kSeekKey) {
             cursor.eof = !cursor.seek.next() || !cursor.seek.key_is(cursor.key);
         } else {
             cursor.eof = !cursor.rows.step();
@@ -355,9 +531,21 @@ int relationship_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
 
 int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
     const RelationshipCursor& cursor = cursor_of(cur);
+    if (cursor.general && table_of(cur->pVtab).spec.recursive) {
+        // A tree: its columns, depth, then the arguments it started from.
+        int depth_column = static_cast<int>(table_of(cur->pVtab).spec.columns.size());
+        if (column == depth_column) {
+            sqlite3_result_int64(ctx, cursor.tree.depth);
+        } else if (column > depth_column) {
+            sqlite3_result_value(ctx, cursor.tree.root[static_cast<std::size_t>(column - depth_column - 1)].get());
+        } else {
+            sqlite3_result_value(ctx, sqlite3_column_value(cursor.current(), column));
+        }
+        return SQLITE_OK;
+    }
     // With the argument, the hidden column is the argument, an integer, as
     // from_table's key is in the join (a REAL foreign key holds 5.0).
-    if (cursor.plan == kSeekKey && column == table_of(cur->pVtab).argument_column()) {
+    if (!cursor.general && cursor.plan == kSeekKey && column == table_of(cur->pVtab).argument_column()) {
         sqlite3_result_int64(ctx, cursor.key);
         return SQLITE_OK;
     }
@@ -369,6 +557,12 @@ int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int colu
 
 int relationship_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
     const RelationshipCursor& cursor = cursor_of(cur);
+    if (cursor.general) {
+        // Rows of a general relationship have no rowid of their own (a view,
+        // a WITHOUT ROWID table, a row under several keys): numbered.
+        *rowid = cursor.row_number;
+        return SQLITE_OK;
+    }
     int column = table_of(cur->pVtab).argument_column() + 1;
     *rowid = sqlite3_column_int64(cursor.current(), column);
     return SQLITE_OK;

@@ -15,52 +15,94 @@ std::string select_list(const RelationshipSpec& s) {
     return out;
 }
 
+// "k1, k2, ..." with `each` after every key.
+std::string key_list(const RelationshipSpec& s, const std::string& each = "") {
+    std::string out;
+    for (const std::string& key : s.keys) {
+        if (!out.empty()) out += ", ";
+        out += key + each;
+    }
+    return out;
+}
+
+// "k1 IS NOT NULL AND k2 IS NOT NULL": a row whose key is NULL relates to
+// nothing, as name(NULL) says.
+std::string keys_not_null(const RelationshipSpec& s) {
+    std::string out;
+    for (const std::string& key : s.keys) {
+        if (!out.empty()) out += " AND ";
+        out += key + " IS NOT NULL";
+    }
+    return out;
+}
+
 // The rows of every key, in key order, over `from`: the output columns,
-// the key, then `more`. A row whose key is NULL relates to nothing, as name(NULL) says.
+// the keys, then `more`.
 std::string every_key(const RelationshipSpec& s, const std::string& from, const std::string& more) {
-    std::string sql = "SELECT " + select_list(s) + ", " + s.key + more + " FROM " + from + " WHERE " + s.key +
-                      " IS NOT NULL ORDER BY " + s.key;
+    std::string sql = "SELECT " + select_list(s) + ", " + key_list(s) + more + " FROM " + from + " WHERE " +
+                      keys_not_null(s) + " ORDER BY " + key_list(s);
     if (!s.order.empty()) sql += ", " + s.order;
     return sql;
+}
+
+std::string next_list(const RelationshipSpec& s) {
+    std::string out;
+    for (const std::string& next : s.next) out += ", " + next;
+    return out;
 }
 
 }  // namespace
 
 bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
-    return name == o.name && argument == o.argument && columns == o.columns && from == o.from &&
-           view_from == o.view_from && key == o.key &&
-           seek_from == o.seek_from && seek_key == o.seek_key && parent == o.parent && rowid == o.rowid &&
-           order == o.order && order_column == o.order_column && rows_per_key == o.rows_per_key &&
-           unique == o.unique && when_tables_missing == o.when_tables_missing && broken == o.broken;
+    return name == o.name && arguments == o.arguments && columns == o.columns && from == o.from &&
+           view_from == o.view_from && keys == o.keys && general == o.general && recursive == o.recursive &&
+           max_depth == o.max_depth && next == o.next && roots == o.roots && seek_from == o.seek_from &&
+           seek_key == o.seek_key && parent == o.parent && rowid == o.rowid && order == o.order &&
+           order_column == o.order_column && rows_per_key == o.rows_per_key && unique == o.unique &&
+           when_tables_missing == o.when_tables_missing && broken == o.broken;
 }
 
 // The seek is a forward scan from a key on: a join that asks for ascending
-// keys walks it instead of seeking anew for each.
+// keys walks it instead of seeking anew for each. A general spec's seek is
+// the rows of one key.
 std::string seek_sql(const RelationshipSpec& s) {
+    if (s.general) {
+        std::string sql = "SELECT " + select_list(s) + ", " + key_list(s) + next_list(s) + " FROM " + s.from + " WHERE ";
+        for (std::size_t i = 0; i < s.keys.size(); ++i) {
+            if (i > 0) sql += " AND ";
+            sql += s.keys[i] + " = ?" + std::to_string(i + 1);
+        }
+        if (!s.order.empty()) sql += " ORDER BY " + s.order;
+        return sql;
+    }
     const std::string& from = s.seek_from.empty() ? s.from : s.seek_from;
-    const std::string& key = s.seek_key.empty() ? s.key : s.seek_key;
+    const std::string& key = s.seek_key.empty() ? s.keys[0] : s.seek_key;
     std::string sql = "SELECT " + select_list(s) + ", " + key + ", " + s.rowid + " FROM " + from + " WHERE " + key +
                       " >= ?1 ORDER BY " + key;
     if (!s.order.empty()) sql += ", " + s.order;
     return sql;
 }
 
-std::string scan_sql(const RelationshipSpec& s) { return every_key(s, s.from, ", " + s.rowid); }
+std::string scan_sql(const RelationshipSpec& s) { return every_key(s, s.from, s.general ? "" : ", " + s.rowid); }
 
 std::string view_select(const RelationshipSpec& s) { return every_key(s, s.view_from, ""); }
 
 std::vector<std::string> view_columns(const RelationshipSpec& s) {
     std::vector<std::string> names;
     for (const RelationshipSpec::Column& c : s.columns) names.push_back(c.name);
-    names.push_back(s.argument);
+    for (const RelationshipSpec::Argument& a : s.arguments) names.push_back(a.name);
     return names;
 }
 
 std::string table_declaration(const RelationshipSpec& s) {
     std::string sql = "CREATE TABLE x(";
     for (const RelationshipSpec::Column& c : s.columns) sql += quote_identifier(c.name) + " " + c.type + ", ";
-    sql += quote_identifier(s.argument) + " INTEGER HIDDEN)";
-    return sql;
+    if (s.recursive) sql += quote_identifier(kDepthColumn) + " INTEGER, ";
+    for (std::size_t i = 0; i < s.arguments.size(); ++i) {
+        if (i > 0) sql += ", ";
+        sql += quote_identifier(s.arguments[i].name) + " " + s.arguments[i].type + " HIDDEN";
+    }
+    return sql + ")";
 }
 
 }  // namespace theater

@@ -22,8 +22,15 @@ struct RelationshipSpec {
         }
     };
 
-    std::string name;      // SQL name of the table-valued function
-    std::string argument;  // hidden argument column
+    // A hidden argument column: one per column of the source's key.
+    struct Argument {
+        std::string name;
+        std::string type;  // the key column's affinity
+        bool operator==(const Argument& other) const { return name == other.name && type == other.type; }
+    };
+
+    std::string name;  // SQL name of the table-valued function
+    std::vector<Argument> arguments;  // never empty
     std::vector<Column> columns;
     // FROM clause of the join the relationship stands for, using aliases s
     // and t (and f), with every identifier quoted.
@@ -33,8 +40,25 @@ struct RelationshipSpec {
     // to the view's own schema, and refuses a view that names main. when
     // the file is attached under another name.
     std::string view_from;
-    // Expression the argument is compared with: the key of one source row.
-    std::string key;
+    // Expressions the arguments are compared with, in order: the key of one
+    // source row.
+    std::vector<std::string> keys;
+    // A general relationship (any key, several key columns, a view, an order
+    // or a filter of the user's, a tree): one statement per key,
+    // "... WHERE keys = ?1, ?2, ..." stepped from its start, instead of the
+    // forward scan that serves one integer key (seek_from, seek_key and
+    // parent are then empty). Its rows have no rowid of their own: the
+    // table numbers them.
+    bool general = false;
+    // A tree (general only): the seek's rows end with `next`, the row's own
+    // key, the arguments of its children (or its parent) one level on; the
+    // table walks the levels breadth-first, each row once, up to max_depth
+    // (0: no limit), and adds a column named depth after `columns`. `roots`
+    // lists every key, for a use without the argument.
+    bool recursive = false;
+    long long max_depth = 0;
+    std::vector<std::string> next;
+    std::string roots;
     // Optional, for the seek of one key: a FROM clause and key expression
     // that range over the foreign key alone (its index), and `parent`, a query
     // "SELECT key FROM from_table WHERE key >= ?1 ORDER BY key" that says
@@ -47,7 +71,8 @@ struct RelationshipSpec {
     std::string parent;
     // Expression unique per row of the result, across keys: the rowid the
     // table reports (SQLite relies on it, e.g. to merge the branches of an
-    // OR into one result without duplicates).
+    // OR into one result without duplicates). Empty for a general
+    // relationship.
     std::string rowid;
     // Orders the rows of one key (may be empty when a key has one row).
     std::string order;
@@ -84,9 +109,11 @@ struct RelationshipSpec {
 };
 
 // The engine's SQL for a spec. Both queries return the output columns, then
-// the key (the hidden argument column), then the rowid.
+// the keys (the hidden argument columns), then the rowid (a general spec:
+// none; a tree: the next keys instead).
 //   seek_sql: the rows of every key from ?1 on, in key order, for a forward
-//             scan (core/forward_scan.hpp);
+//             scan (core/forward_scan.hpp); a general spec: the rows of the
+//             key ?1, ?2, ... (one parameter per argument);
 //   scan_sql: the rows of every key, in key order;
 //   table_declaration: the CREATE TABLE that sqlite3_declare_vtab gets;
 //   view_select: what a plain view of the relationship selects (no rowid):
@@ -94,11 +121,14 @@ struct RelationshipSpec {
 //             order the function gives them. A client that filters the
 //             view on the key column gets the function's rows for that
 //             key, and SQLite flattens the view, so it is the same seek;
-//   view_columns: the names of view_select's columns, the argument last.
+//   view_columns: the names of view_select's columns, the arguments last.
 std::string seek_sql(const RelationshipSpec& spec);
 std::string scan_sql(const RelationshipSpec& spec);
 std::string table_declaration(const RelationshipSpec& spec);
 std::string view_select(const RelationshipSpec& spec);
 std::vector<std::string> view_columns(const RelationshipSpec& spec);
+
+// The name of the extra column of a tree.
+constexpr const char* kDepthColumn = "depth";
 
 }  // namespace theater

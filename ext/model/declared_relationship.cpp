@@ -77,7 +77,10 @@ std::shared_ptr<const RelationshipSpec> DeclaredRelationship::spec(Connection& c
         // (engine/relationship_module.cpp, check_live).
         auto broken = std::make_shared<RelationshipSpec>();
         broken->name = row_.name;
-        broken->argument = argument_name(conn.db(), row_);
+        for (const std::string& argument : argument_names(conn.db(), row_)) {
+            broken->arguments.push_back({argument, "INTEGER"});
+            broken->keys.push_back("NULL");
+        }
         broken->columns.push_back({kBrokenColumn, "", "NULL"});
         broken->broken = true;
         return broken;

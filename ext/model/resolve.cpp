@@ -5,12 +5,13 @@
 
 #include "core/quote.hpp"
 #include "model/options.hpp"
+#include "model/resolve_detail.hpp"
 
 #include <cctype>
 
 namespace theater {
 
-namespace {
+namespace detail {
 
 // A declared type as a virtual table column's type: its affinity's name.
 // The declared text itself could hold HIDDEN, COLLATE or a quoted name that
@@ -46,9 +47,11 @@ std::string rowid_column(sqlite3* db, const SchemaTable& table) {
     return step(db, index.get()) ? table.rowid_name() : column;
 }
 
-SchemaTable need_table(sqlite3* db, const std::string& name, const char* role) {
-    std::optional<SchemaTable> t = read_table(db, name);
-    if (!t) throw SqlError(std::string(role) + ": no table named " + json_string(name) + " in the main database");
+SchemaTable need_relation(sqlite3* db, const std::string& name, const char* role) {
+    std::optional<SchemaTable> t = read_relation(db, name);
+    if (!t) {
+        throw SqlError(std::string(role) + ": no table or view named " + json_string(name) + " in the main database");
+    }
     return *t;
 }
 
@@ -84,6 +87,25 @@ bool option_names(const std::string& option, const std::string& table, const std
 }
 
 bool single_column(const SchemaForeignKey& fk) { return fk.columns.size() == 1; }
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
+// The integer path (JoinPath's fields before General) serves a relationship
+// whose source has an integer key and whose path is one-column foreign keys
+// between tables with rowids; anything else goes the general way
+// (resolve_general.cpp), which is thrown here from where the integer path
+// finds it cannot serve.
+struct NotInteger {};
+
+SchemaTable need_table(sqlite3* db, const std::string& name, const char* role) {
+    SchemaTable t = need_relation(db, name, role);
+    if (t.view) throw NotInteger();
+    return t;
+}
 
 // SQLite's own rule for the column a foreign key refers to: the parent's
 // primary key or a column UNIQUE by itself (foreignkeys.html, "foreign key
@@ -124,6 +146,7 @@ void resolve_direct(const SchemaTable& from, const SchemaTable& to, const Option
         if (direction && (*direction == "one-to-many") != (c.kind == JoinPath::kOneToMany)) continue;
         chosen.push_back(c);
     }
+    if (found.empty() && composite) throw NotInteger();
     if (found.empty()) {
         throw SqlError("no foreign key joins " + from.name + " and " + to.name + ": neither table has a FOREIGN KEY " +
                        "that references the other" + (composite ? " (composite foreign keys are not supported)" : "") +
@@ -149,10 +172,7 @@ void resolve_direct(const SchemaTable& from, const SchemaTable& to, const Option
                        json_string(chosen[0].column) + (self ? ", \"direction\": \"one-to-many\"" : "") + "}'");
     }
     const Candidate& c = chosen[0];
-    if (c.ref.empty()) {
-        throw SqlError("the foreign key " + c.table + "." + c.column + " refers to the primary key of " +
-                       (c.kind == JoinPath::kOneToMany ? from.name : to.name) + ", which has no one-column primary key");
-    }
+    if (c.ref.empty()) throw NotInteger();
     require_unique(c.kind == JoinPath::kOneToMany ? from : to, c.ref, c.table, c.column);
     p.kind = c.kind;
     p.fk = c.column;
@@ -168,7 +188,7 @@ void resolve_through(const SchemaTable& from, const SchemaTable& to, const Schem
                      JoinPath& p) {
     std::vector<const SchemaForeignKey*> to_from, to_to;
     for (const SchemaForeignKey& fk : through.foreign_keys) {
-        if (!single_column(fk)) continue;
+        if (!single_column(fk)) throw NotInteger();
         if (same_name(fk.parent, from.name)) to_from.push_back(&fk);
         if (same_name(fk.parent, to.name)) to_to.push_back(&fk);
     }
@@ -220,15 +240,11 @@ void resolve_through(const SchemaTable& from, const SchemaTable& to, const Schem
     p.ref = referenced(*chosen[0].from, from);
     p.to_fk = chosen[0].to->columns[0];
     p.to_ref = referenced(*chosen[0].to, to);
-    if (p.ref.empty() || p.to_ref.empty()) {
-        throw SqlError("a foreign key of " + through.name + " refers to a primary key that is not one column");
-    }
+    if (p.ref.empty() || p.to_ref.empty()) throw NotInteger();
     require_unique(from, p.ref, through.name, p.fk);
     require_unique(to, p.to_ref, through.name, p.to_fk);
     p.through_rowid = through.rowid_name();
-    if (p.through_rowid.empty()) {
-        throw SqlError(through.name + " is a WITHOUT ROWID table; association tables need a rowid");
-    }
+    if (p.through_rowid.empty()) throw NotInteger();
     if (const SchemaIndex* index = through.index_leading_with(p.fk)) {
         for (std::size_t i = 1; i < index->columns.size(); ++i) {
             if (index->columns[i].empty()) break;  // an expression: order by rowid from here
@@ -262,32 +278,28 @@ std::string index_note(const SchemaTable& table, const std::string& column, cons
            quote_identifier(column) + ") to seek";
 }
 
-}  // namespace
-
-Resolved resolve(sqlite3* db, const Declaration& d) {
-    Options o = parse_options(db, d.options);
+Resolved resolve_integer(sqlite3* db, const Declaration& d, const Options& o) {
     SchemaTable from = need_table(db, d.from_table, "from_table");
-    std::optional<SchemaTable> to = read_table(db, d.to_table);
+    std::optional<SchemaTable> to = read_relation(db, d.to_table);
     std::string proxy;
     if (!to) {
         // 'table.column': the association proxy form. A table whose name
         // holds a dot is found whole first, above.
         std::size_t dot = d.to_table.rfind('.');
         if (dot != std::string::npos) {
-            to = read_table(db, d.to_table.substr(0, dot));
+            to = read_relation(db, d.to_table.substr(0, dot));
             proxy = d.to_table.substr(dot + 1);
         }
-        if (!to) throw SqlError("to_table: no table named " + json_string(d.to_table) + " in the main database");
+        if (!to) {
+            throw SqlError("to_table: no table or view named " + json_string(d.to_table) + " in the main database");
+        }
         const SchemaColumn* column = to->column(proxy);
         if (!column) throw SqlError("to_table: " + to->name + " has no column named " + json_string(proxy));
         proxy = column->name;
     }
+    if (to->view) throw NotInteger();
     std::optional<std::string> key = from.integer_key();
-    if (!key) {
-        throw SqlError("from_table: " + from.name +
-                       " has no integer key; a relationship's argument is its INTEGER PRIMARY KEY, a one-column "
-                       "primary key of INTEGER type, or its rowid");
-    }
+    if (!key) throw NotInteger();
     JoinPath p;
     p.from_table = from.name;
     p.from_key = *key;
@@ -312,10 +324,7 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
     if (p.kind != JoinPath::kManyToOne) {
         // The INTEGER PRIMARY KEY where there is one: ORDER BY it needs no sort.
         p.to_rowid = rowid_column(db, *to);
-        if (p.to_rowid.empty()) {
-            throw SqlError(to->name + " is a WITHOUT ROWID table (or names all of rowid, _rowid_ and oid as columns); "
-                           "a relationship's rows need a rowid");
-        }
+        if (p.to_rowid.empty()) throw NotInteger();
     }
     bool direct = same_name(p.ref, p.from_key);
     // The hidden argument column's name (model-layer.md).
@@ -391,6 +400,30 @@ Resolved resolve(sqlite3* db, const Declaration& d) {
     r.stored.through_table = p.through_table;
     r.stored.options = stored + "}";
     return r;
+}
+
+}  // namespace
+
+Resolved resolve(sqlite3* db, const Declaration& d) {
+    Options o = parse_options(db, d.options);
+    if (!detail::needs_general(o, d)) {
+        try {
+            return resolve_integer(db, d, o);
+        } catch (const NotInteger&) {
+        }
+    }
+    return detail::resolve_general(db, d, o);
+}
+
+std::vector<std::string> argument_names(sqlite3* db, const Declaration& d) {
+    Options o;
+    try {
+        o = parse_options(db, d.options);
+    } catch (const SqlError& e) {
+        if ((e.code() & 0xff) != SQLITE_ERROR) throw;
+    }
+    if (detail::needs_general(o, d)) return detail::general_argument_names(db, d, o);
+    return {argument_name(db, d)};
 }
 
 std::string argument_name(sqlite3* db, const Declaration& d) {

@@ -40,5 +40,7 @@ Resolved resolve(sqlite3* db, const Declaration& d);
 // stored options and the tables still there tell. Throws only what is not
 // the schema's answer (out of memory, a busy database).
 std::string argument_name(sqlite3* db, const Declaration& d);
+// The same for every argument (several for a composite key).
+std::vector<std::string> argument_names(sqlite3* db, const Declaration& d);
 
 }  // namespace theater

@@ -12,6 +12,8 @@ namespace {
 constexpr const char* kFindTable =
     "SELECT name, sql FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE "
     "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%'";
+constexpr const char* kFindView =
+    "SELECT name, sql FROM main.sqlite_master WHERE type = 'view' AND name = ?1 COLLATE NOCASE";
 constexpr const char* kAllTables =
     "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
     "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name";
@@ -235,7 +237,7 @@ std::string SchemaTable::integer_primary_key() const {
 
 std::vector<std::string> SchemaTable::rowid_aliases() const {
     std::vector<std::string> out;
-    if (without_rowid) return out;
+    if (without_rowid || view) return out;
     for (const char* candidate : {"rowid", "_rowid_", "oid"}) {
         if (!column(candidate)) out.push_back(candidate);
     }
@@ -243,7 +245,7 @@ std::vector<std::string> SchemaTable::rowid_aliases() const {
 }
 
 std::string SchemaTable::rowid_name() const {
-    if (without_rowid) return "";
+    if (without_rowid || view) return "";
     for (const char* candidate : {"rowid", "_rowid_", "oid"}) {
         if (!column(candidate)) return candidate;
     }
@@ -303,6 +305,25 @@ std::optional<SchemaTable> read_table(sqlite3* db, const std::string& name) {
     find.reset();
     read_details(db, t);
     return t;
+}
+
+std::optional<SchemaTable> read_relation(sqlite3* db, const std::string& name) {
+    if (std::optional<SchemaTable> table = read_table(db, name)) return table;
+    Stmt find = bound(db, kFindView, name);
+    if (!step(db, find.get())) return std::nullopt;
+    SchemaTable v;
+    v.name = text(find.get(), 0);
+    v.sql = text(find.get(), 1);
+    v.view = true;
+    find.reset();
+    Stmt columns = bound(db, kColumns, v.name);
+    while (step(db, columns.get())) {
+        SchemaColumn c;
+        c.name = text(columns.get(), 0);
+        c.type = text(columns.get(), 1);
+        v.columns.push_back(std::move(c));
+    }
+    return v;
 }
 
 std::vector<SchemaTable> read_all_tables(sqlite3* db, const std::vector<std::string>& leave_out) {

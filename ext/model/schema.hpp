@@ -49,6 +49,9 @@ struct SchemaTable {
     std::vector<SchemaForeignKey> foreign_keys;
     std::vector<SchemaIndex> indexes;
     bool without_rowid = false;
+    // A view (read_relation() only): columns, and no rowid, key, foreign
+    // key or index.
+    bool view = false;
 
     const SchemaColumn* column(const std::string& wanted) const;  // case-insensitive
     // A name for the rowid that no column shadows (rowid, _rowid_ or oid);
@@ -83,6 +86,11 @@ const char* affinity(const std::string& declared_type);
 // The main database's table named `name` (case-insensitive), or nullopt.
 // Views, virtual tables and sqlite_ internals are not tables here.
 std::optional<SchemaTable> read_table(sqlite3* db, const std::string& name);
+
+// The main database's table or view named `name` (case-insensitive), or
+// nullopt: what a declared relationship may join (model-layer.md, "Real
+// schemas").
+std::optional<SchemaTable> read_relation(sqlite3* db, const std::string& name);
 
 // Appends `name` to `names` unless a name there is the same (same_name).
 void add_unique(std::vector<std::string>& names, const std::string& name);

@@ -31,7 +31,7 @@ void theater_relate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
         if (argc >= 4 && sqlite3_value_type(argv[3]) != SQLITE_NULL) {
             std::string fourth = text_argument(argv[3], "through_table");
             if (argc == 4 && !fourth.empty() && fourth[0] == '{') d.options = fourth;
-            else if (fourth.empty()) throw SqlError("through_table: no table named \"\" in the main database");
+            else if (fourth.empty()) throw SqlError("through_table: no table or view named \"\" in the main database");
             else d.through_table = fourth;
         }
         if (argc >= 5 && sqlite3_value_type(argv[4]) != SQLITE_NULL) {

@@ -460,7 +460,7 @@ TEST(PlainView, CreatesAViewSqliteCanQuery) {
         std::string view = c.name + "_view";
         ASSERT_EQ(db.exec(create_view_sql(c.name, view, s)), "") << c.name;
         int columns = 0;
-        EXPECT_EQ(db.prepare("SELECT * FROM " + quote_identifier(view) + " WHERE " + quote_identifier(s.argument) +
+        EXPECT_EQ(db.prepare("SELECT * FROM " + quote_identifier(view) + " WHERE " + quote_identifier(s.arguments[0].name) +
                                  " = 1",
                              &columns),
                   "")
