@@ -897,20 +897,22 @@ NO_FK_RELS = [
 NO_FK_IDS = [r.name for r in NO_FK_RELS]
 
 VIEW_RELS = [
-    # a view as target: no order_by, so the order is unspecified
+    # a view as target: no order_by, so the order is unspecified. One-to-many
+    # by the source's key: the argument is named after to_column, as it is
+    # by a foreign key (docs/model-layer.md, "Real schemas").
     Rel("film_cheap", "films", "cheap_screenings", None, {"from_column": "id", "to_column": "film_id"},
-        source="ShopFilm", attr="cheap_screenings", columns=("code", "film_id", "price"), argument=("films_id",),
+        source="ShopFilm", attr="cheap_screenings", columns=("code", "film_id", "price"), argument=("film_id",),
         ordered=False),
     Rel("film_cheapest_first", "films", "cheap_screenings", None,
         {"from_column": "id", "to_column": "film_id", "order_by": "price"},
-        source="ShopFilm", attr="cheapest_first", columns=("code", "film_id", "price"), argument=("films_id",)),
+        source="ShopFilm", attr="cheapest_first", columns=("code", "film_id", "price"), argument=("film_id",)),
     # a view as source: its key is its from_column
     Rel("recent_screenings", "recent_films", "screenings", None, {"from_column": "id", "to_column": "film_id"},
-        source="RecentFilm", attr="screenings", columns=("code", "film_id", "price"), argument=("recent_films_id",)),
+        source="RecentFilm", attr="screenings", columns=("code", "film_id", "price"), argument=("film_id",)),
     # a view to a view
     Rel("recent_cheap", "recent_films", "cheap_screenings", None, {"from_column": "id", "to_column": "film_id"},
         source="RecentFilm", attr="cheap_screenings", columns=("code", "film_id", "price"),
-        argument=("recent_films_id",), ordered=False),
+        argument=("film_id",), ordered=False),
     # a table to a view, the kind forced
     Rel("screening_recent", "screenings", "recent_films", None,
         {"from_column": "film_id", "to_column": "id", "direction": "many-to-one"},
