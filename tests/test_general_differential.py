@@ -227,7 +227,7 @@ def generate(seed):
     link_without_rowid = rng.random() < 0.3
     lps = ["lp"] if len(ref) == 1 else ["lp1", "lp2"]
     link_declared = ref != ["rowid"] and rng.random() < 0.7
-    link_columns = ([f"lid INTEGER PRIMARY KEY"] if link_without_rowid else []) + \
+    link_columns = (["lid INTEGER PRIMARY KEY"] if link_without_rowid else []) + \
         [f"{c} {rng.choice(FK_TYPES)}" for c in lps] + [f"lo {rng.choice(FK_TYPES)}", "weight INTEGER"]
     if link_declared:
         link_columns += [f"FOREIGN KEY ({', '.join(lps)}) REFERENCES p({', '.join(ref)})",
