@@ -584,3 +584,31 @@ def test_a_schema_with_uuid_keys_a_composite_key_a_view_and_a_tree(tmp_path):
             ("eng", "read"), ("eng", "write"), ("db", "all")]
     finally:
         conn.close()
+
+
+# --- the bad-input matrix, for general relationships ---------------------------------
+
+def bad_values():
+    from test_bad_input import VALUES
+    return VALUES
+
+
+@pytest.mark.parametrize("value", bad_values(), ids=lambda v: v.name)
+def test_any_argument_gives_the_joins_rows_and_writes_nothing(text_keys, value):
+    """A general relationship compares its argument as the join does: a value
+    of any type or size is an answer (often no rows), never an error, a crash
+    or a write; the integer path's "must be an integer" is for integer keys
+    only."""
+    conn = text_keys
+    relate(conn, "user_posts", "users", "posts", None, '{"order_by": "year DESC", "where": "year > 2001"}')
+    relate(conn, "post_chain", "posts", "posts", None, '{"from_column": "id", "to_column": "title", '
+                                                        '"direction": "many-to-one", "recursive": true}')
+    before = rows(conn, "SELECT * FROM sqlite_master") + rows(conn, "SELECT * FROM posts")
+    assert rows(conn, f"SELECT * FROM user_posts({value.sql})") == rows(
+        conn, "SELECT p.id, p.title, p.year FROM users AS s JOIN posts AS p ON p.author_id = s.id "
+              f"WHERE s.id = {value.sql} AND p.year > 2001 ORDER BY p.year DESC, p.rowid")
+    assert rows(conn, f"SELECT count(*) FROM post_chain({value.sql})") == rows(
+        conn, f"SELECT count(*) FROM posts AS s JOIN posts AS t ON t.title = s.id WHERE s.id = {value.sql}")
+    assert rows(conn, f"SELECT * FROM user_posts WHERE author_id = {value.sql}") == rows(
+        conn, f"SELECT * FROM user_posts({value.sql})")
+    assert rows(conn, "SELECT * FROM sqlite_master") + rows(conn, "SELECT * FROM posts") == before

@@ -2,6 +2,8 @@
 
 #include "core/quote.hpp"
 
+#include <algorithm>
+
 namespace theater {
 
 namespace {
@@ -104,10 +106,21 @@ RelationshipSpec general_spec(const std::string& name, const JoinPath& p) {
     }
     d.from = general_from(p, "main.");
     d.view_from = general_from(p, "");
+    // Unary + on a term that the join equates with the source (the user's
+    // terms, which may name a join column, and a tie-break column the join
+    // matches): SQLite 3.40 drops ORDER BY on a column it takes for a
+    // constant through "t.k = s.k AND s.k = ?1", even where the two compare
+    // with different affinities and t.k holds several values ('2' and
+    // '2.0' both equal the REAL 2.0). + keeps the value and its collation.
+    const std::vector<std::string>& joined = g.first_columns;  // to_table's, or the link's
     for (std::size_t i = 0; i < g.order_by.size(); ++i) {
-        d.order += (d.order.empty() ? "" : ", ") + t("o", i) + g.order_by[i].second;
+        d.order += (d.order.empty() ? "+" : ", +") + t("o", i) + g.order_by[i].second;
     }
-    for (std::size_t i = 0; i < g.tie_break.size(); ++i) d.order += (d.order.empty() ? "" : ", ") + t("b", i);
+    for (std::size_t i = 0; i < g.tie_break.size(); ++i) {
+        bool matched = std::any_of(joined.begin(), joined.end(),
+                                   [&](const std::string& c) { return same_name(c, g.tie_break[i]); });
+        d.order += (d.order.empty() ? "" : ", ") + std::string(matched ? "+" : "") + t("b", i);
+    }
     d.rows_per_key = p.unique ? 1 : 10;
     d.unique = p.unique && !g.recursive;
     if (g.recursive) {

@@ -61,6 +61,14 @@ Options parse_options(sqlite3* db, const std::string& json) {
     if (!ok) {
         throw SqlError(not_an_object(json));
     }
+    // SQLite's JSON functions end a string at an escaped NUL (\u0000), so
+    // what they return would be less than what the text says: refused, as a
+    // NUL in any text argument is.
+    for (std::size_t at = json.find("\\u0000"); at != std::string::npos; at = json.find("\\u0000", at + 1)) {
+        std::size_t backslashes = 0;
+        while (backslashes < at && json[at - 1 - backslashes] == '\\') ++backslashes;
+        if (backslashes % 2 == 0) throw SqlError("options must not contain a NUL character (\\u0000)");
+    }
     Stmt each = prepare(db, kOptionsEach);
     bind_text(each.get(), 1, json);
     while (step(db, each.get())) {

@@ -433,7 +433,7 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
     g.tie_break_on_link = static_cast<bool>(through);
     if (!holder.view) {
         std::string rowid = rowid_column(db, holder);
-        if (through && !rowid.empty()) {
+        if (through) {
             // The order the link's index on its columns to from_table yields.
             if (const SchemaIndex* index = holder.index_leading_with(g.first_columns[0])) {
                 for (std::size_t i = g.first_columns.size(); i < index->columns.size(); ++i) {
@@ -442,8 +442,15 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
                 }
             }
         }
-        if (!rowid.empty()) g.tie_break.push_back(rowid);
-        else g.tie_break = key_of(holder);
+        if (!rowid.empty()) {
+            g.tie_break.push_back(rowid);
+        } else {
+            for (const std::string& k : key_of(holder)) {
+                if (std::none_of(g.tie_break.begin(), g.tie_break.end(), [&](const std::string& c) { return same_name(c, k); })) {
+                    g.tie_break.push_back(k);
+                }
+            }
+        }
     }
 
     // The user's filter and order (model/fragment.hpp): untrusted text.
