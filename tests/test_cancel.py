@@ -247,6 +247,13 @@ CASES = {
         library("SELECT theater_relate('author_books', 'authors', 'books', '{\"view\": \"v\"}')"),
         "SELECT theater_unrelate('author_books')",
     ),
+    # Issue 15: a filter and an order checked on a private connection while
+    # the write is under way (a tree is written as any declaration is).
+    "relate with a filter and an order": (
+        library("SELECT theater_relate('author_books', 'authors', 'books')"),
+        "SELECT theater_relate('author_books', 'authors', 'books', '{\"where\": \"title <> ''x''\", "
+        "\"order_by\": \"title DESC\"}')",
+    ),
     "enforce, first time": (library(), "SELECT theater_enforce_foreign_keys('books')"),
     "enforce again after a schema change": (
         library("SELECT theater_enforce_foreign_keys('books')",

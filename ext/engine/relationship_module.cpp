@@ -113,7 +113,9 @@ struct RelationshipCursor {
     // a tree's level is `level`. Rows are numbered for their rowid.
     bool general = false;
     StatementLease level;
-    TreeWalk tree;
+    // Made in xFilter: a std::deque allocates when constructed, and xOpen
+    // may not throw.
+    std::unique_ptr<TreeWalk> tree;
     sqlite3_int64 row_number = 0;
 
     bool from_level = false;  // general: the current row is level's
@@ -218,23 +220,24 @@ int relationship_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     RelationshipTable& table = table_of(vtab);
     const RelationshipSpec& d = table.spec;
     int argument = table.argument_column();
-    // The seek needs a usable = on every argument (each key column).
-    std::vector<int> seek(static_cast<std::size_t>(table.argument_count()), -1);
-    for (int i = 0; i < info->nConstraint; ++i) {
-        const auto& c = info->aConstraint[i];
-        int which = c.iColumn - argument;
-        if (c.usable && which >= 0 && which < table.argument_count() && c.op == SQLITE_INDEX_CONSTRAINT_EQ &&
-            seek[static_cast<std::size_t>(which)] < 0) {
-            seek[static_cast<std::size_t>(which)] = i;
+    // The seek needs a usable = on every argument (each key column): the
+    // first such constraint of each, found without allocating (no
+    // exception may leave this callback).
+    auto constraint_of = [&](int which) {
+        for (int i = 0; i < info->nConstraint; ++i) {
+            const auto& c = info->aConstraint[i];
+            if (c.usable && c.iColumn == argument + which && c.op == SQLITE_INDEX_CONSTRAINT_EQ) return i;
         }
-    }
+        return -1;
+    };
     bool seeks = true;
-    for (int constraint : seek) seeks = seeks && constraint >= 0;
+    for (int which = 0; which < table.argument_count(); ++which) seeks = seeks && constraint_of(which) >= 0;
     if (seeks) {
         // One B-tree descent, then the key's rows.
-        for (std::size_t i = 0; i < seek.size(); ++i) {
-            info->aConstraintUsage[seek[i]].argvIndex = static_cast<int>(i) + 1;
-            info->aConstraintUsage[seek[i]].omit = 1;
+        for (int which = 0; which < table.argument_count(); ++which) {
+            int i = constraint_of(which);
+            info->aConstraintUsage[i].argvIndex = which + 1;
+            info->aConstraintUsage[i].omit = 1;
         }
         info->idxNum = kSeekKey;
         info->estimatedRows = static_cast<sqlite3_int64>(d.rows_per_key + 0.5);
@@ -373,7 +376,7 @@ std::vector<Value> duplicates(sqlite3_stmt* row, int first, std::size_t count) {
 // is skipped; a row whose key has a NULL has no children to look for.
 bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
     const RelationshipSpec& spec = table.spec;
-    TreeWalk& walk = cursor.tree;
+    TreeWalk& walk = *cursor.tree;
     const int first_next = static_cast<int>(spec.columns.size() + spec.keys.size());
     for (;;) {
         if (walk.reading) {
@@ -422,7 +425,7 @@ bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
 void general_filter(RelationshipCursor& cursor, RelationshipTable& table, int argc, sqlite3_value** argv) {
     const RelationshipSpec& spec = table.spec;
     cursor.general = true;
-    cursor.tree = TreeWalk();
+    cursor.tree = spec.recursive ? std::make_unique<TreeWalk>() : nullptr;
     if (!cursor.level) cursor.level = table.seek->take();
     sqlite3_reset(cursor.level.get());
     if (cursor.plan == kSeekKey && argc != table.argument_count()) {
@@ -431,10 +434,10 @@ void general_filter(RelationshipCursor& cursor, RelationshipTable& table, int ar
     if (spec.recursive) {
         cursor.from_level = true;
         if (cursor.plan == kSeekKey) {
-            for (int i = 0; i < argc; ++i) cursor.tree.root.push_back(duplicate(argv[i]));
+            for (int i = 0; i < argc; ++i) cursor.tree->root.push_back(duplicate(argv[i]));
             std::vector<Value> start;
             for (int i = 0; i < argc; ++i) start.push_back(duplicate(argv[i]));
-            cursor.tree.frontier.emplace_back(std::move(start), 1);
+            cursor.tree->frontier.emplace_back(std::move(start), 1);
         } else {
             cursor.rows = table.roots->take();
         }
@@ -535,9 +538,9 @@ int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int colu
         // A tree: its columns, depth, then the arguments it started from.
         int depth_column = static_cast<int>(table_of(cur->pVtab).spec.columns.size());
         if (column == depth_column) {
-            sqlite3_result_int64(ctx, cursor.tree.depth);
+            sqlite3_result_int64(ctx, cursor.tree->depth);
         } else if (column > depth_column) {
-            sqlite3_result_value(ctx, cursor.tree.root[static_cast<std::size_t>(column - depth_column - 1)].get());
+            sqlite3_result_value(ctx, cursor.tree->root[static_cast<std::size_t>(column - depth_column - 1)].get());
         } else {
             sqlite3_result_value(ctx, sqlite3_column_value(cursor.current(), column));
         }

@@ -1431,5 +1431,96 @@ TEST(Quote, AsciiUpper) {
     EXPECT_EQ(ascii_upper("caf\xc3\xa9"), "CAF\xc3\xa9");  // bytes past ASCII unchanged
 }
 
+
+// --- General paths (issue 15): the SQL spec_for writes for any key, views,
+// the user's filter and order, and trees.
+
+JoinPath general_path() {
+    JoinPath p;
+    p.general = true;
+    p.kind = JoinPath::kOneToMany;
+    p.from_table = "enrolments";
+    p.to_table = "grades";
+    p.to_columns = {{"id", "INTEGER"}, {"grade", "INTEGER"}};
+    p.g.keys = {{"student", "TEXT"}, {"course", "INTEGER"}};
+    p.g.arguments = {"student", "course"};
+    p.g.from_columns = {"student", "course"};
+    p.g.first_columns = {"student", "course"};
+    p.g.where = "grade > 50";
+    p.g.order_by = {{"grade", " DESC"}};
+    p.g.tie_break = {"rowid"};
+    return p;
+}
+
+constexpr const char* kGeneralSchema =
+    "CREATE TABLE enrolments (student TEXT, course INTEGER, PRIMARY KEY (student, course)) WITHOUT ROWID;"
+    "CREATE TABLE grades (id INTEGER PRIMARY KEY, student TEXT, course INTEGER, grade INTEGER);"
+    "CREATE TABLE employees (id TEXT PRIMARY KEY, manager TEXT);";
+
+TEST(GeneralSpec, SeekIsOneStatementPerKeyOverTheTargetAsASubquery) {
+    RelationshipSpec s = spec_for("marks", general_path());
+    EXPECT_TRUE(s.general);
+    EXPECT_EQ(seek_sql(s),
+              "SELECT t.\"theater c0\", t.\"theater c1\", s.\"student\", s.\"course\" FROM main.\"enrolments\" AS s "
+              "JOIN (SELECT \"grades\".\"id\" AS \"theater c0\", \"grades\".\"grade\" AS \"theater c1\", "
+              "\"grades\".\"student\" AS \"theater j0\", \"grades\".\"course\" AS \"theater j1\", (\ngrade\n) AS "
+              "\"theater o0\", \"grades\".\"rowid\" AS \"theater b0\" FROM main.\"grades\" WHERE (\ngrade > 50\n)) AS t "
+              "ON t.\"theater j0\" = s.\"student\" AND t.\"theater j1\" = s.\"course\" "
+              "WHERE s.\"student\" = ?1 AND s.\"course\" = ?2 ORDER BY +t.\"theater o0\" DESC, t.\"theater b0\"");
+    EXPECT_EQ(table_declaration(s),
+              "CREATE TABLE x(\"id\" INTEGER, \"grade\" INTEGER, \"student\" TEXT HIDDEN, \"course\" INTEGER HIDDEN)");
+    EXPECT_EQ(view_columns(s), (std::vector<std::string>{"id", "grade", "student", "course"}));
+    EXPECT_TRUE(s.rowid.empty());
+}
+
+TEST(GeneralSpec, EveryQueryPreparesInRealSqlite) {
+    oracle::Database db;
+    ASSERT_EQ(db.exec(kGeneralSchema), "");
+    RelationshipSpec s = spec_for("marks", general_path());
+    int columns = 0;
+    EXPECT_EQ(db.prepare(seek_sql(s), &columns), "") << seek_sql(s);
+    EXPECT_EQ(columns, 4);
+    EXPECT_EQ(db.prepare(scan_sql(s), &columns), "") << scan_sql(s);
+    EXPECT_EQ(columns, 4);
+    EXPECT_EQ(db.prepare(view_select(s)), "") << view_select(s);
+}
+
+TEST(GeneralSpec, ATieBreakColumnTheJoinMatchesIsBehindUnaryPlus) {
+    JoinPath p = general_path();
+    p.kind = JoinPath::kManyToOne;
+    p.g.order_by.clear();
+    p.g.tie_break = {"student", "course"};  // the target's key, which the join matches
+    RelationshipSpec s = spec_for("m", p);
+    EXPECT_EQ(s.order, "+t.\"theater b0\", +t.\"theater b1\"");
+}
+
+TEST(GeneralSpec, ATreeReadsTheNextKeysAndListsItsRoots) {
+    JoinPath p;
+    p.general = true;
+    p.kind = JoinPath::kOneToMany;
+    p.from_table = p.to_table = "employees";
+    p.to_columns = {{"id", "TEXT"}};
+    p.g.keys = {{"id", "TEXT"}};
+    p.g.arguments = {"manager"};
+    p.g.from_columns = {"id"};
+    p.g.first_columns = {"manager"};
+    p.g.tie_break = {"rowid"};
+    p.g.recursive = true;
+    p.g.max_depth = 3;
+    p.g.next = {"id"};
+    RelationshipSpec s = spec_for("reports", p);
+    EXPECT_TRUE(s.recursive);
+    EXPECT_EQ(s.max_depth, 3);
+    EXPECT_EQ(s.next, (std::vector<std::string>{"t.\"theater n0\""}));
+    EXPECT_EQ(s.roots, "SELECT DISTINCT s.\"id\" FROM main.\"employees\" AS s WHERE s.\"id\" IS NOT NULL ORDER BY s.\"id\"");
+    EXPECT_EQ(table_declaration(s), "CREATE TABLE x(\"id\" TEXT, \"depth\" INTEGER, \"manager\" TEXT HIDDEN)");
+    oracle::Database db;
+    ASSERT_EQ(db.exec(kGeneralSchema), "");
+    int columns = 0;
+    EXPECT_EQ(db.prepare(seek_sql(s), &columns), "") << seek_sql(s);
+    EXPECT_EQ(columns, 3);  // the column, the key, the next key
+    EXPECT_EQ(db.prepare(s.roots), "");
+}
+
 }  // namespace
 }  // namespace theater

@@ -416,7 +416,13 @@ constexpr const char* kDeclaredModel =
     "INSERT INTO role_tags VALUES (1, 2), (1, 1), (3, 2);"
     "SELECT theater_relate('hires', 'roles', 'auditions');"
     "SELECT theater_relate('role_tag_list', 'roles', 'tags', 'role_tags');"
-    "SELECT theater_relate('audition_of', 'auditions', 'roles');";
+    "SELECT theater_relate('audition_of', 'auditions', 'roles');"
+    // Issue 15: a filter and an order (read back, checked on a private
+    // connection, at each load) and a tree over TEXT keys.
+    "SELECT theater_relate('hired', 'roles', 'auditions', '{\"where\": \"hired = 1\", \"order_by\": \"id DESC\"}');"
+    "CREATE TABLE nodes(id TEXT PRIMARY KEY, parent TEXT REFERENCES nodes(id));"
+    "INSERT INTO nodes VALUES ('a', NULL), ('b', 'a'), ('c', 'a'), ('d', 'b'), ('e', 'd');"
+    "SELECT theater_relate('subtree', 'nodes', 'nodes', '{\"direction\": \"one-to-many\", \"recursive\": true}');";
 
 const std::string& template_bytes(Start start) {
     static std::map<Start, std::string> bytes;
@@ -519,6 +525,13 @@ const Scenario kScenarios[] = {
     {"declared_use", Start::kDeclared, Act::kSql,
      "SELECT * FROM role_tag_list(1); SELECT r.id, h.* FROM roles AS r, hires(r.id) AS h; SELECT * FROM audition_of(2);",
      "SELECT * FROM role_tag_list(3)", kHead, kHead},
+    {"relate_general", Start::kDeclared, Act::kSql,
+     "SELECT theater_relate('hired2', 'roles', 'auditions', '{\"where\": \"hired = 1 AND lower(actor) <> ''x''\", "
+     "\"order_by\": \"location DESC\"}'); SELECT * FROM hired2(1);", kVersion, kHead, kHead},
+    {"general_use", Start::kDeclared, Act::kSql,
+     "SELECT * FROM hired(1); SELECT r.id, h.* FROM roles AS r, hired(r.id) AS h; SELECT * FROM subtree('a'); "
+     "SELECT n.id, t.* FROM nodes AS n, subtree(n.id) AS t;",
+     "SELECT * FROM subtree('b')", kHead, kHead},
     {"load_extension_declared", Start::kDeclared, Act::kLoad, nullptr, nullptr, kHead, kHead},
     {"refresh", Start::kDeclared, Act::kSql, "SELECT theater_refresh(); SELECT * FROM role_tag_list(1);", kVersion, kHead, kHead},
     {"enforce_foreign_keys", Start::kDeclared, Act::kSql, "SELECT theater_enforce_foreign_keys('role_tags')", kVersion,
