@@ -612,3 +612,33 @@ def test_any_argument_gives_the_joins_rows_and_writes_nothing(text_keys, value):
     assert rows(conn, f"SELECT * FROM user_posts WHERE author_id = {value.sql}") == rows(
         conn, f"SELECT * FROM user_posts({value.sql})")
     assert rows(conn, "SELECT * FROM sqlite_master") + rows(conn, "SELECT * FROM posts") == before
+
+
+@pytest.mark.parametrize("key_type, parent_type", [
+    ("INT", "INTEGER"), ("TEXT", "TEXT"), ("TEXT", "INTEGER"), ("INT", "TEXT"), ("NUMERIC", "BLOB"),
+    ("BLOB", "REAL"), ("REAL", "NUMERIC"),
+])
+def test_a_tree_over_keys_of_mixed_affinities_is_the_ctes_rows(conn, key_type, parent_type):
+    """Below the first level a tree seeks the children by their parent's
+    values alone where the two columns compare alike, else through the key
+    (engine/join_path.cpp); both give the recursive CTE's rows, each at its
+    smallest depth, whatever the affinities make equal."""
+    conn.execute(f"CREATE TABLE n (id {key_type} PRIMARY KEY, parent {parent_type} REFERENCES n (id), label TEXT)")
+    conn.execute("CREATE INDEX n_parent ON n (parent)")
+    values = [1, "1", "1.0", 2, "2", 2.0, "x", b"1", 3, "3 "]
+    rows_in = [(v, values[(i * 7 + 3) % len(values)] if i % 4 else None, f"r{i}") for i, v in enumerate(values)]
+    conn.executemany("INSERT OR IGNORE INTO n VALUES (?, ?, ?)", rows_in)
+    relate(conn, "below", "n", "n", None, '{"direction": "one-to-many", "recursive": true}')
+    relate(conn, "above", "n", "n", None, '{"direction": "many-to-one", "recursive": true}')
+    keys = [r[0] for r in rows(conn, "SELECT id FROM n")] + [None, 99]
+    down = ("WITH RECURSIVE w(id, depth) AS (SELECT c.id, 1 FROM n AS s JOIN n AS c ON c.parent = s.id WHERE s.id = ?1 "
+            "UNION SELECT c.id, w.depth + 1 FROM w JOIN n AS s ON s.id = w.id JOIN n AS c ON c.parent = s.id "
+            "WHERE w.depth < 12) SELECT id, min(depth) FROM w GROUP BY id")
+    up = ("WITH RECURSIVE w(id, depth) AS (SELECT p.id, 1 FROM n AS s JOIN n AS p ON p.id = s.parent WHERE s.id = ?1 "
+          "UNION SELECT p.id, w.depth + 1 FROM w JOIN n AS s ON s.id = w.id JOIN n AS p ON p.id = s.parent "
+          "WHERE w.depth < 12) SELECT id, min(depth) FROM w GROUP BY id")
+    for key in keys:
+        for function, cte in [("below", down), ("above", up)]:
+            got = rows(conn, f"SELECT id, depth FROM {function}(?)", (key,))
+            assert len(got) == len({(type(i).__name__, i) for i, _ in got}), (function, key, got)
+            assert sorted(got, key=repr) == sorted(rows(conn, cte, (key,)), key=repr), (function, key)

@@ -62,6 +62,7 @@ std::string general_target(const JoinPath& p, const std::string& schema) {
     for (std::size_t i = 0; i < p.to_columns.size(); ++i) add(in(p.to_table, p.to_columns[i].first), "c", i);
     for (std::size_t i = 0; i < g.first_columns.size(); ++i) add(in(first, g.first_columns[i]), "j", i);
     for (std::size_t i = 0; i < g.next.size(); ++i) add(in(p.to_table, g.next[i]), "n", i);
+    for (std::size_t i = 0; i < g.identity.size(); ++i) add(in(p.to_table, g.identity[i]), "k", i);
     // A newline after the user's text: a trailing -- comment ends there.
     for (std::size_t i = 0; i < g.order_by.size(); ++i) add("(\n" + g.order_by[i].first + "\n)", "o", i);
     for (std::size_t i = 0; i < g.tie_break.size(); ++i) {
@@ -127,6 +128,19 @@ RelationshipSpec general_spec(const std::string& name, const JoinPath& p) {
         d.recursive = true;
         d.max_depth = g.max_depth;
         for (std::size_t i = 0; i < g.next.size(); ++i) d.next.push_back(t("n", i));
+        for (std::size_t i = 0; i < g.identity.size(); ++i) d.identity.push_back(t("k", i));
+        if (g.children_by_value) {
+            std::string select;
+            for (const RelationshipSpec::Column& c : d.columns) select += (select.empty() ? "" : ", ") + c.expr;
+            for (const std::string& e : d.next) select += ", " + e;
+            for (const std::string& e : d.identity) select += ", " + e;
+            d.children = "SELECT " + select + " FROM (" + general_target(p, "main.") + ") AS t WHERE ";
+            for (std::size_t i = 0; i < g.first_columns.size(); ++i) {
+                if (i > 0) d.children += " AND ";
+                d.children += t("j", i) + " = ?" + std::to_string(i + 1);
+            }
+            if (!d.order.empty()) d.children += " ORDER BY " + d.order;
+        }
         std::string keys;
         std::string not_null;
         for (const std::string& key : d.keys) {

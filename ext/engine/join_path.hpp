@@ -74,10 +74,19 @@ struct JoinPath {
         std::vector<std::pair<std::string, std::string>> order_by;
         std::vector<std::string> tie_break;
         bool tie_break_on_link = false;
-        // A tree: to_table's own key, the next level's arguments.
+        // A tree (from_table = to_table): `identity`, the table's key, tells
+        // a row returned already; `next`, the row's from_columns, are what
+        // its children's first_columns match. Where each pair of
+        // first_columns and from_columns compares as the join compares them
+        // when one side is a bound value (the same affinity class, so that no
+        // conversion differs), a level below the first seeks the target by
+        // those values alone (`children_by_value`); else by the key, through
+        // from_table, as the first level does.
         bool recursive = false;
         long long max_depth = 0;
+        std::vector<std::string> identity;
         std::vector<std::string> next;
+        bool children_by_value = false;
     };
     bool general = false;
     General g;

@@ -40,6 +40,7 @@ struct RelationshipTable {
         seek = &conn.pool(seek_sql(spec));
         scan = &conn.pool(scan_sql(spec));
         if (spec.recursive) roots = &conn.pool(spec.roots);
+        if (!spec.children.empty()) children = &conn.pool(spec.children);
         if (!spec.parent.empty()) parent = &conn.pool(spec.parent);
     }
 
@@ -60,7 +61,8 @@ struct RelationshipTable {
     StatementPool* seek = nullptr;
     StatementPool* scan = nullptr;
     StatementPool* parent = nullptr;  // only when spec.parent is set
-    StatementPool* roots = nullptr;   // only for a tree
+    StatementPool* roots = nullptr;     // only for a tree
+    StatementPool* children = nullptr;  // only for a tree with spec.children
     // The table's first hidden argument column (a tree's depth comes before).
     int argument_column() const { return static_cast<int>(spec.columns.size()) + (spec.recursive ? 1 : 0); }
     int argument_count() const { return static_cast<int>(spec.arguments.size()); }
@@ -80,14 +82,22 @@ constexpr std::size_t kSnapshotsKept = 8;
 // arguments, one level's statement (the seek of one key) at a time, each
 // row once.
 struct TreeWalk {
+    // Values whose rows are still to read: bound to the seek (`children`
+    // false: a key of the source) or to the spec's `children` statement (a
+    // row's `next`), with the depth of those rows.
+    struct Node {
+        std::vector<Value> values;
+        long long depth;
+        bool children;
+    };
     // The arguments the walk started from (reported as the hidden columns).
     std::vector<Value> root;
-    // Keys whose rows are still to read, with the depth of those rows.
-    std::deque<std::pair<std::vector<Value>, long long>> frontier;
-    // The keys of the rows returned, as key_identity() spells them.
+    std::deque<Node> frontier;
+    // The identities of the rows returned, as append_identity() spells them.
     std::unordered_set<std::string> seen;
-    long long depth = 0;  // of the level statement's rows
-    bool reading = false; // the level statement is bound to a key
+    long long depth = 0;     // of the current statement's rows
+    bool reading = false;    // a statement is bound to a node
+    bool children = false;   // and it is the children statement
 };
 
 struct RelationshipCursor {
@@ -113,6 +123,7 @@ struct RelationshipCursor {
     // a tree's level is `level`. Rows are numbered for their rowid.
     bool general = false;
     StatementLease level;
+    StatementLease child_level;  // a tree's levels below the first (spec.children)
     // Made in xFilter: a std::deque allocates when constructed, and xOpen
     // may not throw.
     std::unique_ptr<TreeWalk> tree;
@@ -121,6 +132,7 @@ struct RelationshipCursor {
     bool from_level = false;  // general: the current row is level's
 
     sqlite3_stmt* current() const {
+        if (general && tree && tree->children) return child_level.get();
         if (general) return from_level ? level.get() : rows.get();
         return plan == kSeekKey ? seek.row() : rows.get();
     }
@@ -377,35 +389,52 @@ std::vector<Value> duplicates(sqlite3_stmt* row, int first, std::size_t count) {
 bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
     const RelationshipSpec& spec = table.spec;
     TreeWalk& walk = *cursor.tree;
-    const int first_next = static_cast<int>(spec.columns.size() + spec.keys.size());
+    const int n = static_cast<int>(spec.columns.size());
+    const bool by_value = table.children != nullptr;
     for (;;) {
         if (walk.reading) {
-            if (cursor.level.step()) {
-                sqlite3_stmt* row = cursor.level.get();
+            const StatementLease& statement = walk.children ? cursor.child_level : cursor.level;
+            if (statement.step()) {
+                sqlite3_stmt* row = statement.get();
+                // The seek's rows have the keys before `next`; the children's
+                // do not.
+                const int first_next = n + (walk.children ? 0 : static_cast<int>(spec.keys.size()));
+                const int first_identity = first_next + static_cast<int>(spec.next.size());
                 std::string identity;
-                bool null = false;
-                for (std::size_t i = 0; i < spec.next.size(); ++i) {
-                    sqlite3_value* v = sqlite3_column_value(row, first_next + static_cast<int>(i));
-                    null = null || sqlite3_value_type(v) == SQLITE_NULL;
+                bool null_identity = false;
+                for (std::size_t i = 0; i < spec.identity.size(); ++i) {
+                    sqlite3_value* v = sqlite3_column_value(row, first_identity + static_cast<int>(i));
+                    null_identity = null_identity || sqlite3_value_type(v) == SQLITE_NULL;
                     append_identity(identity, v);
                 }
-                if (!null) {
-                    if (!walk.seen.insert(identity).second) continue;
-                    if (spec.max_depth == 0 || walk.depth < spec.max_depth) {
-                        walk.frontier.emplace_back(duplicates(row, first_next, spec.next.size()), walk.depth + 1);
+                // A row whose key has a NULL is returned whenever reached: no
+                // row's key refers to it, so it is reached once.
+                if (!null_identity && !walk.seen.insert(identity).second) continue;
+                // Nor, as a call with a NULL argument, does it have children.
+                if (!null_identity && (spec.max_depth == 0 || walk.depth < spec.max_depth)) {
+                    // What finds its children: its `next` values, or its key.
+                    int first = by_value ? first_next : first_identity;
+                    std::size_t count = by_value ? spec.next.size() : spec.identity.size();
+                    bool null = false;
+                    for (std::size_t i = 0; i < count; ++i) {
+                        null = null || sqlite3_column_type(row, first + static_cast<int>(i)) == SQLITE_NULL;
                     }
+                    // NULL matches nothing: no children to look for.
+                    if (!null) walk.frontier.push_back({duplicates(row, first, count), walk.depth + 1, by_value});
                 }
                 return true;
             }
             walk.reading = false;
         }
         if (!walk.frontier.empty()) {
-            std::pair<std::vector<Value>, long long> node = std::move(walk.frontier.front());
+            TreeWalk::Node node = std::move(walk.frontier.front());
             walk.frontier.pop_front();
-            std::vector<sqlite3_value*> key;
-            for (const Value& v : node.first) key.push_back(v.get());
-            bind_key(cursor.level, key.data(), key.size());
-            walk.depth = node.second;
+            std::vector<sqlite3_value*> values;
+            for (const Value& v : node.values) values.push_back(v.get());
+            if (node.children && !cursor.child_level) cursor.child_level = table.children->take();
+            bind_key(node.children ? cursor.child_level : cursor.level, values.data(), values.size());
+            walk.depth = node.depth;
+            walk.children = node.children;
             walk.reading = true;
             continue;
         }
@@ -413,8 +442,7 @@ bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
         if (cursor.plan == kScanAll && cursor.rows && cursor.rows.step()) {
             walk.root = duplicates(cursor.rows.get(), 0, spec.keys.size());
             walk.seen.clear();
-            std::vector<Value> start = duplicates(cursor.rows.get(), 0, spec.keys.size());
-            walk.frontier.emplace_back(std::move(start), 1);
+            walk.frontier.push_back({duplicates(cursor.rows.get(), 0, spec.keys.size()), 1, false});
             continue;
         }
         return false;
@@ -437,7 +465,7 @@ void general_filter(RelationshipCursor& cursor, RelationshipTable& table, int ar
             for (int i = 0; i < argc; ++i) cursor.tree->root.push_back(duplicate(argv[i]));
             std::vector<Value> start;
             for (int i = 0; i < argc; ++i) start.push_back(duplicate(argv[i]));
-            cursor.tree->frontier.emplace_back(std::move(start), 1);
+            cursor.tree->frontier.push_back({std::move(start), 1, false});
         } else {
             cursor.rows = table.roots->take();
         }

@@ -45,9 +45,11 @@ std::string every_key(const RelationshipSpec& s, const std::string& from, const 
     return sql;
 }
 
+// A tree's trailing columns: the next level's values, then the identity.
 std::string next_list(const RelationshipSpec& s) {
     std::string out;
     for (const std::string& next : s.next) out += ", " + next;
+    for (const std::string& identity : s.identity) out += ", " + identity;
     return out;
 }
 
@@ -56,7 +58,8 @@ std::string next_list(const RelationshipSpec& s) {
 bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
     return name == o.name && arguments == o.arguments && columns == o.columns && from == o.from &&
            view_from == o.view_from && keys == o.keys && general == o.general && recursive == o.recursive &&
-           max_depth == o.max_depth && next == o.next && roots == o.roots && seek_from == o.seek_from &&
+           max_depth == o.max_depth && next == o.next && identity == o.identity && children == o.children &&
+           roots == o.roots && seek_from == o.seek_from &&
            seek_key == o.seek_key && parent == o.parent && rowid == o.rowid && order == o.order &&
            order_column == o.order_column && rows_per_key == o.rows_per_key && unique == o.unique &&
            when_tables_missing == o.when_tables_missing && broken == o.broken;

@@ -50,14 +50,19 @@ struct RelationshipSpec {
     // parent are then empty). Its rows have no rowid of their own: the
     // table numbers them.
     bool general = false;
-    // A tree (general only): the seek's rows end with `next`, the row's own
-    // key, the arguments of its children (or its parent) one level on; the
-    // table walks the levels breadth-first, each row once, up to max_depth
-    // (0: no limit), and adds a column named depth after `columns`. `roots`
-    // lists every key, for a use without the argument.
+    // A tree (general only): the seek's rows end with `next` and then
+    // `identity`, the row's own key; the table walks the levels
+    // breadth-first, each row once (by its identity), up to max_depth (0: no
+    // limit), and adds a column named depth after `columns`. Below the first
+    // level, `children` ("SELECT columns, next, identity ... WHERE
+    // <first columns> = ?1, ..."), bound to a row's `next`, gives its
+    // children; without it, the seek bound to the row's identity does.
+    // `roots` lists every key, for a use without the argument.
     bool recursive = false;
     long long max_depth = 0;
     std::vector<std::string> next;
+    std::vector<std::string> identity;
+    std::string children;
     std::string roots;
     // Optional, for the seek of one key: a FROM clause and key expression
     // that range over the foreign key alone (its index), and `parent`, a query

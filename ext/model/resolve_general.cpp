@@ -484,7 +484,20 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
         }
         g.recursive = true;
         g.max_depth = o.max_depth;
-        g.next = key;
+        g.identity = key;
+        g.next = from_columns;
+        // The affinity class of each pair (INTEGER, REAL and NUMERIC are one:
+        // they compare numbers as numbers either way).
+        auto affinity_class = [](const std::string& a) {
+            return a == "TEXT" || a == "BLOB" ? a : std::string("NUMERIC");
+        };
+        const SchemaTable& first = through ? *through : *to;
+        g.children_by_value = true;
+        for (std::size_t i = 0; i < from_columns.size(); ++i) {
+            if (affinity_class(affinity_of(first, g.first_columns[i])) != affinity_class(affinity_of(from, from_columns[i]))) {
+                g.children_by_value = false;
+            }
+        }
     }
 
     Resolved r;

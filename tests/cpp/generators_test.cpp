@@ -1507,18 +1507,29 @@ TEST(GeneralSpec, ATreeReadsTheNextKeysAndListsItsRoots) {
     p.g.tie_break = {"rowid"};
     p.g.recursive = true;
     p.g.max_depth = 3;
-    p.g.next = {"id"};
+    p.g.next = {"id"};      // the row's from_columns: what its children's manager matches
+    p.g.identity = {"id"};  // its key
+    p.g.children_by_value = true;
     RelationshipSpec s = spec_for("reports", p);
     EXPECT_TRUE(s.recursive);
     EXPECT_EQ(s.max_depth, 3);
     EXPECT_EQ(s.next, (std::vector<std::string>{"t.\"theater n0\""}));
+    EXPECT_EQ(s.identity, (std::vector<std::string>{"t.\"theater k0\""}));
+    // Below the first level, the target alone, sought by the parent's values.
+    EXPECT_EQ(s.children,
+              "SELECT t.\"theater c0\", t.\"theater n0\", t.\"theater k0\" FROM (SELECT \"employees\".\"id\" AS "
+              "\"theater c0\", \"employees\".\"manager\" AS \"theater j0\", \"employees\".\"id\" AS \"theater n0\", "
+              "\"employees\".\"id\" AS \"theater k0\", \"employees\".\"rowid\" AS \"theater b0\" FROM main.\"employees\") "
+              "AS t WHERE t.\"theater j0\" = ?1 ORDER BY t.\"theater b0\"");
     EXPECT_EQ(s.roots, "SELECT DISTINCT s.\"id\" FROM main.\"employees\" AS s WHERE s.\"id\" IS NOT NULL ORDER BY s.\"id\"");
     EXPECT_EQ(table_declaration(s), "CREATE TABLE x(\"id\" TEXT, \"depth\" INTEGER, \"manager\" TEXT HIDDEN)");
     oracle::Database db;
     ASSERT_EQ(db.exec(kGeneralSchema), "");
     int columns = 0;
     EXPECT_EQ(db.prepare(seek_sql(s), &columns), "") << seek_sql(s);
-    EXPECT_EQ(columns, 3);  // the column, the key, the next key
+    EXPECT_EQ(columns, 4);  // the column, the key, next, identity
+    EXPECT_EQ(db.prepare(s.children, &columns), "") << s.children;
+    EXPECT_EQ(columns, 3);  // the column, next, identity
     EXPECT_EQ(db.prepare(s.roots), "");
 }
 
