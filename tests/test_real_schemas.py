@@ -642,3 +642,66 @@ def test_a_tree_over_keys_of_mixed_affinities_is_the_ctes_rows(conn, key_type, p
             got = rows(conn, f"SELECT id, depth FROM {function}(?)", (key,))
             assert len(got) == len({(type(i).__name__, i) for i, _ in got}), (function, key, got)
             assert sorted(got, key=repr) == sorted(rows(conn, cte, (key,)), key=repr), (function, key)
+
+
+# --- found by review (each a regression test) ---------------------------------------
+
+def test_a_hex_literal_cannot_hide_the_end_of_the_filter(library):
+    """SQLite ends 0xe at its last hex digit, so "0xe--'" is a number and a
+    comment: the checker must not read a quote there, or the text after the
+    newline escapes the filter's parentheses (a GROUP BY injected)."""
+    escape = "14=0xe--'\n) GROUP BY author_id HAVING (14=0xe--'"
+    got = error_of(library, "SELECT theater_relate('shelf', 'authors', 'books', json_object('where', ?))", (escape,))
+    assert got is not None and got.startswith('theater_relate: option "where"'), got
+
+
+def test_a_double_quoted_name_is_a_name_in_a_filter(library):
+    """Where SQLite would take an unknown double-quoted name for a string, the
+    real query could read a column of its own: refused."""
+    got = error_of(library, "SELECT theater_relate('shelf', 'authors', 'books', ?)",
+                   ('{"where": "\\"theater c1\\" = \'theater c1\'"}',))
+    assert got == 'theater_relate: option "where": no such column: theater c1', got
+
+
+def test_order_by_a_key_with_a_collation_is_sorted_by_sqlite(conn):
+    """The hidden column cannot carry the key's NOCASE (SQLite 3.40 loses a
+    HIDDEN column's COLLATE): ORDER BY the argument is SQLite's sort, not the
+    scan's key order."""
+    conn.executescript("""
+        CREATE TABLE members (id TEXT PRIMARY KEY COLLATE NOCASE, name TEXT);
+        CREATE TABLE notes (id INTEGER PRIMARY KEY, member_id TEXT REFERENCES members (id), body TEXT);
+        INSERT INTO members VALUES ('a', 'Ann'), ('B', 'Bob'), ('c', 'Cy');
+        INSERT INTO notes VALUES (1, 'a', 'x'), (2, 'B', 'y'), (3, 'c', 'z');
+    """)
+    relate(conn, "member_notes", "members", "notes")
+    assert rows(conn, "SELECT member_id FROM member_notes ORDER BY member_id") == [("B",), ("a",), ("c",)]
+    assert rows(conn, "SELECT body FROM member_notes('A')") == [("x",)]  # the key's NOCASE, as the join
+
+
+def test_a_tree_reports_its_argument_as_the_key_holds_it(org):
+    assert rows(org, "SELECT DISTINCT typeof(manager_id), manager_id FROM reports('1')") == [("integer", 1)]
+    assert rows(org, "SELECT DISTINCT typeof(manager_id), manager_id FROM reports(1.0)") == [("integer", 1)]
+
+
+def test_a_link_tables_unrelated_composite_key_keeps_the_integer_path(conn):
+    conn.executescript("""
+        CREATE TABLE shelves (room INTEGER, slot INTEGER, PRIMARY KEY (room, slot));
+        CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT);
+        CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE book_tags (book_id INTEGER REFERENCES books (id), tag_id INTEGER REFERENCES tags (id),
+                                room INTEGER, slot INTEGER, FOREIGN KEY (room, slot) REFERENCES shelves (room, slot));
+        INSERT INTO books VALUES (1, 'b'); INSERT INTO tags VALUES (1, 't'); INSERT INTO book_tags VALUES (1, 1, 0, 0);
+    """)
+    relate(conn, "book_tag_list", "books", "tags", "book_tags")
+    assert scalar(conn, "SELECT options FROM theater_relationships") == '{"from_column": "book_id", "to_column": "tag_id"}'
+    assert error_of(conn, "SELECT * FROM book_tag_list('abc')") == "book_tag_list: book_id must be an integer"
+
+
+def test_a_one_element_array_names_a_link_column_as_a_string_would(conn):
+    conn.executescript("""
+        CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT);
+        CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE book_tags (book_id INTEGER REFERENCES books (id), tag_id INTEGER REFERENCES tags (id));
+    """)
+    got = error_of(conn, "SELECT theater_relate('x', 'books', 'tags', 'book_tags', '{\"from_column\": [\"nope\"]}')")
+    assert got is not None and "nope" in got, got

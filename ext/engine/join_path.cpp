@@ -99,7 +99,7 @@ RelationshipSpec general_spec(const std::string& name, const JoinPath& p) {
     d.about.kind = kind_name(p);
     auto t = [](const char* alias, std::size_t i) { return "t." + quote_identifier("theater " + std::string(alias) + std::to_string(i)); };
     for (std::size_t i = 0; i < g.keys.size(); ++i) {
-        d.arguments.push_back({g.arguments[i], g.keys[i].second});
+        d.arguments.push_back({g.arguments[i], g.keys[i].second, i < g.key_collations.size() ? g.key_collations[i] : ""});
         d.keys.push_back("s." + quote_identifier(g.keys[i].first));
     }
     for (std::size_t i = 0; i < p.to_columns.size(); ++i) {
@@ -171,7 +171,7 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
     d.about.from_table = p.from_table;
     d.about.to_table = p.to_table;
     d.about.kind = kind_name(p);
-    d.arguments.push_back({p.argument, "INTEGER"});
+    d.arguments.push_back({p.argument, "INTEGER", ""});
     for (const auto& column : p.to_columns) {
         d.columns.push_back({column.first, column.second, "t." + quote_identifier(column.first)});
     }

@@ -56,6 +56,7 @@ struct JoinPath {
         // from_table's key, (column, affinity) each: the arguments compare
         // with it. Names of the hidden argument columns, one per key column.
         std::vector<std::pair<std::string, std::string>> keys;
+        std::vector<std::string> key_collations;  // each key column's; empty: BINARY
         std::vector<std::string> arguments;
         // The join: from_table.from_columns[i] = first.first_columns[i],
         // where `first` is to_table, or (many-to-many) the link table,

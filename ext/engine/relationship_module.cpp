@@ -95,6 +95,7 @@ struct TreeWalk {
     std::deque<Node> frontier;
     // The identities of the rows returned, as append_identity() spells them.
     std::unordered_set<std::string> seen;
+    bool root_is_key = false;  // root read from the source's key, not the argument as given
     long long depth = 0;     // of the current statement's rows
     bool reading = false;    // a statement is bound to a node
     bool children = false;   // and it is the children statement
@@ -263,7 +264,12 @@ int relationship_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         info->idxNum = kScanAll;
         info->estimatedRows = static_cast<sqlite3_int64>(kUnknownTableRows * d.rows_per_key);
         info->estimatedCost = kUnknownTableRows * d.rows_per_key;
-        if (order_is_natural(info, {argument, d.order_column})) info->orderByConsumed = 1;
+        // Every key in key order, by the key's collation, which the hidden
+        // column does not carry (table_declaration): ORDER BY the argument
+        // is the scan's own order only where that collation is BINARY.
+        if (d.arguments[0].collation.empty() && order_is_natural(info, {argument, d.order_column})) {
+            info->orderByConsumed = 1;
+        }
     }
     if (table.live) {
         // Whether this table may no longer be what the declaration means
@@ -396,6 +402,13 @@ bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
             const StatementLease& statement = walk.children ? cursor.child_level : cursor.level;
             if (statement.step()) {
                 sqlite3_stmt* row = statement.get();
+                if (!walk.root_is_key) {
+                    // The hidden columns report the key as the source holds
+                    // it ('1' finds the INTEGER key 1, which is what the join
+                    // gives), read from a row of the first level.
+                    walk.root = duplicates(row, n, spec.keys.size());
+                    walk.root_is_key = true;
+                }
                 // The seek's rows have the keys before `next`; the children's
                 // do not.
                 const int first_next = n + (walk.children ? 0 : static_cast<int>(spec.keys.size()));
@@ -441,6 +454,7 @@ bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
         // Without the argument: the walk from each key of the source in turn.
         if (cursor.plan == kScanAll && cursor.rows && cursor.rows.step()) {
             walk.root = duplicates(cursor.rows.get(), 0, spec.keys.size());
+            walk.root_is_key = true;
             walk.seen.clear();
             walk.frontier.push_back({duplicates(cursor.rows.get(), 0, spec.keys.size()), 1, false});
             continue;

@@ -103,6 +103,10 @@ std::string table_declaration(const RelationshipSpec& s) {
     if (s.recursive) sql += quote_identifier(kDepthColumn) + " INTEGER, ";
     for (std::size_t i = 0; i < s.arguments.size(); ++i) {
         if (i > 0) sql += ", ";
+        // Without the key's collation: SQLite 3.40 loses a HIDDEN column's
+        // COLLATE (it cuts "HIDDEN" out of the type in place, and then
+        // reads the collation from the wrong place). The engine does not
+        // claim the key's order for a key with one (relationship_best_index).
         sql += quote_identifier(s.arguments[i].name) + " " + s.arguments[i].type + " HIDDEN";
     }
     return sql + ")";

@@ -25,8 +25,11 @@ struct RelationshipSpec {
     // A hidden argument column: one per column of the source's key.
     struct Argument {
         std::string name;
-        std::string type;  // the key column's affinity
-        bool operator==(const Argument& other) const { return name == other.name && type == other.type; }
+        std::string type;       // the key column's affinity
+        std::string collation;  // the key column's collating sequence; empty: BINARY
+        bool operator==(const Argument& other) const {
+            return name == other.name && type == other.type && collation == other.collation;
+        }
     };
 
     std::string name;  // SQL name of the table-valued function

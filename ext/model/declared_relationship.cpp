@@ -78,7 +78,7 @@ std::shared_ptr<const RelationshipSpec> DeclaredRelationship::spec(Connection& c
         auto broken = std::make_shared<RelationshipSpec>();
         broken->name = row_.name;
         for (const std::string& argument : argument_names(conn.db(), row_)) {
-            broken->arguments.push_back({argument, "INTEGER"});
+            broken->arguments.push_back({argument, "INTEGER", ""});
             broken->keys.push_back("NULL");
         }
         broken->columns.push_back({kBrokenColumn, "", "NULL"});

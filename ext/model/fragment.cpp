@@ -60,10 +60,27 @@ std::vector<Piece> pieces_of(const std::string& text) {
             i = close;
             kind = Piece::kQuoted;
         } else if (std::isdigit(c) || (c == '.' && i + 1 < n && std::isdigit(at(i + 1)))) {
-            // A number runs on through letters (0x1F, 1e5, 2abc, which SQLite refuses as one token).
-            while (i < n && (sql_name_char(at(i)) || text[i] == '.' ||
-                             ((text[i] == '+' || text[i] == '-') && (text[i - 1] == 'e' || text[i - 1] == 'E')))) {
-                ++i;
+            // A number, ended exactly where SQLite's tokenizer ends it
+            // (sqlite3GetToken): a hex literal after its last hex digit (so
+            // "0xe--" is 0xe and a comment); else digits, a fraction, an
+            // exponent only when a digit follows its sign, then any name
+            // characters (one illegal token, "2abc").
+            auto digit = [&](std::size_t k) { return k < n && std::isdigit(at(k)); };
+            if (c == '0' && i + 2 < n && (text[i + 1] == 'x' || text[i + 1] == 'X') && std::isxdigit(at(i + 2))) {
+                i += 3;
+                while (i < n && std::isxdigit(at(i))) ++i;
+            } else {
+                while (digit(i)) ++i;
+                if (i < n && text[i] == '.') {
+                    ++i;
+                    while (digit(i)) ++i;
+                }
+                if (i < n && (text[i] == 'e' || text[i] == 'E') &&
+                    (digit(i + 1) || (i + 1 < n && (text[i + 1] == '+' || text[i + 1] == '-') && digit(i + 2)))) {
+                    i += 2;
+                    while (digit(i)) ++i;
+                }
+                while (i < n && sql_name_char(at(i))) ++i;
             }
             kind = Piece::kNumber;
         } else if (sql_name_start(c)) {
@@ -487,6 +504,10 @@ void validate_fragments(sqlite3* db, const std::vector<ReadableTable>& tables, c
         if (!raw) throw SqlError("out of memory", SQLITE_NOMEM);
         throw_error(raw, rc);
     }
+    // A double-quoted name is a name: where SQLite would take an unknown one
+    // for a string, the real query could read a column of its own instead.
+    check_rc(scratch.get(), sqlite3_db_config(scratch.get(), SQLITE_DBCONFIG_DQS_DML, 0, nullptr));
+    check_rc(scratch.get(), sqlite3_db_config(scratch.get(), SQLITE_DBCONFIG_DQS_DDL, 0, nullptr));
     mirror_host(db, scratch.get(), host);
     create_tables(scratch.get(), readable);
     check_rc(scratch.get(), sqlite3_set_authorizer(scratch.get(), Judge::authorize, &judge));
@@ -495,7 +516,10 @@ void validate_fragments(sqlite3* db, const std::vector<ReadableTable>& tables, c
     for (const ReadableTable& t : readable) from += (from.empty() ? "" : ", ") + quote_identifier(t.name);
     // Each fragment on lines of its own: a "--" comment at its end ends there.
     if (!where.empty()) {
-        try_fragment(scratch.get(), judge, "where", "SELECT 1 FROM " + from + " WHERE (\n" + where + "\n)");
+        // Twice: text that slipped out of its parentheses would make a
+        // second clause of the same kind, a syntax error.
+        try_fragment(scratch.get(), judge, "where",
+                     "SELECT 1 FROM " + from + " WHERE (\n" + where + "\n) AND (\n" + where + "\n)");
     }
     for (const OrderTerm& term : order) {
         // In WHERE an aggregate or a window function is an error (in ORDER BY alone, count(*) would make the

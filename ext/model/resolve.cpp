@@ -88,6 +88,28 @@ bool option_names(const std::string& option, const std::string& table, const std
 
 bool single_column(const SchemaForeignKey& fk) { return fk.columns.size() == 1; }
 
+Target need_target(sqlite3* db, const std::string& to_table) {
+    Target t;
+    std::optional<SchemaTable> found = read_relation(db, to_table);
+    if (!found) {
+        // 'table.column': the association proxy form. A table whose name
+        // holds a dot is found whole first, above.
+        std::size_t dot = to_table.rfind('.');
+        if (dot != std::string::npos) {
+            found = read_relation(db, to_table.substr(0, dot));
+            t.proxy = to_table.substr(dot + 1);
+        }
+        if (!found) {
+            throw SqlError("to_table: no table or view named " + json_string(to_table) + " in the main database");
+        }
+        const SchemaColumn* column = found->column(t.proxy);
+        if (!column) throw SqlError("to_table: " + found->name + " has no column named " + json_string(t.proxy));
+        t.proxy = column->name;
+    }
+    t.table = std::move(*found);
+    return t;
+}
+
 }  // namespace detail
 
 namespace {
@@ -188,7 +210,12 @@ void resolve_through(const SchemaTable& from, const SchemaTable& to, const Schem
                      JoinPath& p) {
     std::vector<const SchemaForeignKey*> to_from, to_to;
     for (const SchemaForeignKey& fk : through.foreign_keys) {
-        if (!single_column(fk)) throw NotInteger();
+        if (!single_column(fk)) {
+            // A composite key to either side: the general path serves it. One
+            // to another table is no path here, as before.
+            if (same_name(fk.parent, from.name) || same_name(fk.parent, to.name)) throw NotInteger();
+            continue;
+        }
         if (same_name(fk.parent, from.name)) to_from.push_back(&fk);
         if (same_name(fk.parent, to.name)) to_to.push_back(&fk);
     }
@@ -280,23 +307,9 @@ std::string index_note(const SchemaTable& table, const std::string& column, cons
 
 Resolved resolve_integer(sqlite3* db, const Declaration& d, const Options& o) {
     SchemaTable from = need_table(db, d.from_table, "from_table");
-    std::optional<SchemaTable> to = read_relation(db, d.to_table);
-    std::string proxy;
-    if (!to) {
-        // 'table.column': the association proxy form. A table whose name
-        // holds a dot is found whole first, above.
-        std::size_t dot = d.to_table.rfind('.');
-        if (dot != std::string::npos) {
-            to = read_relation(db, d.to_table.substr(0, dot));
-            proxy = d.to_table.substr(dot + 1);
-        }
-        if (!to) {
-            throw SqlError("to_table: no table or view named " + json_string(d.to_table) + " in the main database");
-        }
-        const SchemaColumn* column = to->column(proxy);
-        if (!column) throw SqlError("to_table: " + to->name + " has no column named " + json_string(proxy));
-        proxy = column->name;
-    }
+    Target target = need_target(db, d.to_table);
+    std::optional<SchemaTable> to = std::move(target.table);
+    const std::string proxy = target.proxy;
     if (to->view) throw NotInteger();
     std::optional<std::string> key = from.integer_key();
     if (!key) throw NotInteger();

@@ -22,6 +22,13 @@ SchemaTable need_relation(sqlite3* db, const std::string& name, const char* role
 // The column a one-column foreign key refers to (empty: the parent has no
 // one-column primary key).
 std::string referenced(const SchemaForeignKey& fk, const SchemaTable& parent);
+// to_table: a table or view, or 'table.column' (the association proxy:
+// `proxy` is the column, as the table spells it).
+struct Target {
+    SchemaTable table;
+    std::string proxy;
+};
+Target need_target(sqlite3* db, const std::string& to_table);
 // Does an option naming a column ("author_id" or "books.author_id") pick
 // the column `column` of `table`?
 bool option_names(const std::string& option, const std::string& table, const std::string& column);

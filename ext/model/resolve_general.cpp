@@ -216,6 +216,18 @@ const SchemaForeignKey* link_key(const SchemaTable& through, const SchemaTable& 
     return found[0];
 }
 
+// A column's collating sequence, as SQLite reads it from the schema; empty
+// for BINARY, and for a view's column, whose collation SQLite does not
+// report (the hidden column then compares as BINARY).
+std::string collation_of(sqlite3* db, const SchemaTable& t, const std::string& column) {
+    const char* collation = nullptr;
+    int rc = sqlite3_table_column_metadata(db, "main", t.name.c_str(), column.c_str(), nullptr, &collation, nullptr,
+                                           nullptr, nullptr);
+    if ((rc & 0xff) == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
+    if (rc != SQLITE_OK || !collation || same_name(collation, "BINARY")) return "";
+    return collation;
+}
+
 ReadableTable readable(const SchemaTable& t) {
     ReadableTable r;
     r.name = t.name;
@@ -244,21 +256,9 @@ bool needs_general(const Options& o, const Declaration& d) {
 
 Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
     SchemaTable from = need_relation(db, d.from_table, "from_table");
-    std::optional<SchemaTable> to = read_relation(db, d.to_table);
-    std::string proxy;
-    if (!to) {
-        std::size_t dot = d.to_table.rfind('.');
-        if (dot != std::string::npos) {
-            to = read_relation(db, d.to_table.substr(0, dot));
-            proxy = d.to_table.substr(dot + 1);
-        }
-        if (!to) {
-            throw SqlError("to_table: no table or view named " + json_string(d.to_table) + " in the main database");
-        }
-        const SchemaColumn* column = to->column(proxy);
-        if (!column) throw SqlError("to_table: " + to->name + " has no column named " + json_string(proxy));
-        proxy = column->name;
-    }
+    Target target = need_target(db, d.to_table);
+    const SchemaTable* to = &target.table;
+    const std::string& proxy = target.proxy;
     std::optional<SchemaTable> through;
     if (!d.through_table.empty()) {
         through = need_relation(db, d.through_table, "through_table");
@@ -286,6 +286,16 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
     if (key.empty()) throw SqlError("from_table: " + from.name + " has no key (no primary key and no rowid name free)");
     Columns to_key = key_of(*to);
 
+    // The columns an option names, or else `key` (a view has none to give).
+    auto named_or_key = [&](const SchemaTable& t, const char* option, const Columns& key_of_t) {
+        if (const Columns* named = o.list(option)) return need_columns(t, *named, option);
+        if (t.view) {
+            throw SqlError(std::string(&t == &from ? "from_table: " : "to_table: ") + t.name +
+                           " is a view, which has no key; name its column(s) with '{" + json_string(option) +
+                           ": ...}'");
+        }
+        return key_of_t;
+    };
     std::string by;    // the join in words
     std::string note;  // which index the seek uses
     Columns from_columns;
@@ -298,14 +308,8 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
                 throw SqlError("\"column\" names a foreign key; with \"from_column\" and \"to_column\" there is none "
                                "to name");
             }
-            const Columns* f = o.list("from_column");
-            const Columns* t = o.list("to_column");
-            if (!t && to->view) {
-                throw SqlError("to_table: " + to->name + " is a view, which has no key; name its column(s) with "
-                               "'{\"to_column\": ...}'");
-            }
-            from_columns = f ? need_columns(from, *f, "from_column") : key;
-            g.first_columns = t ? need_columns(*to, *t, "to_column") : to_key;
+            from_columns = named_or_key(from, "from_column", key);
+            g.first_columns = named_or_key(*to, "to_column", to_key);
             if (from_columns.size() != g.first_columns.size()) {
                 throw SqlError("\"from_column\" names " + std::to_string(from_columns.size()) +
                                " column(s) and \"to_column\" " + std::to_string(g.first_columns.size()) +
@@ -322,8 +326,8 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
         }
         by = to->name + "(" + joined(g.first_columns) + ") = " + from.name + "(" + joined(from_columns) + ")";
         note = index_note(*to, g.first_columns);
-        if (p.kind == JoinPath::kManyToOne) p.unique = unique_columns(*to, g.first_columns);
-        else p.unique = unique_columns(*to, g.first_columns);
+        // A view's key need not be unique: one argument may name several rows.
+        p.unique = !from.view && unique_columns(*to, g.first_columns);
     } else {
         if (o.get("column") || o.get("direction")) {
             throw SqlError("with a through_table, name its columns with \"through_from\" and \"through_to\"");
@@ -337,14 +341,8 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
             if (!tf || !tt) throw SqlError("name both \"through_from\" and \"through_to\", the link table's columns");
             g.first_columns = need_columns(*through, *tf, "through_from");
             g.link_columns = need_columns(*through, *tt, "through_to");
-            const Columns* f = o.list("from_column");
-            const Columns* t = o.list("to_column");
-            if (!t && to->view) {
-                throw SqlError("to_table: " + to->name + " is a view, which has no key; name its column(s) with "
-                               "'{\"to_column\": ...}'");
-            }
-            from_columns = f ? need_columns(from, *f, "from_column") : key;
-            to_columns = t ? need_columns(*to, *t, "to_column") : to_key;
+            from_columns = named_or_key(from, "from_column", key);
+            to_columns = named_or_key(*to, "to_column", to_key);
         } else {
             // By the link table's foreign keys; from_column and to_column,
             // if given, name its columns (as before through_from existed).
@@ -359,8 +357,9 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
                                    " here; for several, use \"through_from\" and \"through_to\"");
                 }
             }
-            const SchemaForeignKey* a = link_key(*through, from, nullptr, o.get("from_column"), "from_column");
-            const SchemaForeignKey* b = link_key(*through, *to, a, o.get("to_column"), "to_column");
+            auto one = [&](const char* option) { return o.list(option) ? &o.list(option)->front() : nullptr; };
+            const SchemaForeignKey* a = link_key(*through, from, nullptr, one("from_column"), "from_column");
+            const SchemaForeignKey* b = link_key(*through, *to, a, one("to_column"), "to_column");
             g.first_columns = a->columns;
             g.link_columns = b->columns;
             from_columns = need_columns(from, referenced_columns(*a, from), "from_column");
@@ -392,7 +391,10 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
     } else {
         for (const std::string& k : key) g.arguments.push_back(from.name + "_" + k);
     }
-    for (const std::string& k : key) g.keys.emplace_back(k, affinity_of(from, k));
+    for (const std::string& k : key) {
+        g.keys.emplace_back(k, affinity_of(from, k));
+        g.key_collations.push_back(collation_of(db, from, k));
+    }
 
     // The columns returned.
     bool drops = p.kind == JoinPath::kOneToMany && by_key && !o.list("argument");
