@@ -660,7 +660,8 @@ def test_a_double_quoted_name_is_a_name_in_a_filter(library):
     real query could read a column of its own: refused."""
     got = error_of(library, "SELECT theater_relate('shelf', 'authors', 'books', ?)",
                    ('{"where": "\\"theater c1\\" = \'theater c1\'"}',))
-    assert got == 'theater_relate: option "where": no such column: theater c1', got
+    # SQLite 3.41 and later add a hint to the message.
+    assert got.startswith('theater_relate: option "where": no such column: ') and "theater c1" in got, got
 
 
 def test_order_by_a_key_with_a_collation_is_sorted_by_sqlite(conn):

@@ -218,8 +218,12 @@ const SchemaForeignKey* link_key(const SchemaTable& through, const SchemaTable& 
 
 // A column's collating sequence, as SQLite reads it from the schema; empty
 // for BINARY, and for a view's column, whose collation SQLite does not
-// report (the hidden column then compares as BINARY).
+// report; "?" where this SQLite cannot say.
 std::string collation_of(sqlite3* db, const SchemaTable& t, const std::string& column) {
+    // A SQLite built without SQLITE_ENABLE_COLUMN_METADATA hands extensions
+    // no sqlite3_table_column_metadata (a null routine): the collation is
+    // then unknown, which the engine treats as not BINARY.
+    if (!sqlite3_api || !sqlite3_api->table_column_metadata) return "?";
     const char* collation = nullptr;
     int rc = sqlite3_table_column_metadata(db, "main", t.name.c_str(), column.c_str(), nullptr, &collation, nullptr,
                                            nullptr, nullptr);
