@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 namespace theater {
@@ -147,12 +148,64 @@ struct Host {
     std::set<std::string> allowed;  // function names upper-cased: every row deterministic and innocuous
 };
 
-Host read_host(sqlite3* db) {
+// Every name the fragments spell, bare or quoted, upper-cased: the only
+// names they can call a function by. A word this misses (were SQLite to
+// cut the text otherwise) gets no stand-in, and the fragment is refused as
+// calling no such function: never accepted.
+using NameSet = std::set<std::string, std::less<>>;
+
+NameSet names_in(const std::string& where, const std::vector<OrderTerm>& order) {
+    NameSet out;
+    auto collect = [&](const std::string& text) {
+        for (const Piece& p : pieces_of(text)) {
+            if (p.kind == Piece::kWord) {
+                out.insert(ascii_upper(text.substr(p.begin, p.end - p.begin)));
+            } else if (p.kind == Piece::kQuoted && text[p.begin] != '\'') {
+                // "a""b", `a``b` and [a b] are the names a"b, a`b and a b.
+                char open = text[p.begin];
+                char close = open == '[' ? ']' : open;
+                std::string name;
+                for (std::size_t k = p.begin + 1; k + 1 < p.end; ++k) {
+                    name += text[k];
+                    if (open != '[' && text[k] == close) ++k;
+                }
+                out.insert(ascii_upper(name));
+            }
+        }
+    };
+    collect(where);
+    for (const OrderTerm& term : order) collect(term.expr);
+    return out;
+}
+
+// What the scratch connection needs of `db`'s functions: those the
+// fragments name (a connection may have hundreds, and a stand-in for each
+// cost most of a check's time and memory).
+// Whether `names` holds `name` upper-cased, without allocating per row
+// (a name longer than any a fragment could hold is not looked up).
+bool holds(const NameSet& names, const char* name) {
+    char upper[256];
+    std::size_t n = 0;
+    for (; name[n]; ++n) {
+        if (n == sizeof upper) return false;
+        char c = name[n];
+        upper[n] = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    }
+    return names.find(std::string_view(upper, n)) != names.end();
+}
+
+Host read_host(sqlite3* db, const NameSet& names) {
     constexpr int kWanted = SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     Host host;
     std::map<std::string, bool> judged;
     Stmt functions = prepare(db, "SELECT name, builtin, type, narg, flags FROM pragma_function_list");
     while (step(db, functions.get())) {
+        const unsigned char* raw = sqlite3_column_text(functions.get(), 0);
+        if (!raw) {
+            if (sqlite3_errcode(db) == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
+            continue;
+        }
+        if (!holds(names, reinterpret_cast<const char*>(raw))) continue;
         FunctionRow row{column_bytes(functions.get(), 0), sqlite3_column_int(functions.get(), 1) != 0,
                         column_bytes(functions.get(), 2), sqlite3_column_int(functions.get(), 3),
                         sqlite3_column_int(functions.get(), 4)};
@@ -488,7 +541,7 @@ void validate_fragments(sqlite3* db, const std::vector<ReadableTable>& tables, c
     }
     Host host;
     try {
-        host = read_host(db);
+        host = read_host(db, names_in(where, order));
     } catch (const SqlError& e) {
         if ((e.code() & 0xff) != SQLITE_ERROR) throw;
         throw SqlError(named(where.empty() ? "order_by" : "where") + ": " + e.what(), e.code());

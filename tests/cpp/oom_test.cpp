@@ -324,6 +324,17 @@ void spill(const std::string& path, const std::string& bytes) {
     }
 }
 
+bool file_exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+// The database file is unchanged and nothing (a journal, a WAL) is left to
+// replay into it when it is opened again.
+bool file_is_template(const std::string& path, const std::string& bytes) {
+    for (const char* suffix : {"-journal", "-wal"}) {
+        if (file_exists(path + suffix)) return false;
+    }
+    return slurp(path) == bytes;
+}
+
 bool g_extension_loaded_once = false;  // a load completed in this process
 
 const std::string& work_dir() {
@@ -403,7 +414,7 @@ const char* const kSeed =
     " (7, 'Gus', 'Baku', 777, 0, 3),"
     " (8, 'Hal', 'Doha', 888, 1, 5), (9, 'Ivy', 'Riga', 999, 1, 5), (10, 'Jon', 'Nice', NULL, 0, 5);";
 
-enum class Start { kEmpty, kMigrated, kDeclared };
+enum class Start { kEmpty, kMigrated, kDeclared, kFiltered };
 
 // kDeclared: migrated, seeded, with a model of the user's own and
 // relationships declared over it and over the theater's tables.
@@ -417,18 +428,24 @@ constexpr const char* kDeclaredModel =
     "SELECT theater_relate('hires', 'roles', 'auditions');"
     "SELECT theater_relate('role_tag_list', 'roles', 'tags', 'role_tags');"
     "SELECT theater_relate('audition_of', 'auditions', 'roles');"
-    // Issue 15: a filter and an order (read back, checked on a private
-    // connection, at each load) and a tree over TEXT keys.
-    "SELECT theater_relate('hired', 'roles', 'auditions', '{\"where\": \"hired = 1\", \"order_by\": \"id DESC\"}');"
+    // Issue 15: a tree over TEXT keys (the general path).
     "CREATE TABLE nodes(id TEXT PRIMARY KEY, parent TEXT REFERENCES nodes(id));"
     "INSERT INTO nodes VALUES ('a', NULL), ('b', 'a'), ('c', 'a'), ('d', 'b'), ('e', 'd');"
     "SELECT theater_relate('subtree', 'nodes', 'nodes', '{\"direction\": \"one-to-many\", \"recursive\": true}');";
+
+// kFiltered: kDeclared and a stored filter and order, which every load
+// checks on a private connection. A template of its own: in the shared one,
+// that check's thousands of allocations were swept again under every
+// scenario that loads the model (the diagram alone took 4 minutes).
+constexpr const char* kFilteredModel =
+    "SELECT theater_relate('hired', 'roles', 'auditions', '{\"where\": \"hired = 1\", \"order_by\": \"id DESC\"}');";
 
 const std::string& template_bytes(Start start) {
     static std::map<Start, std::string> bytes;
     auto found = bytes.find(start);
     if (found != bytes.end()) return found->second;
-    std::string path = work_file(start == Start::kEmpty ? "empty.db" : start == Start::kMigrated ? "migrated.db" : "declared.db");
+    const char* const names[] = {"empty.db", "migrated.db", "declared.db", "filtered.db"};
+    std::string path = work_file(names[static_cast<int>(start)]);
     remove_db(path);
     sqlite3* db = open_db(path);
     // Something of the user's own, so integrity_check has more to check.
@@ -440,7 +457,9 @@ const std::string& template_bytes(Start start) {
         EXPECT_EQ(must_run(db, "SELECT theater_migrate()"), std::to_string(kHead) + "\n");
         must_run(db, kSeed);
     }
-    if (start == Start::kDeclared) must_run(db, kDeclaredModel);
+    if (start == Start::kDeclared || start == Start::kFiltered) must_run(db, kDeclaredModel);
+    if (start == Start::kFiltered) must_run(db, kFilteredModel);
+    EXPECT_EQ(must_run(db, "PRAGMA integrity_check"), "ok\n") << "template";
     must_close(db, "template");
     return bytes[start] = slurp(path);
 }
@@ -525,14 +544,16 @@ const Scenario kScenarios[] = {
     {"declared_use", Start::kDeclared, Act::kSql,
      "SELECT * FROM role_tag_list(1); SELECT r.id, h.* FROM roles AS r, hires(r.id) AS h; SELECT * FROM audition_of(2);",
      "SELECT * FROM role_tag_list(3)", kHead, kHead},
-    {"relate_general", Start::kDeclared, Act::kSql,
+    {"relate_general", Start::kMigrated, Act::kSql,
      "SELECT theater_relate('hired2', 'roles', 'auditions', '{\"where\": \"hired = 1 AND lower(actor) <> ''x''\", "
-     "\"order_by\": \"location DESC\"}'); SELECT * FROM hired2(1);", kVersion, kHead, kHead},
-    {"general_use", Start::kDeclared, Act::kSql,
+     "\"order_by\": \"location DESC\"}'); SELECT * FROM hired2(1);",
+     nullptr /* a warm cache holds nothing this path reuses: the cold run is the same sweep */, kHead, kHead},
+    {"general_use", Start::kFiltered, Act::kSql,
      "SELECT * FROM hired(1); SELECT r.id, h.* FROM roles AS r, hired(r.id) AS h; SELECT * FROM subtree('a'); "
      "SELECT n.id, t.* FROM nodes AS n, subtree(n.id) AS t;",
      "SELECT * FROM subtree('b')", kHead, kHead},
     {"load_extension_declared", Start::kDeclared, Act::kLoad, nullptr, nullptr, kHead, kHead},
+    {"load_extension_filtered", Start::kFiltered, Act::kLoad, nullptr, nullptr, kHead, kHead},
     {"refresh", Start::kDeclared, Act::kSql, "SELECT theater_refresh(); SELECT * FROM role_tag_list(1);", kVersion, kHead, kHead},
     {"enforce_foreign_keys", Start::kDeclared, Act::kSql, "SELECT theater_enforce_foreign_keys('role_tags')", kVersion,
      kHead, kHead},
@@ -713,7 +734,15 @@ bool iterate(const Case& c, long n, const Expected& expected, bool check_new_liv
     }
 
     // The file, reopened: consistent, at the old or the new version, and the
-    // call works there.
+    // call works there. A file byte for byte the template, with no journal
+    // beside it, reopens as the template did when `expected` was taken: the
+    // check would repeat that run (half the time of a read-only scenario).
+    if (file_is_template(path, template_bytes(s.start))) {
+        if (result.rc != SQLITE_OK) tally.messages[std::to_string(result.rc) + " " + result.message]++;
+        ++tally.iterations;
+        tally.last_n = n;
+        return hit;
+    }
     sqlite3* check = open_db(path);
     EXPECT_EQ(must_run(check, "PRAGMA integrity_check"), "ok\n") << where << " (reopened)";
     // Exactly the schema before the call or after it, matching the version.
@@ -992,7 +1021,7 @@ TEST(Harness, InjectsAndCounts) {
 }
 
 void remove_work_dir() {
-    for (const char* name : {"work.db", "empty.db", "migrated.db", "init.db"}) remove_db(work_file(name));
+    for (const char* name : {"work.db", "empty.db", "migrated.db", "declared.db", "filtered.db", "init.db"}) remove_db(work_file(name));
     rmdir(work_dir().c_str());
 }
 
