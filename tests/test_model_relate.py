@@ -892,7 +892,7 @@ def test_a_declared_relationship_can_be_used_from_a_view(lib):
 
 OBJECT = "theater_relate: options must be a JSON object such as '{\"column\": \"author_id\"}', not "
 UNKNOWN = ("; the options are column, from_column, to_column, through_from, through_to, argument, direction, where, "
-           "order_by, recursive, max_depth and view")
+           "order_by, recursive, max_depth, view and on_remove")
 
 
 def must_be_text(function, what):

@@ -51,10 +51,10 @@ int report_error(char** err, const char* table, const char* message, int code) n
     return (code & 0xff) == SQLITE_SCHEMA ? SQLITE_SCHEMA : SQLITE_ERROR;
 }
 
-void declare_table(sqlite3* db, const std::string& create_table) {
+void declare_table(sqlite3* db, const std::string& create_table, Risk risk) {
     int rc = sqlite3_declare_vtab(db, create_table.c_str());
     if (rc != SQLITE_OK) throw_error(db, rc);
-    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+    if (risk == Risk::kInnocuous) sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
 }
 
 }  // namespace theater

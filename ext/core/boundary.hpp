@@ -61,9 +61,12 @@ int connect_boundary(char** err, const char* table, Body&& body) noexcept {
         [&](const char* message, int code) { return report_error(err, table, message, code); });
 }
 
-// sqlite3_declare_vtab, then SQLITE_VTAB_INNOCUOUS: every table of the
-// extension only reads, so views and triggers may use it even with
-// trusted_schema=OFF. Throws SqlError when SQLite refuses the declaration.
-void declare_table(sqlite3* db, const std::string& create_table);
+// sqlite3_declare_vtab, then, for a table that only reads,
+// SQLITE_VTAB_INNOCUOUS: views and triggers may use it even with
+// trusted_schema=OFF. A table that writes keeps SQLite's normal risk: a view
+// or trigger may use it only with trusted_schema=ON. Throws SqlError when
+// SQLite refuses the declaration.
+enum class Risk { kInnocuous, kNormal };
+void declare_table(sqlite3* db, const std::string& create_table, Risk risk = Risk::kInnocuous);
 
 }  // namespace theater

@@ -47,7 +47,8 @@ std::string join_from(const JoinPath& p, bool trusted, const std::string& schema
 // the subquery, so the seek is the plain join's. Its columns, named so that
 // no column of the user's can collide: "theater c<i>" the returned columns,
 // "theater j<i>" the columns the join matches, "theater n<i>" a tree's next
-// keys, "theater o<i>" the order terms, "theater b<i>" the tie-break.
+// keys, "theater r0" the holder's rowid (a relationship that takes writes),
+// "theater o<i>" the order terms, "theater b<i>" the tie-break.
 std::string general_target(const JoinPath& p, const std::string& schema) {
     const JoinPath::General& g = p.g;
     auto table = [&](const std::string& name) { return schema + quote_identifier(name); };
@@ -63,6 +64,7 @@ std::string general_target(const JoinPath& p, const std::string& schema) {
     for (std::size_t i = 0; i < g.first_columns.size(); ++i) add(in(first, g.first_columns[i]), "j", i);
     for (std::size_t i = 0; i < g.next.size(); ++i) add(in(p.to_table, g.next[i]), "n", i);
     for (std::size_t i = 0; i < g.identity.size(); ++i) add(in(p.to_table, g.identity[i]), "k", i);
+    if (!g.holder_rowid.empty()) add(in(first, g.holder_rowid), "r", 0);
     // A newline after the user's text: a trailing -- comment ends there.
     for (std::size_t i = 0; i < g.order_by.size(); ++i) add("(\n" + g.order_by[i].first + "\n)", "o", i);
     for (std::size_t i = 0; i < g.tie_break.size(); ++i) {
@@ -124,6 +126,7 @@ RelationshipSpec general_spec(const std::string& name, const JoinPath& p) {
     }
     d.rows_per_key = p.unique ? 1 : 10;
     d.unique = p.unique && !g.recursive;
+    if (!g.holder_rowid.empty() && !g.recursive) d.rowid = t("r", 0);
     if (g.recursive) {
         d.recursive = true;
         d.max_depth = g.max_depth;

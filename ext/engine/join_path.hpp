@@ -88,6 +88,11 @@ struct JoinPath {
         std::vector<std::string> identity;
         std::vector<std::string> next;
         bool children_by_value = false;
+        // A name of the rowid of the table that holds each row (to_table,
+        // or the link table), where the relationship takes writes: the
+        // rows' rowid, which a DELETE names (RelationshipSpec::Write).
+        // Empty: the table numbers its rows.
+        std::string holder_rowid;
     };
     bool general = false;
     General g;

@@ -6,7 +6,9 @@
 #include "core/args.hpp"
 #include "core/boundary.hpp"
 #include "core/forward_scan.hpp"
+#include "core/quote.hpp"
 #include "core/statement_pool.hpp"
+#include "engine/write_sql.hpp"
 
 #include <cstdint>
 #include <cstring>
@@ -176,7 +178,10 @@ RelationshipCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_ca
 RelationshipTable* connect_live(sqlite3* db, RelationshipContext& context) {
     SchemaEpoch epoch;
     std::shared_ptr<const RelationshipSpec> spec = context.live->spec(*context.conn, epoch);
-    declare_table(db, table_declaration(*spec));
+    // A relationship that takes writes is not innocuous (model-layer.md,
+    // "Writes"): SQLite lets a view or trigger use it only while
+    // trusted_schema is on.
+    declare_table(db, table_declaration(*spec), spec->write.refusal.empty() ? Risk::kNormal : Risk::kInnocuous);
     auto* made = new RelationshipTable(*context.conn, spec, context.live);
     if (!spec->broken) {
         // What it serves is right for the schema as it is now (a broken
@@ -602,6 +607,13 @@ int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int colu
 
 int relationship_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
     const RelationshipCursor& cursor = cursor_of(cur);
+    const RelationshipSpec& spec = table_of(cur->pVtab).spec;
+    if (cursor.general && !spec.rowid.empty()) {
+        // A relationship that takes writes: the rowid of the row's holder,
+        // after the keys (seek_sql).
+        *rowid = sqlite3_column_int64(cursor.current(), static_cast<int>(spec.columns.size() + spec.keys.size()));
+        return SQLITE_OK;
+    }
     if (cursor.general) {
         // Rows of a general relationship have no rowid of their own (a view,
         // a WITHOUT ROWID table, a row under several keys): numbered.
@@ -613,10 +625,191 @@ int relationship_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
     return SQLITE_OK;
 }
 
+// ---- Writes (model-layer.md, "Writes") ------------------------------------
+
+// Steps a write statement of the relationship's to its end; returns
+// sqlite3_changes() for it.
+int run_write(Connection& conn, const std::string& sql, const std::vector<sqlite3_value*>& values) {
+    StatementLease statement = conn.pool(sql).take();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        int rc = sqlite3_bind_value(statement.get(), static_cast<int>(i) + 1, values[i]);
+        if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
+    }
+    while (statement.step()) {
+    }
+    return sqlite3_changes(conn.db());
+}
+
+bool any_row(Connection& conn, const std::string& sql, const std::vector<sqlite3_value*>& values) {
+    StatementLease statement = conn.pool(sql).take();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        int rc = sqlite3_bind_value(statement.get(), static_cast<int>(i) + 1, values[i]);
+        if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
+    }
+    return statement.step();
+}
+
+std::string key_words(const std::vector<std::string>& columns, const std::vector<sqlite3_value*>& values) {
+    std::string out;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const unsigned char* text = sqlite3_value_text(values[i]);
+        out += (out.empty() ? "" : " and ") + columns[i] + " = " + (text ? reinterpret_cast<const char*>(text) : "NULL");
+    }
+    return out;
+}
+
+// Prepares a write's SQL; a filter that names a column the write does not
+// have (left out of the INSERT, or the link table's) says so.
+void compile_write(Connection& conn, const std::string& sql, const WritePlan& w) {
+    try {
+        conn.pool(sql).take();
+    } catch (const SqlError& e) {
+        if ((e.code() & 0xff) != SQLITE_ERROR || w.where.empty()) throw;
+        if (w.many_to_many) {
+            throw SqlError(std::string("the relationship's filter does not hold on ") + w.target + " alone (" + e.what() +
+                           "): insert the row into " + w.holder + " itself");
+        }
+        throw SqlError(std::string("the relationship's filter reads a column this INSERT leaves out (") + e.what() +
+                       "): give it a value");
+    }
+}
+
+// Why a write that needed the source row, the target row and the filter
+// wrote nothing.
+[[noreturn]] void nothing_written(Connection& conn, const WritePlan& w, const std::vector<sqlite3_value*>& source,
+                                  const std::vector<sqlite3_value*>& target) {
+    if (!any_row(conn, source_exists_sql(w), source)) {
+        throw SqlError("no " + w.source + " row with " + key_words(w.source_key, source));
+    }
+    if (!target.empty() && !any_row(conn, target_exists_sql(w), target)) {
+        throw SqlError("no " + w.target + " row with " + key_words(w.target_key, target));
+    }
+    throw SqlError("the row does not meet the relationship's filter (" + w.where + ")");
+}
+
+// INSERT: a new target row, a re-parented one, or a link row. Returns the
+// rowid of the row's holder.
+sqlite3_int64 insert_row(RelationshipTable& table, sqlite3_value** values, int count) {
+    const RelationshipSpec& spec = table.spec;
+    const WritePlan& w = spec.write;
+    Connection& conn = table.conn;
+    const int n = static_cast<int>(spec.columns.size());
+    if (count != n + table.argument_count()) throw SqlError("internal error: an INSERT of another shape");
+    std::vector<sqlite3_value*> source;
+    for (int i = 0; i < table.argument_count(); ++i) {
+        sqlite3_value* v = values[n + i];
+        if (sqlite3_value_type(v) == SQLITE_NULL) {
+            throw SqlError("an INSERT must give " + spec.arguments[static_cast<std::size_t>(i)].name +
+                           ", the " + w.source + " row the new row belongs to");
+        }
+        source.push_back(v);
+    }
+    // The columns given: those not NULL (a NULL one takes the target's DEFAULT).
+    std::vector<std::string> given;
+    std::vector<sqlite3_value*> given_values;
+    for (int i = 0; i < n; ++i) {
+        if (sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
+        const std::string& name = spec.columns[static_cast<std::size_t>(i)].name;
+        if (!w.insertable[static_cast<std::size_t>(i)]) throw SqlError("column " + name + " cannot be written: " + w.target + " computes it");
+        given.push_back(name);
+        given_values.push_back(values[i]);
+    }
+    // The target's key, when given alone.
+    std::vector<sqlite3_value*> target;
+    bool key_alone = given.size() == w.target_key.size();
+    for (const std::string& k : w.target_key) {
+        bool found = false;
+        for (std::size_t i = 0; i < given.size(); ++i) {
+            if (same_name(given[i], k)) {
+                target.push_back(given_values[i]);
+                found = true;
+            }
+        }
+        key_alone = key_alone && found;
+    }
+    if (w.many_to_many) {
+        if (!key_alone) {
+            std::string keys;
+            for (const std::string& k : w.target_key) keys += (keys.empty() ? "" : ", ") + k;
+            throw SqlError("a many-to-many INSERT links an existing " + w.target + " row: give its key (" + keys +
+                           ") and no other column; insert a new row into " + w.target + " first");
+        }
+        std::string sql = link_sql(w);
+        compile_write(conn, sql, w);
+        std::vector<sqlite3_value*> all = source;
+        all.insert(all.end(), target.begin(), target.end());
+        if (run_write(conn, sql, all) == 0) nothing_written(conn, w, source, target);
+        return sqlite3_last_insert_rowid(conn.db());
+    }
+    if (key_alone && any_row(conn, target_exists_sql(w), target)) {
+        // SQLAlchemy's append of a row another parent holds: it moves here.
+        std::string sql = reparent_sql(w);
+        compile_write(conn, sql, w);
+        std::vector<sqlite3_value*> all = source;
+        all.insert(all.end(), target.begin(), target.end());
+        if (run_write(conn, sql, all) == 0) nothing_written(conn, w, source, {});
+        StatementLease rowid = conn.pool(target_rowid_sql(w)).take();
+        for (std::size_t i = 0; i < target.size(); ++i) {
+            int rc = sqlite3_bind_value(rowid.get(), static_cast<int>(i) + 1, target[i]);
+            if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
+        }
+        if (!rowid.step()) throw SqlError("internal error: the re-parented row is gone");
+        return sqlite3_column_int64(rowid.get(), 0);
+    }
+    std::string sql = insert_child_sql(w, given);
+    compile_write(conn, sql, w);
+    std::vector<sqlite3_value*> all = source;
+    all.insert(all.end(), given_values.begin(), given_values.end());
+    if (run_write(conn, sql, all) == 0) nothing_written(conn, w, source, {});
+    return sqlite3_last_insert_rowid(conn.db());
+}
+
+// xUpdate: INSERT and DELETE; UPDATE is refused.
+int relationship_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
+    RelationshipTable& table = table_of(vtab);
+    return not_schema(serve(vtab, table.spec, [&] {
+        const WritePlan& w = table.spec.write;
+        if (table.live) {
+            // What this table serves must still be what the declaration
+            // means: a write is never started again.
+            sqlite3* db = table.conn.db();
+            UseCheck write_use;
+            if (table.live->check(table.conn, table.spec, table.use, write_use, sqlite3_total_changes(db),
+                                  sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE)) {
+                table.live->retire(table.conn, &table);
+                expire_statements(db);
+                throw SqlError("the schema changed since this statement was prepared; run the statement again");
+            }
+        }
+        if (table.spec.broken) throw SqlError("internal error: a broken relationship passed its check");
+        if (!w.refusal.empty()) throw SqlError(w.refusal);
+        if (argc == 1) {
+            run_write(table.conn, delete_sql(w), {argv[0]});
+            return SQLITE_OK;
+        }
+        if (sqlite3_value_type(argv[0]) != SQLITE_NULL) {
+            throw SqlError("UPDATE through a relationship is not supported: update " + w.target +
+                           " itself, or DELETE and INSERT");
+        }
+        if (sqlite3_value_type(argv[1]) != SQLITE_NULL) {
+            throw SqlError("an INSERT cannot give the rowid: it is the rowid of the row the INSERT writes");
+        }
+        *rowid = insert_row(table, argv + 2, argc - 2);
+        return SQLITE_OK;
+    }));
+}
+
+constexpr sqlite3_module writable(sqlite3_module m) {
+    m.xUpdate = relationship_update;
+    return m;
+}
+
 }  // namespace
 
 const sqlite3_module kRelationshipModule =
     read_only_module(relationship_connect, relationship_best_index, relationship_disconnect, relationship_open, relationship_close,
                      relationship_filter, relationship_next, relationship_eof, relationship_column, relationship_rowid);
+
+const sqlite3_module kWritableRelationshipModule = writable(kRelationshipModule);
 
 }  // namespace theater

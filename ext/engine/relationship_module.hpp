@@ -15,6 +15,9 @@
 namespace theater {
 
 extern const sqlite3_module kRelationshipModule;
+// The same with INSERT and DELETE (RelationshipSpec::Write), for declared
+// relationships: a spec that takes no writes refuses them, saying why.
+extern const sqlite3_module kWritableRelationshipModule;
 
 // The client data of kRelationshipModule: exactly one of `fixed` and `live`.
 struct RelationshipContext : ModuleContext {

@@ -62,7 +62,7 @@ bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
            roots == o.roots && seek_from == o.seek_from &&
            seek_key == o.seek_key && parent == o.parent && rowid == o.rowid && order == o.order &&
            order_column == o.order_column && rows_per_key == o.rows_per_key && unique == o.unique &&
-           when_tables_missing == o.when_tables_missing && broken == o.broken;
+           when_tables_missing == o.when_tables_missing && broken == o.broken && write == o.write;
 }
 
 // The seek is a forward scan from a key on: a join that asks for ascending
@@ -70,7 +70,8 @@ bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
 // the rows of one key.
 std::string seek_sql(const RelationshipSpec& s) {
     if (s.general) {
-        std::string sql = "SELECT " + select_list(s) + ", " + key_list(s) + next_list(s) + " FROM " + s.from + " WHERE ";
+        std::string sql = "SELECT " + select_list(s) + ", " + key_list(s) + next_list(s) +
+                          (s.rowid.empty() ? "" : ", " + s.rowid) + " FROM " + s.from + " WHERE ";
         for (std::size_t i = 0; i < s.keys.size(); ++i) {
             if (i > 0) sql += " AND ";
             sql += s.keys[i] + " = ?" + std::to_string(i + 1);
@@ -86,7 +87,7 @@ std::string seek_sql(const RelationshipSpec& s) {
     return sql;
 }
 
-std::string scan_sql(const RelationshipSpec& s) { return every_key(s, s.from, s.general ? "" : ", " + s.rowid); }
+std::string scan_sql(const RelationshipSpec& s) { return every_key(s, s.from, s.rowid.empty() ? "" : ", " + s.rowid); }
 
 std::string view_select(const RelationshipSpec& s) { return every_key(s, s.view_from, ""); }
 

@@ -79,8 +79,9 @@ struct RelationshipSpec {
     std::string parent;
     // Expression unique per row of the result, across keys: the rowid the
     // table reports (SQLite relies on it, e.g. to merge the branches of an
-    // OR into one result without duplicates). Empty for a general
-    // relationship.
+    // OR into one result without duplicates). A general relationship has
+    // one only where it takes writes (the rowid of the row's holder, see
+    // Write); else it is empty and the table numbers its rows.
     std::string rowid;
     // Orders the rows of one key (may be empty when a key has one row).
     std::string order;
@@ -102,6 +103,43 @@ struct RelationshipSpec {
     // and no queries; every use fails, saying why.
     bool broken = false;
 
+    // What INSERT and DELETE through the relationship do (model-layer.md,
+    // "Writes"): each row one SQL statement on the real tables, built by
+    // engine/write_sql.hpp. Filled by the model layer for a declared
+    // relationship; a fixed one is served by the read-only module.
+    struct Write {
+        // Empty: writes are taken. Otherwise why not, in words.
+        std::string refusal = "read-only";
+        bool many_to_many = false;
+        bool orphan = false;  // {"on_remove": "orphan"}: DELETE sets the key NULL
+        std::string source;   // from_table
+        std::vector<std::string> source_key;  // its key columns, which the arguments name
+        std::vector<std::string> source_ref;  // its columns the holder's key columns hold
+        std::string target;                   // to_table
+        std::vector<std::string> target_key;  // an existing target row's identity
+        // The row holder: the target (one-to-many) or the link table. Its
+        // columns holding source_ref's values, and a name of its rowid.
+        std::string holder;
+        std::vector<std::string> holder_fk;
+        std::string holder_rowid;
+        // Many-to-many: the link's columns holding target_ref's values.
+        std::vector<std::string> link_to;
+        std::vector<std::string> target_ref;
+        // The user's filter (checked text, over the target and the link).
+        std::string where;
+        // Per output column: whether an INSERT may give it (a column of
+        // the target, not generated).
+        std::vector<bool> insertable;
+
+        bool operator==(const Write& o) const {
+            return refusal == o.refusal && many_to_many == o.many_to_many && orphan == o.orphan &&
+                   source == o.source && source_key == o.source_key && source_ref == o.source_ref &&
+                   target == o.target && target_key == o.target_key && holder == o.holder &&
+                   holder_fk == o.holder_fk && holder_rowid == o.holder_rowid && link_to == o.link_to &&
+                   target_ref == o.target_ref && where == o.where && insertable == o.insertable;
+        }
+    } write;
+
     // Words for people (theater_diagram, theater_relate's answer), not part
     // of what is served, so not compared by ==.
     struct About {
@@ -118,7 +156,7 @@ struct RelationshipSpec {
 
 // The engine's SQL for a spec. Both queries return the output columns, then
 // the keys (the hidden argument columns), then the rowid (a general spec:
-// none; a tree: the next keys instead).
+// only where it has one; a tree: the next keys instead).
 //   seek_sql: the rows of every key from ?1 on, in key order, for a forward
 //             scan (core/forward_scan.hpp); a general spec: the rows of the
 //             key ?1, ?2, ... (one parameter per argument);

@@ -172,7 +172,7 @@ bool register_module(Connection& conn, std::shared_ptr<DeclaredRelationship> r) 
     if (!find_registration(conn, r->name())) entries.reserve(entries.size() + 1);
     ModuleContext* context = new RelationshipContext(&conn, std::move(r));
     // SQLite calls ModuleContext::destroy also when the registration fails.
-    int rc = sqlite3_create_module_v2(conn.db(), entry.name.c_str(), &kRelationshipModule, context,
+    int rc = sqlite3_create_module_v2(conn.db(), entry.name.c_str(), &kWritableRelationshipModule, context,
                                       &ModuleContext::destroy);
     if (rc != SQLITE_OK) throw SqlError("cannot register " + entry.name + ": " + errmsg(conn.db(), rc), rc);
     if (Registration* existing = find_registration(conn, entry.name)) {

@@ -13,7 +13,7 @@ constexpr const char* kOptionsEach = "SELECT key, value, type FROM json_each(?1)
 
 constexpr const char* kOptionNames =
     "column, from_column, to_column, through_from, through_to, argument, direction, where, order_by, recursive, "
-    "max_depth and view";
+    "max_depth, view and on_remove";
 
 bool one_of(const std::string& key, std::initializer_list<const char*> names) {
     for (const char* name : names) {
@@ -90,7 +90,7 @@ Options parse_options(sqlite3* db, const std::string& json) {
                 throw SqlError("option \"max_depth\" must be an integer of 1 or more, not " + value);
             }
             o.max_depth = sqlite3_column_int64(each.get(), 1);
-        } else if (one_of(key, {"column", "direction", "view", "where", "order_by"})) {
+        } else if (one_of(key, {"column", "direction", "view", "where", "order_by", "on_remove"})) {
             if (kind != "text") throw SqlError("option " + json_string(key) + " must be a string");
             o.values[key] = value;
         } else {
@@ -101,6 +101,11 @@ Options parse_options(sqlite3* db, const std::string& json) {
         if (*direction != "one-to-many" && *direction != "many-to-one") {
             throw SqlError("option \"direction\" must be \"one-to-many\" or \"many-to-one\", not " +
                            json_string(*direction));
+        }
+    }
+    if (const std::string* on_remove = o.get("on_remove")) {
+        if (*on_remove != "delete" && *on_remove != "orphan") {
+            throw SqlError("option \"on_remove\" must be \"delete\" or \"orphan\", not " + json_string(*on_remove));
         }
     }
     if (o.max_depth != 0 && !o.recursive) throw SqlError("option \"max_depth\" needs \"recursive\": true");

@@ -318,8 +318,10 @@ Resolved resolve_integer(sqlite3* db, const Declaration& d, const Options& o) {
     p.from_key = *key;
     p.to_table = to->name;
     std::string note;
+    std::optional<SchemaTable> link;
     if (!d.through_table.empty()) {
-        SchemaTable through = need_table(db, d.through_table, "through_table");
+        link = need_table(db, d.through_table, "through_table");
+        const SchemaTable& through = *link;
         if (o.get("column") || o.get("direction")) {
             throw SqlError("with a through_table, name its columns with \"from_column\" and \"to_column\"");
         }
@@ -379,6 +381,19 @@ Resolved resolve_integer(sqlite3* db, const Declaration& d, const Options& o) {
 
     Resolved r;
     r.spec = spec_for(d.name, p);
+    WriteShape shape;
+    shape.from = &from;
+    shape.to = &*to;
+    shape.link = link ? &*link : nullptr;
+    shape.kind = p.kind;
+    // (Many-to-one: the foreign key the message names.)
+    shape.source_ref = {p.kind == JoinPath::kManyToOne ? p.fk : p.ref};
+    shape.holder_fk = {p.fk};
+    if (link) {
+        shape.link_to = {p.to_fk};
+        shape.target_ref = {p.to_ref};
+    }
+    r.spec.write = plan_writes(db, shape, o, p.to_columns);
     // A many-to-one path is one-to-one where from_table's foreign key is
     // unique, which only the schema tells.
     if (p.kind == JoinPath::kManyToOne && from.unique_column(p.fk)) r.spec.about.kind = "one-to-one";
@@ -402,6 +417,7 @@ Resolved resolve_integer(sqlite3* db, const Declaration& d, const Options& o) {
         if (same_name(from.name, to->name)) add("direction", p.kind == JoinPath::kOneToMany ? "one-to-many" : "many-to-one");
     }
     if (o.get("argument")) add("argument", p.argument);
+    if (!stored_on_remove(o).empty()) add("on_remove", stored_on_remove(o));
     if (const std::string* view = o.get("view")) {
         if (view->empty()) throw SqlError("option \"view\" must not be empty");
         add("view", *view);

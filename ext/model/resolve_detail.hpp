@@ -5,6 +5,9 @@
 #include "model/options.hpp"
 #include "model/resolve.hpp"
 
+#include <utility>
+#include <vector>
+
 #include <string>
 
 namespace theater {
@@ -42,6 +45,28 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o);
 // The names resolve_general() gives the arguments, as far as the stored
 // options and the tables still there tell (argument_names()).
 std::vector<std::string> general_argument_names(sqlite3* db, const Declaration& d, const Options& o);
+
+// What INSERT and DELETE through the relationship do (model-layer.md,
+// "Writes"), or why it takes none (RelationshipSpec::Write::refusal).
+// `holder_fk` are the columns of the row's holder (to_table, or the link)
+// that match `source_ref` of from_table; a link's `link_to` match
+// `target_ref` of to_table. `returned` are the function's columns.
+struct WriteShape {
+    const SchemaTable* from = nullptr;
+    const SchemaTable* to = nullptr;
+    const SchemaTable* link = nullptr;  // many-to-many only
+    JoinPath::Kind kind = JoinPath::kOneToMany;
+    bool recursive = false;
+    std::vector<std::string> source_ref;
+    std::vector<std::string> holder_fk;
+    std::vector<std::string> link_to;
+    std::vector<std::string> target_ref;
+    std::string where;
+};
+RelationshipSpec::Write plan_writes(sqlite3* db, const WriteShape& shape, const Options& o,
+                                    const std::vector<std::pair<std::string, std::string>>& returned);
+// The option on_remove in stored form, or empty when not given.
+std::string stored_on_remove(const Options& o);
 
 }  // namespace detail
 }  // namespace theater

@@ -506,8 +506,24 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
         }
     }
 
+    WriteShape shape;
+    shape.from = &from;
+    shape.to = &*to;
+    shape.link = through ? &*through : nullptr;
+    shape.kind = p.kind;
+    shape.recursive = g.recursive;
+    shape.source_ref = from_columns;
+    shape.holder_fk = g.first_columns;
+    shape.link_to = g.link_columns;
+    shape.target_ref = g.to_columns;
+    shape.where = g.where;
+    RelationshipSpec::Write write = plan_writes(db, shape, o, p.to_columns);
+    // The rows' rowid is their holder's where the relationship takes writes.
+    if (write.refusal.empty()) g.holder_rowid = write.holder_rowid;
+
     Resolved r;
     r.spec = spec_for(d.name, p);
+    r.spec.write = write;
     if (p.kind == JoinPath::kManyToOne && !from.view && unique_columns(from, from_columns)) r.spec.about.kind = "one-to-one";
     if (g.recursive) {
         r.spec.about.kind = p.kind == JoinPath::kManyToOne ? "tree of ancestors" : "tree of descendants";
@@ -545,6 +561,7 @@ Resolved resolve_general(sqlite3* db, const Declaration& d, const Options& o) {
     if (const std::string* ob = o.get("order_by")) add("order_by", json_string(*ob));
     if (g.recursive) add("recursive", "true");
     if (g.max_depth) add("max_depth", std::to_string(g.max_depth));
+    if (!stored_on_remove(o).empty()) add("on_remove", json_string(stored_on_remove(o)));
     if (const std::string* view = o.get("view")) {
         if (view->empty()) throw SqlError("option \"view\" must not be empty");
         if (g.recursive) {
