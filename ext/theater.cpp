@@ -72,6 +72,7 @@ const FunctionEntry kFunctions[] = {
     {"theater_enforce_foreign_keys", 1, kWrites, theater_enforce_foreign_keys_fn},
     {"theater_diagram", 0, kReads, theater_diagram_fn},
     {"theater_diagram", 1, kReads, theater_diagram_fn},
+    {"theater_json", 3, kReads, theater_json_fn},
     {"theater_debug", 0, kConstant, theater_debug_fn},
     {"theater_version", 0, kConstant, theater_version_fn},
 };

@@ -99,6 +99,7 @@ RelationshipSpec general_spec(const std::string& name, const JoinPath& p) {
     d.about.from_table = p.from_table;
     d.about.to_table = p.to_table;
     d.about.kind = kind_name(p);
+    for (const auto& key : g.keys) d.about.source_key.push_back(key.first);
     auto t = [](const char* alias, std::size_t i) { return "t." + quote_identifier("theater " + std::string(alias) + std::to_string(i)); };
     for (std::size_t i = 0; i < g.keys.size(); ++i) {
         d.arguments.push_back({g.arguments[i], g.keys[i].second, i < g.key_collations.size() ? g.key_collations[i] : ""});
@@ -174,6 +175,7 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
     d.about.from_table = p.from_table;
     d.about.to_table = p.to_table;
     d.about.kind = kind_name(p);
+    d.about.source_key = {p.from_key};
     d.arguments.push_back({p.argument, "INTEGER", ""});
     for (const auto& column : p.to_columns) {
         d.columns.push_back({column.first, column.second, "t." + quote_identifier(column.first)});

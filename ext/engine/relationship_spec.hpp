@@ -146,6 +146,9 @@ struct RelationshipSpec {
         std::string from_table;
         std::string to_table;
         std::string kind;  // one-to-many, many-to-one, one-to-one, many-to-many
+        // from_table's columns the arguments name, in order (theater_json
+        // reads them from a row of from_table).
+        std::vector<std::string> source_key;
     } about;
 
     // Everything served equal: the same function, answered by the same
