@@ -36,8 +36,8 @@ MERMAID = """erDiagram
     tags |o--o{ book_tags : "tag_id"
     books |o--o{ book_tags : "book_id"
     authors ||--o{ books : "author_id"
-    authors ||..o{ books : "author_books()"
-    books }o..o{ tags : "book_tags_of()"
+    authors ||..o{ books : "author_books() (writable)"
+    books }o..o{ tags : "book_tags_of() (writable)"
 """
 
 DOT = r"""digraph theater {
@@ -50,8 +50,8 @@ DOT = r"""digraph theater {
     "book_tags" -> "tags" [label="tag_id"];
     "book_tags" -> "books" [label="book_id"];
     "books" -> "authors" [label="author_id"];
-    "authors" -> "books" [label="author_books() one-to-many", style=dashed];
-    "books" -> "tags" [label="book_tags_of() many-to-many", style=dashed];
+    "authors" -> "books" [label="author_books() (writable) one-to-many", style=dashed];
+    "books" -> "tags" [label="book_tags_of() (writable) many-to-many", style=dashed];
 }
 """
 
@@ -90,11 +90,11 @@ def test_theater_relationships_table_is_not_drawn(library):
 
 @pytest.mark.parametrize("fmt, line", [
     ("mermaid", "    authors |o--o| stuntmen : \"author_id\"\n"),
-    ("mermaid", "    authors ||..o| stuntmen : \"author_stuntman()\"\n"),
+    ("mermaid", "    authors ||..o| stuntmen : \"author_stuntman() (writable)\"\n"),
     ("mermaid", "    stuntmen ||..o| authors : \"stuntman_author()\"\n"),
     ("mermaid", "    stuntmen }o..|| books : \"stuntman_book()\"\n"),
     ("dot", "    \"stuntmen\" -> \"books\" [label=\"stuntman_book() many-to-one\", style=dashed];\n"),
-    ("dot", "    \"authors\" -> \"stuntmen\" [label=\"author_stuntman() one-to-one\", style=dashed];\n"),
+    ("dot", "    \"authors\" -> \"stuntmen\" [label=\"author_stuntman() (writable) one-to-one\", style=dashed];\n"),
 ])
 def test_one_to_one_and_many_to_one_lines(library, fmt, line):
     library.executescript("CREATE TABLE stuntmen (id INTEGER PRIMARY KEY, author_id INTEGER UNIQUE "
@@ -118,12 +118,12 @@ def test_empty_database(conn):
 def test_a_stale_declaration_is_left_out(library):
     library.execute("DROP TABLE book_tags")
     text = diagram(library)
-    assert "book_tags_of()" not in text and "author_books()" in text
+    assert "book_tags_of() (writable)" not in text and "author_books() (writable)" in text
 
 
 def test_an_unrelated_relationship_disappears(library):
     library.execute("SELECT theater_unrelate('author_books')")
-    assert "author_books()" not in diagram(library)
+    assert "author_books() (writable)" not in diagram(library)
 
 
 def test_diagram_reads_only(library):
@@ -205,7 +205,7 @@ def test_hostile_mermaid_keeps_the_names_as_labels(hostile):
     assert '        TEXT it_s__name_ "it\'s #quot;name#quot;"\n' in text
     assert '        TEXT new_line "new line"\n' in text
     assert "    _9lives[\"9lives\"] {\n" in text
-    assert '    my__odd__table ||..o{ kids__x_____y_ : "odd_kids()"\n' in text
+    assert '    my__odd__table ||..o{ kids__x_____y_ : "odd_kids() (writable)"\n' in text
 
 
 DOT_ID = r'"(?:[^"\\\n]|\\.)*"'
@@ -225,7 +225,7 @@ def test_hostile_dot_is_valid_looking(hostile):
 def test_hostile_dot_escapes_record_characters(hostile):
     text = diagram(hostile, "dot")
     assert '    "kids {x} | <y>" [label="{kids \\{x\\} \\| \\<y\\>|' in text
-    assert '"my \\"odd\\" table" -> "kids {x} | <y>" [label="odd_kids() one-to-many", style=dashed];' in text
+    assert '"my \\"odd\\" table" -> "kids {x} | <y>" [label="odd_kids() (writable) one-to-many", style=dashed];' in text
     assert "back\\\\slash" in text
 
 

@@ -16,7 +16,7 @@ struct DiagramLine {
     std::string from;
     std::string to;
     std::string kind;   // one-to-many, many-to-one, one-to-one, many-to-many, tree of descendants, tree of ancestors
-    std::string label;  // "name()"
+    std::string label;  // "name()", "name() (writable)"
 };
 
 std::string mermaid_diagram(const std::vector<SchemaTable>& tables, const std::vector<DiagramLine>& lines);

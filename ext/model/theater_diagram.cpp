@@ -19,8 +19,10 @@ namespace theater {
 
 namespace {
 
+// A relationship that takes INSERT and DELETE says so in its label.
 DiagramLine line_of(const RelationshipSpec& spec) {
-    return {spec.about.from_table, spec.about.to_table, spec.about.kind, spec.name + "()"};
+    return {spec.about.from_table, spec.about.to_table, spec.about.kind,
+            spec.name + "()" + (spec.write.refusal.empty() ? " (writable)" : "")};
 }
 
 std::vector<DiagramLine> relationship_lines(Connection& conn, const std::vector<SchemaTable>& tables) {

@@ -552,6 +552,16 @@ const Scenario kScenarios[] = {
      "SELECT * FROM hired(1); SELECT r.id, h.* FROM roles AS r, hired(r.id) AS h; SELECT * FROM subtree('a'); "
      "SELECT n.id, t.* FROM nodes AS n, subtree(n.id) AS t;",
      "SELECT * FROM subtree('b')", kHead, kHead},
+    // Issue 16: writes through relationships, and nested JSON.
+    {"relationship_writes", Start::kDeclared, Act::kSql,
+     // In one transaction, ending where it began: the harness runs it again.
+     "BEGIN; INSERT INTO role_tag_list(role_id, id) VALUES (3, 1); SELECT * FROM role_tag_list(3); "
+     "DELETE FROM role_tag_list WHERE role_id = 3 AND id = 1; SELECT * FROM role_tag_list(3); COMMIT;",
+     "SELECT * FROM role_tag_list(1)", kHead, kHead},
+    {"nested_json", Start::kDeclared, Act::kSql,
+     "SELECT theater_json('roles', 1, 'id, character_name, role_tag_list(name), hires(actor; order: actor desc)'); "
+     "SELECT theater_json('roles', NULL, 'id, role_tag_list(*); limit: 3');",
+     "SELECT theater_json('roles', 3, 'id')", kHead, kHead},
     {"load_extension_declared", Start::kDeclared, Act::kLoad, nullptr, nullptr, kHead, kHead},
     {"load_extension_filtered", Start::kFiltered, Act::kLoad, nullptr, nullptr, kHead, kHead},
     {"refresh", Start::kDeclared, Act::kSql, "SELECT theater_refresh(); SELECT * FROM role_tag_list(1);", kVersion, kHead, kHead},
