@@ -143,6 +143,14 @@ def diagram_format(text):
     return dict(error=f"theater_diagram: format must be 'mermaid' or 'dot', not '{text}'")
 
 
+def json_shape_outcome(text):
+    """A shape is names, never SQL: a word that is no column of roles, or no
+    name at all."""
+    if not text or text[0].isdigit():
+        return dict(error="theater_json: shape: expected a column or relationship name at character 1")
+    return dict(error=f"theater_json: roles has no column {text}")
+
+
 # name -> (SQL with {} for the value, value -> expected outcome)
 TARGETS = {
     "call_back": domain_scalar("call_back", "audition_id", "audition"),
@@ -181,6 +189,11 @@ TARGETS = {
     "theater_diagram": ("SELECT theater_diagram({})",
                         text_argument("theater_diagram", "format", diagram_format)),
     "theater_refresh": ("SELECT theater_refresh({})", lambda v: dict(error=wrong_arity("theater_refresh"))),
+    "theater_json table": ("SELECT theater_json({}, 1, 'id')",
+                           text_argument("theater_json", "table",
+                                         no_table("theater_json", "", kind="table or view"))),
+    "theater_json shape": ("SELECT theater_json('roles', 1, {})",
+                           text_argument("theater_json", "shape", json_shape_outcome)),
     "role_hires (declared)": table_valued("role_hires", "role_id"),
 }
 
@@ -210,6 +223,8 @@ ARITY_CASES = [
          error=wrong_arity("theater_enforce_foreign_keys")),
     Case("theater_diagram(1, 2)", "SELECT theater_diagram('dot', 2)", error=wrong_arity("theater_diagram")),
     Case("role_hires(1, 2)", "SELECT * FROM role_hires(1, 2)", error=too_many("role_hires", 1)),
+    Case("theater_json(2 arguments)", "SELECT theater_json('roles', 1)", error=wrong_arity("theater_json")),
+    Case("theater_json(4 arguments)", "SELECT theater_json('roles', 1, 'id', 2)", error=wrong_arity("theater_json")),
     # The right arities, for contrast: the documented values, nothing written.
     Case("theater_version()", "SELECT theater_version()", rows=[(VERSION,)]),
     Case("theater_schema_version()", "SELECT theater_schema_version()", rows=[(HEAD,)]),

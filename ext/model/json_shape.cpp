@@ -81,10 +81,14 @@ private:
             if (out.empty()) fail(std::string("an empty ") + what);
             return out;
         }
+        const std::size_t start = at_;
         while (at_ < text_.size() && sql_name_char(static_cast<unsigned char>(text_[at_])) && text_[at_] != '$') {
             out += text_[at_++];
         }
-        if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) fail(std::string("expected ") + what);
+        if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) {
+            at_ = start;
+            fail(std::string("expected ") + what);
+        }
         return out;
     }
 

@@ -67,11 +67,11 @@ RelationshipSpec::Write plan_writes(sqlite3* db, const WriteShape& shape, const 
         w.refusal = why;
         return w;
     };
+    if (shape.recursive) return refuse("a tree takes no INSERT or DELETE: write to " + to.name + " itself");
     if (shape.kind == JoinPath::kManyToOne) {
         return refuse("a many-to-one relationship takes no INSERT or DELETE (the row it returns is the parent, not a "
                       "member of a collection): update " + from.name + "(" + joined(shape.source_ref) + ") itself");
     }
-    if (shape.recursive) return refuse("a tree takes no INSERT or DELETE: write to " + to.name + " itself");
     for (const SchemaTable* t : {&from, &to, shape.link}) {
         if (t && t->view) return refuse(t->name + " is a view: a relationship over a view takes no INSERT or DELETE");
     }
