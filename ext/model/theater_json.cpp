@@ -95,6 +95,8 @@ public:
                 where += (i ? " AND " : "") + top.expr_of(key[i]) + " = " +
                          (key.size() == 1 ? std::string("?1") : "json_extract(?1, '$[" + std::to_string(i) + "]')");
             }
+            // A composite key is an array of exactly its values.
+            if (key.size() > 1) where += " AND json_array_length(?1) = " + std::to_string(key.size());
             if (!shape.order.empty() || shape.limit >= 0 || shape.offset) {
                 throw SqlError("shape: order, limit and offset at the top level apply to every row (key NULL)");
             }
@@ -270,6 +272,11 @@ struct JsonShapes {
         std::string sql;
         SchemaEpoch epoch;
         std::vector<Used> used;
+        // The declarations were read when nothing had written since: no
+        // write on this connection (total_changes) nor another (the data
+        // version of main) leaves them as they were.
+        int changes = -1;
+        unsigned int data_version = 0;
     };
     std::map<std::string, Entry> entries;
 };
@@ -280,7 +287,16 @@ const std::string& query_for(Connection& conn, const std::string& table, const s
     JsonShapes& cache = conn.state<JsonShapes>();
     std::string id = table + '\x1f' + shape + '\x1f' + (every ? "*" : "1");
     SchemaEpoch now = schema_epoch(conn);
+    sqlite3* db = conn.db();
+    int changes = sqlite3_total_changes(db);
+    unsigned int data_version = 0;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &data_version);
+    bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
     auto found = cache.entries.find(id);
+    if (found != cache.entries.end() && found->second.epoch == now && !writing &&
+        found->second.changes == changes && found->second.data_version == data_version) {
+        return found->second.sql;
+    }
     if (found != cache.entries.end() && found->second.epoch == now) {
         bool same = true;
         for (const Used& u : found->second.used) {
@@ -288,13 +304,17 @@ const std::string& query_for(Connection& conn, const std::string& table, const s
             StoredRow row = read_stored(conn, u.name);
             same = same && row.exists && row.signature == u.signature;
         }
-        if (same) return found->second.sql;
+        if (same) {
+            found->second.changes = writing ? -1 : changes;
+            found->second.data_version = data_version;
+            return found->second.sql;
+        }
     }
     Compiler compiler(conn);
     std::string sql = compiler.compile(table, shape, every);
     if (cache.entries.size() >= kShapesKept && found == cache.entries.end()) cache.entries.clear();
     JsonShapes::Entry& entry = cache.entries[id];
-    entry = JsonShapes::Entry{std::move(sql), now, std::move(compiler.used)};
+    entry = JsonShapes::Entry{std::move(sql), now, std::move(compiler.used), writing ? -1 : changes, data_version};
     return entry.sql;
 }
 
