@@ -341,6 +341,14 @@ def seeds():
         + slot_step(0, 1) + write("SELECT theater_relate(?1, ?2, ?3, ?4)", TEXT("fz_hires"), TEXT("roles"), TEXT("auditions.actor"), NULL()) \
         + slot_step(0, 8) + write("SELECT theater_unrelate('fz_hires')") + read("SELECT * FROM fz_hires(?1)", ID(1)) \
         + write("SELECT theater_refresh()") + schema("BEGIN; SELECT theater_relate('fz_hires'") + read("SELECT *, role_id FROM fz_hires") + CHECK
+    # Issue 16: writes through the relationships, and nested JSON over them.
+    s["model-writes-json"] = model + declare \
+        + write("INSERT INTO fz_hires(role_id, actor, location, phone, hired)", ID(1), TEXT("ann"), TEXT("x"), ID(5), ID(1)) \
+        + write("INSERT INTO fz_hires(role_id, id)", ID(2), ID(1)) + write("INSERT INTO fz_tags(role_id, id)", ID(1), ID(1)) \
+        + read("SELECT theater_json('roles', ?1, 'id, character_name, fz_hires", ID(1)) \
+        + write("DELETE FROM fz_tags WHERE role_id = ?1 AND id = ?2", ID(1), ID(1)) \
+        + write("DELETE FROM fz_hires WHERE role_id = ?1", ID(2)) \
+        + read("SELECT theater_json('roles', ?1, ?2)", ID(1), TEXT("id, fz_tags(name; limit: 1)")) + CHECK
     s["model-enforce-drop"] = model + declare + write("SELECT theater_enforce_foreign_keys('role_tags')") \
         + write("INSERT INTO role_tags(role_id, tag_id)", ID(9), ID(1)) + write("DELETE FROM roles WHERE id = ?1", ID(1)) \
         + write("DELETE FROM tags WHERE id = ?1", ID(1)) + schema("DROP TABLE IF EXISTS main.role_tags") \

@@ -200,6 +200,13 @@ const char* const kReads[] = {
     "SELECT theater_diagram('dot')",
     "SELECT theater_diagram(?1)",
     "SELECT * FROM theater_relationships",
+    // Nested JSON (issue 16): declared and fixed relationships, any shape.
+    "SELECT theater_json('roles', ?1, 'id, character_name, fz_hires(*; order: id desc; limit: 3), fz_tags(name)')",
+    "SELECT theater_json('roles', NULL, 'id, role_auditions(actor, audition_role(character_name))')",
+    "SELECT theater_json('auditions', ?1, '*, fz_role(*), r:audition_role(id)')",
+    "SELECT theater_json('nodes', ?1, 'id, fz_tree(id, depth)')",
+    "SELECT theater_json('roles', ?1, ?2)",
+    "SELECT theater_json(?1, ?2, ?3)",
 };
 
 const char* const kWrites[] = {
@@ -279,6 +286,17 @@ const char* const kWrites[] = {
     "UPDATE nodes SET parent = ?2 WHERE id = ?1",
     "INSERT INTO pairs(a, b) VALUES (?1, ?2)",
     "INSERT INTO pair_notes(a, b, note) VALUES (?1, ?2, 'n')",
+    // Writes through relationships (issue 16).
+    "INSERT INTO fz_hires(role_id, actor, location, phone, hired) VALUES (?1, ?2, ?3, ?4, ?5)",
+    "INSERT INTO fz_hires(role_id, id) VALUES (?1, ?2)",
+    "DELETE FROM fz_hires WHERE role_id = ?1",
+    "DELETE FROM fz_hires WHERE rowid = ?1",
+    "INSERT INTO fz_tags(role_id, id) VALUES (?1, ?2)",
+    "DELETE FROM fz_tags WHERE role_id = ?1 AND id = ?2",
+    "INSERT INTO fz_lead(role_id, actor, location, hired) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT INTO fz_pair(a, b, note) VALUES (?1, ?2, ?3)",
+    "DELETE FROM fz_pair WHERE a = ?1",
+    "SELECT theater_relate('fz_' || 'hires', 'roles', 'auditions', '{\"on_remove\": \"orphan\"}')",
     // A stored declaration rewritten by a client that never loaded the
     // extension: any text, read back as untrusted.
     "UPDATE theater_relationships SET options = ?2 WHERE name = ?1",
