@@ -128,6 +128,11 @@ RelationshipSpec general_spec(const std::string& name, const JoinPath& p) {
     d.rows_per_key = p.unique ? 1 : 10;
     d.unique = p.unique && !g.recursive;
     if (!g.holder_rowid.empty() && !g.recursive) d.rowid = t("r", 0);
+    if (!g.recursive) {
+        d.embed_source = g.from_columns;
+        d.embed_from = "(" + general_target(p, "main.") + ") AS t";
+        for (std::size_t i = 0; i < g.from_columns.size(); ++i) d.embed_keys.push_back(t("j", i));
+    }
     if (g.recursive) {
         d.recursive = true;
         d.max_depth = g.max_depth;
@@ -210,6 +215,25 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
     if (shortcut && p.kind != JoinPath::kManyToOne) {
         d.seek_from = join_from(p, true, "main.");
         d.seek_key = fk_key;
+    }
+    // The join without from_table, for a caller holding its row.
+    const std::string to = "main." + quote_identifier(p.to_table) + " AS t";
+    switch (p.kind) {
+    case JoinPath::kOneToMany:
+        d.embed_source = {p.ref};
+        d.embed_from = to;
+        d.embed_keys = {"t." + quote_identifier(p.fk)};
+        break;
+    case JoinPath::kManyToOne:
+        d.embed_source = {p.fk};
+        d.embed_from = to;
+        d.embed_keys = {"t." + quote_identifier(p.ref)};
+        break;
+    case JoinPath::kManyToMany:
+        d.embed_source = {p.ref};
+        d.embed_from = join_from(p, true, "main.");
+        d.embed_keys = {"s." + quote_identifier(p.fk)};
+        break;
     }
     switch (p.kind) {
     case JoinPath::kOneToMany:

@@ -67,6 +67,14 @@ struct RelationshipSpec {
     std::vector<std::string> identity;
     std::string children;
     std::string roots;
+    // For a caller that holds the source row already (theater_json nests
+    // one relationship's rows inside another's): the join without
+    // from_table, its rows those whose embed_keys[i] equal the source row's
+    // column embed_source[i] (what the join compares them with, so the
+    // same rows). Same aliases and columns as `from`. Empty for a tree.
+    std::vector<std::string> embed_source;
+    std::string embed_from;
+    std::vector<std::string> embed_keys;
     // Optional, for the seek of one key: a FROM clause and key expression
     // that range over the foreign key alone (its index), and `parent`, a query
     // "SELECT key FROM from_table WHERE key >= ?1 ORDER BY key" that says

@@ -180,22 +180,34 @@ private:
         for (std::size_t i = 0; i < level.columns.size(); ++i) {
             level.exprs.push_back(alias + "." + quote_identifier("c" + std::to_string(i)));
         }
-        // The source's key, read from the parent's row.
-        std::vector<std::string> from_parent;
-        for (const std::string& k : spec.about.source_key) {
-            if (parent.find(k) < 0) {
-                throw SqlError("cannot embed " + spec.name + " in " + parent.what + ": its key " + k + " is not among " +
-                               parent.what + "'s columns");
-            }
-            from_parent.push_back(parent.expr_of(k));
-        }
         std::string select;
         for (std::size_t i = 0; i < inner_exprs.size(); ++i) {
             select += (i ? ", " : "") + inner_exprs[i] + " AS " + quote_identifier("c" + std::to_string(i));
         }
+        // Where the parent row has the columns the join reads, the join
+        // without the source table: the parent is that row already.
+        bool direct = !spec.recursive && !spec.embed_from.empty();
+        for (const std::string& c : spec.embed_source) direct = direct && parent.find(c) >= 0;
+        // Else the source's key, read from the parent's row.
+        std::vector<std::string> from_parent;
+        if (!direct) {
+            for (const std::string& k : spec.about.source_key) {
+                if (parent.find(k) < 0) {
+                    throw SqlError("cannot embed " + spec.name + " in " + parent.what + ": its key " + k +
+                                   " is not among " + parent.what + "'s columns");
+                }
+                from_parent.push_back(parent.expr_of(k));
+            }
+        }
         std::string from;
         if (spec.recursive) {
             from = " FROM " + quote_identifier(spec.name) + "(" + joined(from_parent) + ")";
+        } else if (direct) {
+            from = " FROM " + spec.embed_from + " WHERE ";
+            for (std::size_t i = 0; i < spec.embed_keys.size(); ++i) {
+                from += (i ? " AND " : "") + spec.embed_keys[i] + " = " + parent.expr_of(spec.embed_source[i]);
+            }
+            if (!spec.order.empty()) level.order.push_back(spec.order);
         } else {
             from = " FROM " + spec.from + " WHERE ";
             for (std::size_t i = 0; i < spec.keys.size(); ++i) from += (i ? " AND " : "") + spec.keys[i] + " = " + from_parent[i];
