@@ -19,7 +19,7 @@ from conftest import EXTENSION, ROOT, SQLITE, connect
 
 EXAMPLES = ROOT / "sql" / "examples"
 GOLDEN = ROOT / "tests" / "golden" / "examples"
-SCRIPTS = ["library", "library_altered", "movies", "company", "films", "org_chart"]
+SCRIPTS = ["library", "library_altered", "library_json", "movies", "company", "films", "org_chart"]
 # The seeds live outside the repository (shared/seeds next to it); THEATER_SEEDS
 # can point elsewhere.
 SEEDS = pathlib.Path(os.environ.get("THEATER_SEEDS", ROOT.parent / "shared" / "seeds"))
@@ -216,6 +216,12 @@ MANAGERS_CTE = ("WITH RECURSIVE up(id, depth) AS (SELECT manager_id, 1 FROM empl
                 "UNION ALL SELECT e.manager_id, up.depth + 1 FROM employees AS e JOIN up ON e.id = up.id) "
                 "SELECT e.id, e.name, e.hire_date, e.manager_id, up.depth FROM up JOIN employees AS e ON e.id = up.id "
                 "ORDER BY up.depth")
+RELATIONSHIPS["library_json"] = {
+    "author_books": ("authors", "SELECT id, title, year FROM books WHERE author_id = ? ORDER BY rowid"),
+    "book_author": ("books", BOOK_AUTHOR),
+    "book_tags": ("books", "SELECT t.id, t.name FROM book_tag_links AS bt JOIN tags AS t ON t.id = bt.tag_id "
+                           "WHERE bt.book_id = ? ORDER BY bt.rowid"),
+}
 RELATIONSHIPS["org_chart"] = {
     "direct_reports": ("employees", "SELECT id, name, hire_date FROM employees WHERE manager_id = ? ORDER BY rowid"),
     "employee_manager": ("employees", "SELECT m.id, m.name, m.hire_date, m.manager_id FROM employees AS e "
