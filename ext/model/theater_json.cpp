@@ -330,22 +330,67 @@ const std::string& query_for(Connection& conn, const std::string& table, const s
     return entry.sql;
 }
 
+// What one statement's calls with the same shape (a constant argument,
+// which keeps its auxiliary data: sqlite3_get_auxdata) reuse: the compiled
+// query, leased, while nothing has written since it was checked.
+struct StatementCache {
+    std::string table;
+    bool every = false;
+    int changes = -1;
+    unsigned int data_version = 0;
+    StatementLease query;
+};
+
+void destroy_cache(void* p) { delete static_cast<StatementCache*>(p); }
+
+bool same_text(sqlite3_value* v, const std::string& text) {
+    const unsigned char* t = sqlite3_value_text(v);
+    return t && static_cast<std::size_t>(sqlite3_value_bytes(v)) == text.size() &&
+           text.compare(0, text.size(), reinterpret_cast<const char*>(t), text.size()) == 0;
+}
+
 }  // namespace
 
 void theater_json_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     function_boundary(ctx, "theater_json", [&] {
-        std::string table = text_argument(argv[0], "table");
-        std::string shape = text_argument(argv[2], "shape");
         Connection& conn = Connection::of(ctx);
+        sqlite3* db = conn.db();
         bool every = sqlite3_value_type(argv[1]) == SQLITE_NULL;
-        const std::string sql = query_for(conn, table, shape, every);
-        StatementLease query;
-        try {
-            query = conn.pool(sql).take();
-        } catch (const SqlError& e) {
-            if ((e.code() & 0xff) != SQLITE_ERROR) throw;
-            throw SqlError(std::string("the shape's query does not compile: ") + e.what());
+        int changes = sqlite3_total_changes(db);
+        unsigned int data_version = 0;
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &data_version);
+        bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
+        auto* cached = static_cast<StatementCache*>(sqlite3_get_auxdata(ctx, 2));
+        bool reuse = cached && !writing && cached->every == every && cached->changes == changes &&
+                     cached->data_version == data_version && sqlite3_value_type(argv[0]) == SQLITE_TEXT &&
+                     same_text(argv[0], cached->table);
+        StatementLease fresh;
+        if (!reuse) {
+            std::string table = text_argument(argv[0], "table");
+            std::string shape = text_argument(argv[2], "shape");
+            const std::string sql = query_for(conn, table, shape, every);
+            try {
+                fresh = conn.pool(sql).take();
+            } catch (const SqlError& e) {
+                if ((e.code() & 0xff) != SQLITE_ERROR) throw;
+                throw SqlError(std::string("the shape's query does not compile: ") + e.what());
+            }
+            if (!writing) {
+                auto keep = std::make_unique<StatementCache>();
+                keep->table = table;
+                keep->every = every;
+                keep->changes = changes;
+                keep->data_version = data_version;
+                keep->query = std::move(fresh);
+                cached = keep.release();
+                // SQLite owns it from here (and may destroy it at once).
+                sqlite3_set_auxdata(ctx, 2, cached, destroy_cache);
+                cached = static_cast<StatementCache*>(sqlite3_get_auxdata(ctx, 2));
+                if (!cached) throw SqlError("out of memory", SQLITE_NOMEM);
+            }
         }
+        const StatementLease& query = cached && (reuse || !writing) ? cached->query : fresh;
+        sqlite3_reset(query.get());
         if (!every) {
             int rc = sqlite3_bind_value(query.get(), 1, argv[1]);
             if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
