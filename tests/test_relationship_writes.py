@@ -724,9 +724,6 @@ def test_many_to_many_insert_takes_only_the_target_key(sql):
      "INSERT INTO new_books(author_id, title) VALUES (1, 'Undated')", "new_books", ["year"]),
     (relate("new_books", "authors", "books", where="year > 2010"),
      "INSERT INTO new_books(author_id, title, year) VALUES (1, 'Undated', NULL)", "new_books", []),
-    # status has a DEFAULT that would meet the filter: left out, it is still not given
-    (relate("in_print", "authors", "books", where="status = 'in print'"),
-     "INSERT INTO in_print(author_id, title) VALUES (1, 'x')", "in_print", ["status"]),
     # a re-parented row must meet it too (book 3 is from 2008)
     (relate("new_books", "authors", "books", where="year > 2010"),
      "INSERT INTO new_books(author_id, id) VALUES (1, 3)", "new_books", []),
@@ -734,12 +731,32 @@ def test_many_to_many_insert_takes_only_the_target_key(sql):
      "INSERT INTO book_topics(book_id, id) VALUES (1, 2)", "book_topics", [("where", "filter", "python")]),
     (relate("book_tag_rows", "books", "tags", "book_tag_links", where="book_tag_links.tag_id > 0"),
      "INSERT INTO book_tag_rows(book_id, id) VALUES (1, 2)", "book_tag_rows", [("book_tag_links", "link")]),
-], ids=["not-met", "second-row-not-met", "reads-a-left-out-column", "reads-a-null", "reads-a-defaulted-column",
+], ids=["not-met", "second-row-not-met", "reads-a-left-out-column", "reads-a-null",
         "reparent-not-met",
         "m2m-target-row-not-met", "m2m-reads-the-link-table"])
 def test_insert_must_meet_the_filter(declare, sql, name, phrases):
     conn = open_db("library", (declare,))
     refused(conn, sql, (), [name] + phrases)
+
+
+def test_the_filter_is_checked_on_the_row_as_stored():
+    """A left-out column takes its DEFAULT, and a value its column's
+    affinity, before the filter is checked: '2020' as text is the year 2020,
+    '1965' is refused, inside a transaction too (the refused row is taken
+    back), and the caller's transaction goes on."""
+    conn = open_db("library", (relate("in_print", "authors", "books", where="status = 'in print'"),
+                               relate("new_books", "authors", "books", where="year > 2010")))
+    conn.execute("INSERT INTO in_print(author_id, title) VALUES (1, 'x')")
+    assert conn.execute("SELECT status FROM books WHERE title = 'x'").fetchall() == [("in print",)]
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO new_books(author_id, title, year) VALUES (1, 'y', '2020')")
+    before = snapshot(conn)
+    with pytest.raises(sqlite3.Error, match="new_books: the row does not meet the relationship's filter"):
+        conn.execute("INSERT INTO new_books(author_id, title, year) VALUES (1, 'z', '1965')")
+    assert snapshot(conn) == before
+    assert conn.in_transaction
+    conn.execute("COMMIT")
+    assert conn.execute("SELECT year, typeof(year) FROM books WHERE title = 'y'").fetchall() == [(2020, "integer")]
 
 
 # --- refusals ------------------------------------------------------------------------

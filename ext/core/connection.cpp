@@ -32,6 +32,13 @@ StatementPool& Connection::pool(std::string_view sql) {
     return *pools_.emplace(std::move(key), std::move(made)).first->second;
 }
 
+void Connection::discard_pool(std::string_view sql) noexcept {
+    auto found = pools_.find(sql);
+    if (found == pools_.end()) return;
+    if (found->second->idle()) pools_.erase(found);
+    else found->second->drain();
+}
+
 StatementLease Connection::statement(std::string_view sql) { return pool(sql).take(); }
 
 bool Connection::is_own(sqlite3_stmt* stmt) const noexcept {

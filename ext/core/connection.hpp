@@ -56,6 +56,11 @@ public:
     // function and table that runs the same SQL shares its statements,
     // prepared once per connection and kept until the connection closes.
     StatementPool& pool(std::string_view sql);
+    // Forgets the pool of `sql`, for SQL that is not fixed (theater_json's
+    // compiled shapes, which would otherwise pile up): destroyed now when
+    // none of its statements is on loan, else drained (each is finalized
+    // when it comes back).
+    void discard_pool(std::string_view sql) noexcept;
     // One statement for `sql` on loan (StatementPool::take): reset, its
     // bindings cleared, when the lease ends, however it ends.
     StatementLease statement(std::string_view sql);

@@ -63,6 +63,7 @@ public:
         if (!free_.empty()) {
             sqlite3_stmt* stmt = free_.back();
             free_.pop_back();
+            ++on_loan_;
             return StatementLease(this, stmt);
         }
         sqlite3_stmt* stmt = nullptr;
@@ -71,8 +72,12 @@ public:
             sqlite3_finalize(stmt);
             throw_error(conn_->db(), rc);
         }
+        ++on_loan_;
         return StatementLease(this, stmt);
     }
+
+    // No statement of the pool is on loan.
+    bool idle() const noexcept { return on_loan_ == 0; }
 
     const std::string& sql() const noexcept { return sql_; }
     sqlite3* db() const noexcept { return conn_->db(); }
@@ -88,6 +93,7 @@ public:
 private:
     friend class StatementLease;
     void give_back(sqlite3_stmt* stmt) noexcept {
+        --on_loan_;
         sqlite3_reset(stmt);
         sqlite3_clear_bindings(stmt);
         if (!drained_ && free_.size() < free_.capacity()) free_.push_back(stmt);
@@ -98,6 +104,7 @@ private:
     std::string sql_;
     std::vector<sqlite3_stmt*> free_;
     bool drained_ = false;
+    int on_loan_ = 0;
 };
 
 inline bool StatementLease::step() const { return theater::step(pool_->db(), stmt_); }

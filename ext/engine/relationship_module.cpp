@@ -659,18 +659,14 @@ std::string key_words(const std::vector<std::string>& columns, const std::vector
 }
 
 // Prepares a write's SQL; a filter that names a column the write does not
-// have (left out of the INSERT, or the link table's) says so.
+// have (a many-to-many filter reading the link table) says so.
 void compile_write(Connection& conn, const std::string& sql, const WritePlan& w) {
     try {
         conn.pool(sql).take();
     } catch (const SqlError& e) {
         if ((e.code() & 0xff) != SQLITE_ERROR || w.where.empty()) throw;
-        if (w.many_to_many) {
-            throw SqlError(std::string("the relationship's filter does not hold on ") + w.target + " alone (" + e.what() +
-                           "): insert the row into " + w.holder + " itself");
-        }
-        throw SqlError(std::string("the relationship's filter reads a column this INSERT leaves out (") + e.what() +
-                       "): give it a value");
+        throw SqlError(std::string("the relationship's filter does not hold on ") + w.target + " alone (" + e.what() +
+                       "): insert the row into " + w.holder + " itself");
     }
 }
 
@@ -711,6 +707,14 @@ sqlite3_int64 insert_row(RelationshipTable& table, sqlite3_value** values, int c
         if (sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
         const std::string& name = spec.columns[static_cast<std::size_t>(i)].name;
         if (!w.insertable[static_cast<std::size_t>(i)]) throw SqlError("column " + name + " cannot be written: " + w.target + " computes it");
+        if (!w.many_to_many) {
+            for (const std::string& fk : w.holder_fk) {
+                if (same_name(fk, name)) {
+                    throw SqlError("column " + name + " is set from the " + w.source +
+                                   " row the INSERT names: leave it out");
+                }
+            }
+        }
         given.push_back(name);
         given_values.push_back(values[i]);
     }
@@ -728,6 +732,15 @@ sqlite3_int64 insert_row(RelationshipTable& table, sqlite3_value** values, int c
         key_alone = key_alone && found;
     }
     if (w.many_to_many) {
+        for (const std::string& k : w.target_key) {
+            bool returned = false;
+            for (const RelationshipSpec::Column& c : spec.columns) returned = returned || same_name(c.name, k);
+            if (!returned) {
+                throw SqlError("the key of " + w.target + " (" + k + ") is not among the columns " + spec.name +
+                               " returns, so an INSERT cannot name a row: insert the link into " + w.holder +
+                               " itself");
+            }
+        }
         if (!key_alone) {
             std::string keys;
             for (const std::string& k : w.target_key) keys += (keys.empty() ? "" : ", ") + k;
@@ -741,27 +754,49 @@ sqlite3_int64 insert_row(RelationshipTable& table, sqlite3_value** values, int c
         if (run_write(conn, sql, all) == 0) nothing_written(conn, w, source, target);
         return sqlite3_last_insert_rowid(conn.db());
     }
-    if (key_alone && any_row(conn, target_exists_sql(w), target)) {
+    if (key_alone) {
         // SQLAlchemy's append of a row another parent holds: it moves here.
-        std::string sql = reparent_sql(w);
-        compile_write(conn, sql, w);
-        std::vector<sqlite3_value*> all = source;
-        all.insert(all.end(), target.begin(), target.end());
-        if (run_write(conn, sql, all) == 0) nothing_written(conn, w, source, {});
+        // Its rowid is read first: after the UPDATE, a failure would leave
+        // the UPDATE done (a one-row INSERT has no statement journal).
         StatementLease rowid = conn.pool(target_rowid_sql(w)).take();
         for (std::size_t i = 0; i < target.size(); ++i) {
             int rc = sqlite3_bind_value(rowid.get(), static_cast<int>(i) + 1, target[i]);
             if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
         }
-        if (!rowid.step()) throw SqlError("internal error: the re-parented row is gone");
-        return sqlite3_column_int64(rowid.get(), 0);
+        if (rowid.step()) {
+            const sqlite3_int64 moved = sqlite3_column_int64(rowid.get(), 0);
+            rowid.release();
+            std::string sql = reparent_sql(w);
+            compile_write(conn, sql, w);
+            std::vector<sqlite3_value*> all = source;
+            all.insert(all.end(), target.begin(), target.end());
+            if (run_write(conn, sql, all) == 0) nothing_written(conn, w, source, {});
+            return moved;
+        }
     }
     std::string sql = insert_child_sql(w, given);
-    compile_write(conn, sql, w);
     std::vector<sqlite3_value*> all = source;
     all.insert(all.end(), given_values.begin(), given_values.end());
     if (run_write(conn, sql, all) == 0) nothing_written(conn, w, source, {});
-    return sqlite3_last_insert_rowid(conn.db());
+    const sqlite3_int64 made = sqlite3_last_insert_rowid(conn.db());
+    if (!w.where.empty()) {
+        // The filter, on the row as stored. A row that fails it is taken
+        // back at once; the error then undoes the statement (a statement of
+        // several rows has SQLite's statement journal).
+        StatementLease check = conn.pool(filter_holds_sql(w)).take();
+        int rc = sqlite3_bind_int64(check.get(), 1, made);
+        if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
+        if (!check.step()) {
+            check.release();
+            StatementLease undo = conn.pool(delete_target_sql(w)).take();
+            rc = sqlite3_bind_int64(undo.get(), 1, made);
+            if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
+            while (undo.step()) {
+            }
+            throw SqlError("the row does not meet the relationship's filter (" + w.where + ")");
+        }
+    }
+    return made;
 }
 
 // xUpdate: INSERT and DELETE; UPDATE is refused.

@@ -83,19 +83,20 @@ std::string insert_child_sql(const WritePlan& w, const std::vector<std::string>&
     std::vector<std::string> all = columns;
     all.insert(all.end(), w.holder_fk.begin(), w.holder_fk.end());
     std::string values;
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-        values += (values.empty() ? "" : ", ") + param(k + 1 + i) + " AS " + quote_identifier(columns[i]);
-    }
+    for (std::size_t i = 0; i < columns.size(); ++i) values += (values.empty() ? "" : ", ") + param(k + 1 + i);
     for (std::size_t i = 0; i < w.holder_fk.size(); ++i) {
-        values += (values.empty() ? "" : ", ") + std::string("s.") + quote_identifier(w.source_ref[i]) + " AS " +
-                  quote_identifier(w.holder_fk[i]);
+        values += (values.empty() ? "" : ", ") + std::string("s.") + quote_identifier(w.source_ref[i]);
     }
-    std::string row = "SELECT " + values + " FROM " + table(w.source) + " AS s WHERE " + key_equals(w.source_key, "s.", 1);
-    std::string sql = "INSERT INTO " + table(w.target) + "(" + list(all) + ") ";
-    if (w.where.empty()) return sql + row;
-    // The row as given, under the target's own name, so that the filter
-    // reads its columns as it reads the target's.
-    return sql + "SELECT * FROM (" + row + ") AS " + quote_identifier(w.target) + " WHERE " + filter(w);
+    return "INSERT INTO " + table(w.target) + "(" + list(all) + ") SELECT " + values + " FROM " + table(w.source) +
+           " AS s WHERE " + key_equals(w.source_key, "s.", 1);
+}
+
+std::string filter_holds_sql(const WritePlan& w) {
+    return "SELECT 1 FROM " + table(w.target) + " WHERE " + quote_identifier(w.holder_rowid) + " = ?1 AND " + filter(w);
+}
+
+std::string delete_target_sql(const WritePlan& w) {
+    return "DELETE FROM " + table(w.target) + " WHERE " + quote_identifier(w.holder_rowid) + " = ?1";
 }
 
 std::string reparent_sql(const WritePlan& w) {

@@ -20,6 +20,9 @@ std::string affinity_of(const SchemaTable& table, const std::string& column);
 bool numeric_affinity_of(const SchemaTable& table, const std::string& column);
 // The name that reads `table`'s rowid, preferring the column that is it.
 std::string rowid_column(sqlite3* db, const SchemaTable& table);
+// A column's collating sequence: empty for BINARY (and a view's column),
+// "?" where this SQLite cannot say.
+std::string collation_of(sqlite3* db, const SchemaTable& t, const std::string& column);
 // The table or view, or "<role>: no table or view named ...".
 SchemaTable need_relation(sqlite3* db, const std::string& name, const char* role);
 // The column a one-column foreign key refers to (empty: the parent has no

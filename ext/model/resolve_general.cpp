@@ -216,22 +216,6 @@ const SchemaForeignKey* link_key(const SchemaTable& through, const SchemaTable& 
     return found[0];
 }
 
-// A column's collating sequence, as SQLite reads it from the schema; empty
-// for BINARY, and for a view's column, whose collation SQLite does not
-// report; "?" where this SQLite cannot say.
-std::string collation_of(sqlite3* db, const SchemaTable& t, const std::string& column) {
-    // A SQLite built without SQLITE_ENABLE_COLUMN_METADATA hands extensions
-    // no sqlite3_table_column_metadata (a null routine): the collation is
-    // then unknown, which the engine treats as not BINARY.
-    if (!sqlite3_api || !sqlite3_api->table_column_metadata) return "?";
-    const char* collation = nullptr;
-    int rc = sqlite3_table_column_metadata(db, "main", t.name.c_str(), column.c_str(), nullptr, &collation, nullptr,
-                                           nullptr, nullptr);
-    if ((rc & 0xff) == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
-    if (rc != SQLITE_OK || !collation || same_name(collation, "BINARY")) return "";
-    return collation;
-}
-
 ReadableTable readable(const SchemaTable& t) {
     ReadableTable r;
     r.name = t.name;
@@ -248,6 +232,23 @@ std::string json_list(const Columns& columns) {
 }
 
 }  // namespace
+
+// A column's collating sequence, as SQLite reads it from the schema; empty
+// for BINARY, and for a view's column, whose collation SQLite does not
+// report; "?" where this SQLite cannot say.
+std::string collation_of(sqlite3* db, const SchemaTable& t, const std::string& column) {
+    // A SQLite built without SQLITE_ENABLE_COLUMN_METADATA hands extensions
+    // no sqlite3_table_column_metadata (a null routine): the collation is
+    // then unknown, which the engine treats as not BINARY.
+    if (!sqlite3_api || !sqlite3_api->table_column_metadata) return "?";
+    const char* collation = nullptr;
+    int rc = sqlite3_table_column_metadata(db, "main", t.name.c_str(), column.c_str(), nullptr, &collation, nullptr,
+                                           nullptr, nullptr);
+    if ((rc & 0xff) == SQLITE_NOMEM) throw SqlError("out of memory", SQLITE_NOMEM);
+    if (rc != SQLITE_OK || !collation || same_name(collation, "BINARY")) return "";
+    return collation;
+}
+
 
 bool needs_general(const Options& o, const Declaration& d) {
     if (o.has("where") || o.has("order_by") || o.recursive || o.has("through_from") || o.has("through_to")) return true;

@@ -54,13 +54,6 @@ struct Level {
     }
 };
 
-// A relationship the shape embeds: its spec, and the signature of the
-// stored declaration it came from (empty: one of the theater's own).
-struct Used {
-    std::string name;
-    std::string signature;
-};
-
 class Compiler {
 public:
     explicit Compiler(Connection& conn) : conn_(conn) {}
@@ -111,8 +104,6 @@ public:
                             order_and_limit(shape, top, "");
         return "SELECT coalesce(json_group_array(" + object + "), json_array()) FROM (" + inner + ") AS " + alias;
     }
-
-    std::vector<Used> used;
 
 private:
     // ORDER BY (the shape's, else the level's own) and LIMIT/OFFSET.
@@ -230,7 +221,7 @@ private:
         for (const RelationshipSpec* spec : conn_.state<FixedRelationships>().specs) {
             if (!same_name(spec->about.from_table, table)) continue;
             from_here.push_back(spec->name);
-            if (same_name(spec->name, name)) return keep(*spec, "");
+            if (same_name(spec->name, name)) return keep(*spec);
         }
         std::vector<Declaration> declared = read_declarations(conn_);
         for (const Declaration& d : declared) {
@@ -238,7 +229,7 @@ private:
                 if (!same_name(d.from_table, table)) {
                     throw SqlError(d.name + " is a relationship from " + d.from_table + ", not from " + table);
                 }
-                return keep(resolve(conn_.db(), d).spec, signature_of(d));
+                return keep(resolve(conn_.db(), d).spec);
             }
             if (same_name(d.from_table, table)) from_here.push_back(d.name);
         }
@@ -253,8 +244,8 @@ private:
             if (same_name(spec->about.from_table, table) && same_name(spec->about.to_table, name)) fixed_leading.push_back(spec);
         }
         if (leading.size() + fixed_leading.size() == 1) {
-            if (!fixed_leading.empty()) return keep(*fixed_leading[0], "");
-            return keep(resolve(conn_.db(), *leading[0]).spec, signature_of(*leading[0]));
+            if (!fixed_leading.empty()) return keep(*fixed_leading[0]);
+            return keep(resolve(conn_.db(), *leading[0]).spec);
         }
         if (leading.size() + fixed_leading.size() > 1) {
             std::vector<std::string> names;
@@ -267,10 +258,9 @@ private:
                        (from_here.empty() ? std::string("none declared") : joined(from_here)) + ")");
     }
 
-    const RelationshipSpec& keep(const RelationshipSpec& spec, const std::string& signature) {
+    const RelationshipSpec& keep(const RelationshipSpec& spec) {
         if (spec.broken) throw SqlError(spec.name + " no longer resolves");
         specs_.push_back(std::make_unique<RelationshipSpec>(spec));
-        used.push_back({spec.name, signature});
         return *specs_.back();
     }
 
@@ -283,7 +273,7 @@ struct JsonShapes {
     struct Entry {
         std::string sql;
         SchemaEpoch epoch;
-        std::vector<Used> used;
+        std::string declarations;  // every stored declaration's signature, when compiled
         // The declarations were read when nothing had written since: no
         // write on this connection (total_changes) nor another (the data
         // version of main) leaves them as they were.
@@ -297,7 +287,8 @@ constexpr std::size_t kShapesKept = 64;
 
 const std::string& query_for(Connection& conn, const std::string& table, const std::string& shape, bool every) {
     JsonShapes& cache = conn.state<JsonShapes>();
-    std::string id = table + '\x1f' + shape + '\x1f' + (every ? "*" : "1");
+    // Lengths first: no table and shape pair spells another's key.
+    std::string id = std::to_string(table.size()) + ":" + table + (every ? "*" : "1") + shape;
     SchemaEpoch now = schema_epoch(conn);
     sqlite3* db = conn.db();
     int changes = sqlite3_total_changes(db);
@@ -309,14 +300,15 @@ const std::string& query_for(Connection& conn, const std::string& table, const s
         found->second.changes == changes && found->second.data_version == data_version) {
         return found->second.sql;
     }
+    // Every declaration counts, not only those the shape used: one declared
+    // since may make a name the shape resolved by its target ambiguous.
+    std::string declarations;
+    for (const Declaration& d : read_declarations(conn)) {
+        std::string signature = signature_of(d);
+        declarations += std::to_string(signature.size()) + ":" + signature;
+    }
     if (found != cache.entries.end() && found->second.epoch == now) {
-        bool same = true;
-        for (const Used& u : found->second.used) {
-            if (u.signature.empty()) continue;
-            StoredRow row = read_stored(conn, u.name);
-            same = same && row.exists && row.signature == u.signature;
-        }
-        if (same) {
+        if (found->second.declarations == declarations) {
             found->second.changes = writing ? -1 : changes;
             found->second.data_version = data_version;
             return found->second.sql;
@@ -324,9 +316,16 @@ const std::string& query_for(Connection& conn, const std::string& table, const s
     }
     Compiler compiler(conn);
     std::string sql = compiler.compile(table, shape, every);
-    if (cache.entries.size() >= kShapesKept && found == cache.entries.end()) cache.entries.clear();
+    // The compiled queries of forgotten shapes go too: shapes from web
+    // requests are many, and each query would stay prepared.
+    if (cache.entries.size() >= kShapesKept && found == cache.entries.end()) {
+        for (const auto& e : cache.entries) conn.discard_pool(e.second.sql);
+        cache.entries.clear();
+    } else if (found != cache.entries.end() && found->second.sql != sql) {
+        conn.discard_pool(found->second.sql);
+    }
     JsonShapes::Entry& entry = cache.entries[id];
-    entry = JsonShapes::Entry{std::move(sql), now, std::move(compiler.used), writing ? -1 : changes, data_version};
+    entry = JsonShapes::Entry{std::move(sql), now, std::move(declarations), writing ? -1 : changes, data_version};
     return entry.sql;
 }
 

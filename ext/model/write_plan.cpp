@@ -79,6 +79,31 @@ RelationshipSpec::Write plan_writes(sqlite3* db, const WriteShape& shape, const 
         return refuse(from.name + "(" + joined(shape.source_ref) + ") is not unique, so a row could belong to "
                       "several: this relationship takes no INSERT or DELETE");
     }
+    // And the join must compare as that uniqueness does: a holder column of
+    // another affinity class or collation could match several source rows
+    // ('ab' and 'AB' under NOCASE; 1 and '1' against a typeless column).
+    // The rowid, or an INTEGER PRIMARY KEY, is one number per row whatever
+    // it is compared with.
+    const SchemaTable& fk_holder = shape.link ? *shape.link : to;
+    for (std::size_t i = 0; i < shape.source_ref.size() && i < shape.holder_fk.size(); ++i) {
+        const std::string& ref = shape.source_ref[i];
+        bool rowid = same_name(ref, from.integer_primary_key()) && !from.integer_primary_key().empty();
+        for (const std::string& alias : from.rowid_aliases()) rowid = rowid || same_name(alias, ref);
+        if (rowid && shape.source_ref.size() == 1) continue;
+        auto affinity_class = [](const std::string& a) { return a == "TEXT" || a == "BLOB" ? a : std::string("NUMERIC"); };
+        std::string ours = collation_of(db, fk_holder, shape.holder_fk[i]);
+        std::string theirs = collation_of(db, from, ref);
+        // A numeric source column compares every holder value as a number
+        // (SQLite applies its affinity to the other side): one row each.
+        const std::string source_class = affinity_class(affinity_of(from, ref));
+        bool types_agree = source_class == "NUMERIC" ||
+                           affinity_class(affinity_of(fk_holder, shape.holder_fk[i])) == source_class;
+        if (!types_agree || ours != theirs || ours == "?") {
+            return refuse(fk_holder.name + "(" + shape.holder_fk[i] + ") and " + from.name + "(" + ref +
+                          ") differ in type or collation, so a row could match several of " + from.name +
+                          ": this relationship takes no INSERT or DELETE");
+        }
+    }
     if (shape.link && !names_one_row(to, shape.target_ref)) {
         return refuse(to.name + "(" + joined(shape.target_ref) + ") is not unique, so a link could name several "
                       "rows: this relationship takes no INSERT or DELETE");
