@@ -607,7 +607,9 @@ def test_a_blob_is_an_error(typed):
     typed.execute("CREATE TABLE owner (id INTEGER PRIMARY KEY)")
     typed.execute("CREATE TABLE things (id INTEGER PRIMARY KEY, owner_id INTEGER REFERENCES owner(id), data BLOB)")
     typed.execute("INSERT INTO owner VALUES (1)")
-    typed.execute("INSERT INTO things VALUES (1, 1, x'01')")
+    # x'00ff' is no JSONB either: from SQLite 3.45 json_object reads a BLOB
+    # that is valid JSONB (x'01' is true) as JSON, as theater_json does.
+    typed.execute("INSERT INTO things VALUES (1, 1, x'00ff')")
     typed.execute("SELECT theater_relate('owner_things', 'owner', 'things')")
     message = error(typed, "owner", 1, "id, things(data)", named=False)
     assert "blob" in message.lower(), message
@@ -647,6 +649,8 @@ def test_the_seed_library_as_one_document():
     output read from the seed file."""
     if not LIBRARY_SEED.exists():
         pytest.skip(f"{LIBRARY_SEED} is not here (THEATER_SEEDS names the seeds' folder)")
+    if sqlite3.sqlite_version_info < (3, 35, 0):
+        pytest.skip("sql/examples/library.sql uses AS MATERIALIZED, SQLite 3.35.0 or newer")
     lines = seed_expected_output(LIBRARY_SEED)
     section = lines[lines.index("--- All authors ---") + 1:]
     expected = []

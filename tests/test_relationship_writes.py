@@ -1085,6 +1085,9 @@ DROP_BOOKS_TRIGGER = ("CREATE TRIGGER drop_books BEFORE DELETE ON authors BEGIN 
     (BOOK_TAGS, FIRST_TAG_TRIGGER, "INSERT INTO books (title) VALUES ('x')", "book_tag_list"),
     (AUTHOR_BOOKS, DROP_BOOKS_TRIGGER, "DELETE FROM authors WHERE id = 2", "author_books"),
 ], ids=["o2m-insert", "m2m-insert", "o2m-delete"])
+@pytest.mark.skipif(sqlite3.sqlite_version_info < (3, 40, 0),
+                    reason="SQLite 3.34.0 lets a trigger write to a virtual table whatever its risk; "
+                           "3.40.1 and later refuse (docs/model-layer.md, Writes, Trust)")
 def test_a_trigger_writing_through_a_relationship_needs_a_trusted_schema(declare, trigger, sql, name):
     conn = open_db("library", (declare, trigger, "PRAGMA trusted_schema = OFF"))
     refused(conn, sql, (), ["unsafe use of virtual table", name])

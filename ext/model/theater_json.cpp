@@ -56,7 +56,8 @@ struct Level {
 
 class Compiler {
 public:
-    explicit Compiler(Connection& conn) : conn_(conn) {}
+    // `wrap`: nested documents go through json() (see embedded()).
+    Compiler(Connection& conn, bool wrap) : conn_(conn), wrap_(wrap) {}
 
     // The query for `table` and `shape`: ?1 is the key (a JSON array of a
     // composite key's values), or, with `every`, every row as an array.
@@ -210,8 +211,14 @@ private:
         std::string rows = "SELECT " + select + from + order_and_limit(shape, inner, "");
         std::string object = object_of(shape, level, depth + 1);
         bool to_one = spec.unique || spec.about.kind == "many-to-one" || spec.about.kind == "one-to-one";
-        if (to_one) return "(SELECT " + object + " FROM (" + rows + ") AS " + alias + " LIMIT 1)";
-        return "(SELECT coalesce(json_group_array(" + object + "), json_array()) FROM (" + rows + ") AS " + alias + ")";
+        // A subquery's JSON reaches the enclosing json_object as JSON by its
+        // subtype on SQLite 3.40.1; 3.54.1 passes it on as text, so there
+        // it goes through json(), which parses it again (wrap_).
+        const std::string open = wrap_ ? "json((" : "(";
+        const std::string close = wrap_ ? "))" : ")";
+        if (to_one) return open + "SELECT " + object + " FROM (" + rows + ") AS " + alias + " LIMIT 1" + close;
+        return open + "SELECT coalesce(json_group_array(" + object + "), json_array()) FROM (" + rows + ") AS " +
+               alias + close;
     }
 
     // The relationship `name` from `table`: one named so, or the one
@@ -265,6 +272,7 @@ private:
     }
 
     Connection& conn_;
+    bool wrap_;
     std::vector<std::unique_ptr<RelationshipSpec>> specs_;
 };
 
@@ -281,7 +289,17 @@ struct JsonShapes {
         unsigned int data_version = 0;
     };
     std::map<std::string, Entry> entries;
+    // Whether a subquery's JSON loses its subtype on this SQLite: asked once.
+    int wrap = -1;
 };
+
+bool needs_wrap(Connection& conn, JsonShapes& cache) {
+    if (cache.wrap < 0) {
+        StatementLease probe = conn.statement("SELECT json_object('a', (SELECT json_array())) = '{\"a\":[]}'");
+        cache.wrap = probe.step() && sqlite3_column_int(probe.get(), 0) == 1 ? 0 : 1;
+    }
+    return cache.wrap == 1;
+}
 
 constexpr std::size_t kShapesKept = 64;
 
@@ -314,7 +332,7 @@ const std::string& query_for(Connection& conn, const std::string& table, const s
             return found->second.sql;
         }
     }
-    Compiler compiler(conn);
+    Compiler compiler(conn, needs_wrap(conn, cache));
     std::string sql = compiler.compile(table, shape, every);
     // The compiled queries of forgotten shapes go too: shapes from web
     // requests are many, and each query would stay prepared.
