@@ -54,3 +54,17 @@ def test_real_schema_benchmark_runs_at_smoke_size_and_every_function_agrees_with
             assert f"{kind}, {way}" in done.stdout, f"the real-schema benchmark lacks {kind}, {way}"
     assert "recursive CTE" in done.stdout
     assert "MISMATCH" not in done.stderr
+
+
+def test_nested_json_benchmark_runs_quick_and_every_document_agrees_with_the_hand_written_query(tmp_path):
+    """bench/nested_json.py checks theater_json against each hand-written
+    json_group_array form, per key and as the key-NULL export, before
+    timing (issue 16)."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "nested_json.py"), "--quick", "--data", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for case in ["authors > books > tags", "authors > books", "authors > books, order year desc, limit 3",
+                 "books > author (to-one)"]:
+        for way in ("per key", "every row"):
+            assert f"{case}, {way}" in done.stdout, f"the nested JSON benchmark lacks {case}, {way}"
+    assert "MISMATCH" not in done.stdout + done.stderr
