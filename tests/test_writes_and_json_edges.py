@@ -39,9 +39,42 @@ def test_a_join_that_could_match_several_parents_takes_no_writes():
               "INSERT INTO p VALUES ('a', 'ab'), ('b', 'AB')", "INSERT INTO c VALUES (1, 'ab', 'c1')",
               "SELECT theater_relate('pc', 'p', 'c')")
     assert conn.execute("SELECT p_k, x FROM pc ORDER BY p_k").fetchall() == [("a", "c1"), ("b", "c1")]
-    with pytest.raises(sqlite3.Error, match="pc: .*differ in type or collation"):
+    with pytest.raises(sqlite3.Error, match="pc: c\\(pcode\\) may match several rows of p\\(code\\)"):
         conn.execute("DELETE FROM pc WHERE p_k = 'a'")
     assert "(writable)" not in conn.execute("SELECT theater_diagram()").fetchone()[0]
+
+
+@pytest.mark.parametrize("schema", [
+    # The unique index compares under BINARY, the join under the column's NOCASE.
+    ("CREATE TABLE p(k INTEGER PRIMARY KEY, code TEXT COLLATE NOCASE)",
+     "CREATE UNIQUE INDEX p_code ON p(code COLLATE BINARY)",
+     "CREATE TABLE c(id INTEGER PRIMARY KEY, pcode TEXT COLLATE NOCASE REFERENCES p(code), x)",
+     "SELECT theater_relate('rel', 'p', 'c')", "INSERT INTO rel(p_k, x) VALUES (1, 'x')"),
+    # The link's INTEGER column reads '1' and '01' of the target's TEXT key as one number.
+    ("CREATE TABLE p(id INTEGER PRIMARY KEY)", "CREATE TABLE t(id INTEGER PRIMARY KEY, code TEXT UNIQUE)",
+     "CREATE TABLE l(p_id INTEGER REFERENCES p(id), t_code INTEGER REFERENCES t(code))",
+     "SELECT theater_relate('rel', 'p', 't', 'l')", "INSERT INTO rel(p_id, id) VALUES (1, 1)"),
+], ids=["index-collation", "link-to-target-types"])
+def test_a_row_that_may_match_several_takes_no_writes(schema):
+    conn = db(*schema[:-1])
+    with pytest.raises(sqlite3.Error, match="rel: .* may match several rows"):
+        conn.execute(schema[-1])
+    assert "(writable)" not in conn.execute("SELECT theater_diagram()").fetchone()[0]
+
+
+def test_a_refused_filtered_insert_replaces_nothing():
+    """The filter is checked before the row is written: a REPLACE conflict
+    clause never gets to delete the row the new one would replace."""
+    conn = db("CREATE TABLE authors(id INTEGER PRIMARY KEY)", "INSERT INTO authors VALUES (1), (2)",
+              "CREATE TABLE books(id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES authors(id), "
+              "title TEXT UNIQUE ON CONFLICT REPLACE, year INTEGER)",
+              "INSERT INTO books VALUES (7, 2, 'Dune', 1965)",
+              """SELECT theater_relate('modern', 'authors', 'books', '{"where": "year > 2000"}')""")
+    conn.execute("BEGIN")
+    with pytest.raises(sqlite3.Error, match="modern: the row does not meet"):
+        conn.execute("INSERT INTO modern(author_id, title, year) VALUES (1, 'Dune', 1990)")
+    conn.execute("COMMIT")
+    assert conn.execute("SELECT * FROM books").fetchall() == [(7, 2, "Dune", 1965)]
 
 
 def test_a_reparenting_insert_that_fails_inside_a_transaction_leaves_nothing():

@@ -659,14 +659,19 @@ std::string key_words(const std::vector<std::string>& columns, const std::vector
 }
 
 // Prepares a write's SQL; a filter that names a column the write does not
-// have (a many-to-many filter reading the link table) says so.
+// have (left out of the INSERT, or a many-to-many filter reading the link
+// table) says so.
 void compile_write(Connection& conn, const std::string& sql, const WritePlan& w) {
     try {
         conn.pool(sql).take();
     } catch (const SqlError& e) {
         if ((e.code() & 0xff) != SQLITE_ERROR || w.where.empty()) throw;
-        throw SqlError(std::string("the relationship's filter does not hold on ") + w.target + " alone (" + e.what() +
-                       "): insert the row into " + w.holder + " itself");
+        if (w.many_to_many) {
+            throw SqlError(std::string("the relationship's filter does not hold on ") + w.target + " alone (" +
+                           e.what() + "): insert the row into " + w.holder + " itself");
+        }
+        throw SqlError(std::string("the relationship's filter reads a column this INSERT leaves out (") + e.what() +
+                       "): give it a value");
     }
 }
 
@@ -703,6 +708,7 @@ sqlite3_int64 insert_row(RelationshipTable& table, sqlite3_value** values, int c
     // The columns given: those not NULL (a NULL one takes the target's DEFAULT).
     std::vector<std::string> given;
     std::vector<sqlite3_value*> given_values;
+    std::vector<std::string> given_affinity;
     for (int i = 0; i < n; ++i) {
         if (sqlite3_value_type(values[i]) == SQLITE_NULL) continue;
         const std::string& name = spec.columns[static_cast<std::size_t>(i)].name;
@@ -717,6 +723,7 @@ sqlite3_int64 insert_row(RelationshipTable& table, sqlite3_value** values, int c
         }
         given.push_back(name);
         given_values.push_back(values[i]);
+        given_affinity.push_back(w.affinity[static_cast<std::size_t>(i)]);
     }
     // The target's key, when given alone.
     std::vector<sqlite3_value*> target;
@@ -774,29 +781,12 @@ sqlite3_int64 insert_row(RelationshipTable& table, sqlite3_value** values, int c
             return moved;
         }
     }
-    std::string sql = insert_child_sql(w, given);
+    std::string sql = insert_child_sql(w, given, given_affinity);
+    compile_write(conn, sql, w);
     std::vector<sqlite3_value*> all = source;
     all.insert(all.end(), given_values.begin(), given_values.end());
     if (run_write(conn, sql, all) == 0) nothing_written(conn, w, source, {});
-    const sqlite3_int64 made = sqlite3_last_insert_rowid(conn.db());
-    if (!w.where.empty()) {
-        // The filter, on the row as stored. A row that fails it is taken
-        // back at once; the error then undoes the statement (a statement of
-        // several rows has SQLite's statement journal).
-        StatementLease check = conn.pool(filter_holds_sql(w)).take();
-        int rc = sqlite3_bind_int64(check.get(), 1, made);
-        if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
-        if (!check.step()) {
-            check.release();
-            StatementLease undo = conn.pool(delete_target_sql(w)).take();
-            rc = sqlite3_bind_int64(undo.get(), 1, made);
-            if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
-            while (undo.step()) {
-            }
-            throw SqlError("the row does not meet the relationship's filter (" + w.where + ")");
-        }
-    }
-    return made;
+    return sqlite3_last_insert_rowid(conn.db());
 }
 
 // xUpdate: INSERT and DELETE; UPDATE is refused.

@@ -136,15 +136,20 @@ struct RelationshipSpec {
         // The user's filter (checked text, over the target and the link).
         std::string where;
         // Per output column: whether an INSERT may give it (a column of
-        // the target, not generated).
+        // the target, not generated), and its affinity (INTEGER, REAL,
+        // NUMERIC, TEXT or BLOB), which the filter's check applies to the
+        // values as given; and the affinity of each of holder_fk.
         std::vector<bool> insertable;
+        std::vector<std::string> affinity;
+        std::vector<std::string> holder_fk_affinity;
 
         bool operator==(const Write& o) const {
             return refusal == o.refusal && many_to_many == o.many_to_many && orphan == o.orphan &&
                    source == o.source && source_key == o.source_key && source_ref == o.source_ref &&
                    target == o.target && target_key == o.target_key && holder == o.holder &&
                    holder_fk == o.holder_fk && holder_rowid == o.holder_rowid && link_to == o.link_to &&
-                   target_ref == o.target_ref && where == o.where && insertable == o.insertable;
+                   target_ref == o.target_ref && where == o.where && insertable == o.insertable &&
+                   affinity == o.affinity && holder_fk_affinity == o.holder_fk_affinity;
         }
     } write;
 

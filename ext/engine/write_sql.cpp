@@ -78,25 +78,51 @@ std::string target_rowid_sql(const WritePlan& w) {
            key_equals(w.target_key, "", 1);
 }
 
-std::string insert_child_sql(const WritePlan& w, const std::vector<std::string>& columns) {
+// `value` as a column of `affinity` stores it, for the filter's check
+// (datatype3.html, "Type Affinity"): a TEXT column stores a number as text;
+// a numeric one stores text that reads as a number as that number (CAST
+// alone would also turn 'abc' into 0: the comparison with the CAST, which
+// has the column's affinity, tells whether the text reads as a number);
+// BLOB changes nothing.
+static std::string as_stored(const std::string& value, const std::string& affinity) {
+    if (affinity == "TEXT") {
+        return "CASE WHEN typeof(" + value + ") IN ('integer', 'real') THEN CAST(" + value + " AS TEXT) ELSE " + value +
+               " END";
+    }
+    if (affinity == "INTEGER" || affinity == "REAL" || affinity == "NUMERIC") {
+        std::string cast = "CAST(" + value + " AS " + (affinity == "REAL" ? "REAL" : "NUMERIC") + ")";
+        std::string numeric = affinity == "REAL" ? "CAST(" + value + " AS REAL)" : cast;
+        return "CASE WHEN typeof(" + value + ") = 'text' AND " + cast + " = " + value + " THEN " + cast +
+               " WHEN typeof(" + value + ") IN ('integer', 'real') THEN " + numeric + " ELSE " + value + " END";
+    }
+    return value;
+}
+
+std::string insert_child_sql(const WritePlan& w, const std::vector<std::string>& columns,
+                             const std::vector<std::string>& affinities) {
     const std::size_t k = w.source_key.size();
     std::vector<std::string> all = columns;
     all.insert(all.end(), w.holder_fk.begin(), w.holder_fk.end());
     std::string values;
-    for (std::size_t i = 0; i < columns.size(); ++i) values += (values.empty() ? "" : ", ") + param(k + 1 + i);
-    for (std::size_t i = 0; i < w.holder_fk.size(); ++i) {
-        values += (values.empty() ? "" : ", ") + std::string("s.") + quote_identifier(w.source_ref[i]);
+    std::string typed;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        values += (values.empty() ? "" : ", ") + param(k + 1 + i);
+        typed += (typed.empty() ? "" : ", ") + as_stored(param(k + 1 + i), affinities[i]) + " AS " +
+                 quote_identifier(columns[i]);
     }
-    return "INSERT INTO " + table(w.target) + "(" + list(all) + ") SELECT " + values + " FROM " + table(w.source) +
-           " AS s WHERE " + key_equals(w.source_key, "s.", 1);
-}
-
-std::string filter_holds_sql(const WritePlan& w) {
-    return "SELECT 1 FROM " + table(w.target) + " WHERE " + quote_identifier(w.holder_rowid) + " = ?1 AND " + filter(w);
-}
-
-std::string delete_target_sql(const WritePlan& w) {
-    return "DELETE FROM " + table(w.target) + " WHERE " + quote_identifier(w.holder_rowid) + " = ?1";
+    for (std::size_t i = 0; i < w.holder_fk.size(); ++i) {
+        std::string ref = "s." + quote_identifier(w.source_ref[i]);
+        values += (values.empty() ? "" : ", ") + ref;
+        typed += (typed.empty() ? "" : ", ") + as_stored(ref, w.holder_fk_affinity[i]) + " AS " +
+                 quote_identifier(w.holder_fk[i]);
+    }
+    const std::string source = " FROM " + table(w.source) + " AS s WHERE " + key_equals(w.source_key, "s.", 1);
+    std::string sql = "INSERT INTO " + table(w.target) + "(" + list(all) + ") ";
+    if (w.where.empty()) return sql + "SELECT " + values + source;
+    // The row as it will be stored, under the target's own name, so that
+    // the filter reads its columns as it reads the target's: inserted only
+    // if it holds, in the one statement.
+    return sql + "SELECT * FROM (SELECT " + typed + source + ") AS " + quote_identifier(w.target) + " WHERE " + filter(w);
 }
 
 std::string reparent_sql(const WritePlan& w) {

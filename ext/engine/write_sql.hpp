@@ -27,17 +27,13 @@ std::string target_exists_sql(const WritePlan& w);
 // "SELECT <rowid> FROM target WHERE target_key = ?1 ...": the rowid of the target row of that key.
 std::string target_rowid_sql(const WritePlan& w);
 
-// One-to-many: a new target row with `columns` (target columns) from
-// ?k+1.., and its key columns from the source row of ?1..?k. No source row:
-// no row.
-std::string insert_child_sql(const WritePlan& w, const std::vector<std::string>& columns);
-// Whether the target row of rowid ?1 meets the filter: checked on the row
-// as stored (the column's affinity and DEFAULTs applied), after the INSERT.
-std::string filter_holds_sql(const WritePlan& w);
-// The target row of rowid ?1, deleted: an INSERT whose row fails the filter
-// is taken back (inside a transaction, a one-row INSERT has no statement
-// journal to do it).
-std::string delete_target_sql(const WritePlan& w);
+// One-to-many: a new target row with `columns` (target columns, of
+// `affinities`) from ?k+1.., and its key columns from the source row of
+// ?1..?k. With a filter, only if the row as it will be stored (each value
+// under its column's affinity) meets it, in the same statement. No source
+// row, or an unmet filter: no row.
+std::string insert_child_sql(const WritePlan& w, const std::vector<std::string>& columns,
+                             const std::vector<std::string>& affinities);
 
 // One-to-many: the target row whose key is ?k+1.. moves to the source row of
 // ?1..?k (with a filter, only if the row meets it). No source row: no change.

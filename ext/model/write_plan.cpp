@@ -24,24 +24,57 @@ Columns key_columns(const SchemaTable& t) {
     return key;
 }
 
-// Whether `columns` name at most one row of `t`: its key, its rowid, or a
-// unique index (not partial) on exactly those columns.
-bool names_one_row(const SchemaTable& t, const Columns& columns) {
-    auto same_set = [&](const Columns& other) {
-        if (other.size() != columns.size()) return false;
-        return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) {
-            return std::any_of(other.begin(), other.end(), [&](const std::string& x) { return same_name(x, c); });
-        });
-    };
-    if (same_set(key_columns(t))) return true;
-    if (columns.size() == 1) {
-        for (const std::string& alias : t.rowid_aliases()) {
-            if (same_name(alias, columns[0])) return true;
+// Whether every row of `holder` matches at most one row of `parent` in the
+// join holder.cols[i] = parent.refs[i]: the refs are parent's rowid (an
+// INTEGER PRIMARY KEY: one number per row, whatever it is compared with), or
+// a unique index (not partial) on exactly those columns whose collations are
+// the holder columns' (the join compares under the holder column's, the
+// left operand's), and, for text, the same affinity class on both sides (a
+// numeric holder column would compare '1' and '01' of a text parent as one
+// number). The index's own collations come from pragma index_xinfo: a
+// column's declared one may differ.
+bool matches_one_row(sqlite3* db, const SchemaTable& holder, const Columns& cols, const SchemaTable& parent,
+                     const Columns& refs) {
+    if (parent.view || cols.size() != refs.size() || refs.empty()) return false;
+    if (refs.size() == 1) {
+        const std::string ipk = parent.integer_primary_key();
+        if (!ipk.empty() && same_name(ipk, refs[0])) return true;
+        for (const std::string& alias : parent.rowid_aliases()) {
+            if (same_name(alias, refs[0])) return true;
         }
-        if (same_name(t.integer_primary_key(), columns[0]) && !t.integer_primary_key().empty()) return true;
     }
-    return std::any_of(t.indexes.begin(), t.indexes.end(),
-                       [&](const SchemaIndex& i) { return i.unique && !i.partial && same_set(i.columns); });
+    auto affinity_class = [](const std::string& a) { return a == "TEXT" || a == "BLOB" ? a : std::string("NUMERIC"); };
+    std::vector<std::string> wanted;  // the collation each ref must be unique under, upper-cased
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        const std::string parent_class = affinity_class(affinity_of(parent, refs[i]));
+        if (parent_class != "NUMERIC" && affinity_class(affinity_of(holder, cols[i])) != parent_class) return false;
+        std::string collation = collation_of(db, holder, cols[i]);
+        if (collation == "?") return false;
+        wanted.push_back(ascii_upper(collation.empty() ? std::string("BINARY") : collation));
+    }
+    Stmt indexes = prepare(db, "SELECT name FROM pragma_index_list(?1, 'main') WHERE \"unique\" AND NOT partial");
+    bind_text(indexes.get(), 1, parent.name);
+    std::vector<std::string> names;
+    while (step(db, indexes.get())) names.push_back(column_bytes(indexes.get(), 0));
+    for (const std::string& index : names) {
+        Stmt columns = prepare(db, "SELECT name, coll FROM pragma_index_xinfo(?1, 'main') WHERE key AND cid >= 0");
+        bind_text(columns.get(), 1, index);
+        std::vector<std::pair<std::string, std::string>> key;
+        bool expression = false;
+        while (step(db, columns.get())) {
+            if (sqlite3_column_type(columns.get(), 0) == SQLITE_NULL) expression = true;
+            key.emplace_back(column_bytes(columns.get(), 0), ascii_upper(column_bytes(columns.get(), 1)));
+        }
+        if (expression || key.size() != refs.size()) continue;
+        bool all = true;
+        for (std::size_t i = 0; i < refs.size() && all; ++i) {
+            bool found = false;
+            for (const auto& [name, coll] : key) found = found || (same_name(name, refs[i]) && coll == wanted[i]);
+            all = found;
+        }
+        if (all) return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -75,38 +108,19 @@ RelationshipSpec::Write plan_writes(sqlite3* db, const WriteShape& shape, const 
     for (const SchemaTable* t : {&from, &to, shape.link}) {
         if (t && t->view) return refuse(t->name + " is a view: a relationship over a view takes no INSERT or DELETE");
     }
-    if (!names_one_row(from, shape.source_ref)) {
-        return refuse(from.name + "(" + joined(shape.source_ref) + ") is not unique, so a row could belong to "
-                      "several: this relationship takes no INSERT or DELETE");
-    }
-    // And the join must compare as that uniqueness does: a holder column of
-    // another affinity class or collation could match several source rows
-    // ('ab' and 'AB' under NOCASE; 1 and '1' against a typeless column).
-    // The rowid, or an INTEGER PRIMARY KEY, is one number per row whatever
-    // it is compared with.
+    // Each row of the holder must match one row of the source (and a link,
+    // one target): else its rowid would stand for several rows of the
+    // result, and a write would touch several collections.
     const SchemaTable& fk_holder = shape.link ? *shape.link : to;
-    for (std::size_t i = 0; i < shape.source_ref.size() && i < shape.holder_fk.size(); ++i) {
-        const std::string& ref = shape.source_ref[i];
-        bool rowid = same_name(ref, from.integer_primary_key()) && !from.integer_primary_key().empty();
-        for (const std::string& alias : from.rowid_aliases()) rowid = rowid || same_name(alias, ref);
-        if (rowid && shape.source_ref.size() == 1) continue;
-        auto affinity_class = [](const std::string& a) { return a == "TEXT" || a == "BLOB" ? a : std::string("NUMERIC"); };
-        std::string ours = collation_of(db, fk_holder, shape.holder_fk[i]);
-        std::string theirs = collation_of(db, from, ref);
-        // A numeric source column compares every holder value as a number
-        // (SQLite applies its affinity to the other side): one row each.
-        const std::string source_class = affinity_class(affinity_of(from, ref));
-        bool types_agree = source_class == "NUMERIC" ||
-                           affinity_class(affinity_of(fk_holder, shape.holder_fk[i])) == source_class;
-        if (!types_agree || ours != theirs || ours == "?") {
-            return refuse(fk_holder.name + "(" + shape.holder_fk[i] + ") and " + from.name + "(" + ref +
-                          ") differ in type or collation, so a row could match several of " + from.name +
-                          ": this relationship takes no INSERT or DELETE");
-        }
+    if (!matches_one_row(db, fk_holder, shape.holder_fk, from, shape.source_ref)) {
+        return refuse(fk_holder.name + "(" + joined(shape.holder_fk) + ") may match several rows of " + from.name +
+                      "(" + joined(shape.source_ref) + ") (no unique index on those columns that compares as the join "
+                      "does): this relationship takes no INSERT or DELETE");
     }
-    if (shape.link && !names_one_row(to, shape.target_ref)) {
-        return refuse(to.name + "(" + joined(shape.target_ref) + ") is not unique, so a link could name several "
-                      "rows: this relationship takes no INSERT or DELETE");
+    if (shape.link && !matches_one_row(db, *shape.link, shape.link_to, to, shape.target_ref)) {
+        return refuse(shape.link->name + "(" + joined(shape.link_to) + ") may match several rows of " + to.name + "(" +
+                      joined(shape.target_ref) + ") (no unique index on those columns that compares as the join "
+                      "does): this relationship takes no INSERT or DELETE");
     }
     std::string rowid = holder->without_rowid ? std::string() : rowid_column(db, *holder);
     if (rowid.empty()) {
@@ -130,7 +144,9 @@ RelationshipSpec::Write plan_writes(sqlite3* db, const WriteShape& shape, const 
     for (const auto& column : returned) {
         const SchemaColumn* c = to.column(column.first);
         w.insertable.push_back(c && !c->generated);
+        w.affinity.push_back(c ? affinity_of(to, c->name) : "BLOB");
     }
+    for (const std::string& fk : shape.holder_fk) w.holder_fk_affinity.push_back(affinity_of(fk_holder, fk));
     return w;
 }
 
