@@ -83,48 +83,66 @@ DECLARATIONS = [
 
 # The hand-written documents of one row `a` (authors) or `b` (books).
 # direct: json_group_array straight over the join; ordered: through ORDER BY
-# subqueries (json() re-marks their rows as JSON).
-TAGS_DIRECT = ("(SELECT json_group_array(json_object('name', t.name)) FROM book_tags l JOIN tags t ON t.id = l.tag_id"
-               " WHERE l.book_id = b.id)")
-TAGS_ORDERED = ("(SELECT json_group_array(json(j2)) FROM (SELECT json_object('name', t.name) AS j2 FROM book_tags l"
-                " JOIN tags t ON t.id = l.tag_id WHERE l.book_id = b.id ORDER BY l.rowid))")
+# subqueries (json() re-marks their rows as JSON). A subquery's JSON keeps its
+# subtype into the enclosing json_object on SQLite 3.40.1, not on 3.54.1:
+# there the hand-written query needs json() around each nested subquery too
+# (N), as theater_json does.
+def _subtype_survives():
+    conn = sqlite3.connect(":memory:")
+    try:
+        return conn.execute("SELECT json_object('a', (SELECT json_array())) = '{\"a\":[]}'").fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+WRAP = not _subtype_survives()
+
+
+def N(subquery):
+    return f"json({subquery})" if WRAP else subquery
+
+
+TAGS_DIRECT = N("(SELECT json_group_array(json_object('name', t.name)) FROM book_tags l JOIN tags t ON t.id = l.tag_id"
+                " WHERE l.book_id = b.id)")
+TAGS_ORDERED = N("(SELECT json_group_array(json(j2)) FROM (SELECT json_object('name', t.name) AS j2 FROM book_tags l"
+                 " JOIN tags t ON t.id = l.tag_id WHERE l.book_id = b.id ORDER BY l.rowid))")
 CASES = {
     "authors > books > tags": {
         "table": "authors", "alias": "a",
         "shape": "name, books(title, year, tags(name))",
         "correlated json_group_array": (
-            "json_object('name', a.name, 'books', (SELECT json_group_array(json_object('title', b.title, 'year',"
-            f" b.year, 'tags', {TAGS_DIRECT})) FROM books b WHERE b.author_id = a.id))"),
+            "json_object('name', a.name, 'books', " + N("(SELECT json_group_array(json_object('title', b.title, 'year',"
+            f" b.year, 'tags', {TAGS_DIRECT})) FROM books b WHERE b.author_id = a.id)") + ")"),
         "ordered subqueries": (
-            "json_object('name', a.name, 'books', (SELECT json_group_array(json(j1)) FROM (SELECT json_object("
+            "json_object('name', a.name, 'books', " + N("(SELECT json_group_array(json(j1)) FROM (SELECT json_object("
             f"'title', b.title, 'year', b.year, 'tags', {TAGS_ORDERED}) AS j1 FROM books b WHERE b.author_id = a.id"
-            " ORDER BY b.id)))"),
+            " ORDER BY b.id))") + ")"),
     },
     "authors > books": {
         "table": "authors", "alias": "a",
         "shape": "id, name, books(id, title, year)",
         "correlated json_group_array": (
-            "json_object('id', a.id, 'name', a.name, 'books', (SELECT json_group_array(json_object('id', b.id,"
-            " 'title', b.title, 'year', b.year)) FROM books b WHERE b.author_id = a.id))"),
+            "json_object('id', a.id, 'name', a.name, 'books', " + N("(SELECT json_group_array(json_object('id', b.id,"
+            " 'title', b.title, 'year', b.year)) FROM books b WHERE b.author_id = a.id)") + ")"),
         "ordered subqueries": (
-            "json_object('id', a.id, 'name', a.name, 'books', (SELECT json_group_array(json(j1)) FROM (SELECT"
+            "json_object('id', a.id, 'name', a.name, 'books', " + N("(SELECT json_group_array(json(j1)) FROM (SELECT"
             " json_object('id', b.id, 'title', b.title, 'year', b.year) AS j1 FROM books b WHERE b.author_id = a.id"
-            " ORDER BY b.id)))"),
+            " ORDER BY b.id))") + ")"),
     },
     "authors > books, order year desc, limit 3": {
         "table": "authors", "alias": "a",
         "shape": "name, books(title, year; order: year desc, id; limit: 3)",
         "ordered subqueries": (
-            "json_object('name', a.name, 'books', (SELECT json_group_array(json(j1)) FROM (SELECT json_object("
+            "json_object('name', a.name, 'books', " + N("(SELECT json_group_array(json(j1)) FROM (SELECT json_object("
             "'title', b.title, 'year', b.year) AS j1 FROM books b WHERE b.author_id = a.id"
-            " ORDER BY b.year DESC, b.id LIMIT 3)))"),
+            " ORDER BY b.year DESC, b.id LIMIT 3))") + ")"),
     },
     "books > author (to-one)": {
         "table": "books", "alias": "b",
         "shape": "title, year, author:book_author(name)",
         "correlated json_group_array": (
-            "json_object('title', b.title, 'year', b.year, 'author', (SELECT json_object('name', a.name)"
-            " FROM authors a WHERE a.id = b.author_id))"),
+            "json_object('title', b.title, 'year', b.year, 'author', " + N("(SELECT json_object('name', a.name)"
+            " FROM authors a WHERE a.id = b.author_id)") + ")"),
     },
 }
 HAND = ["correlated json_group_array", "ordered subqueries"]
