@@ -5,6 +5,9 @@ auditions hired, so roles with 0, 1, 2 and more hires all occur. For the
 model layer: 50 tags, two links per role in role_tags (many-to-many), and
 three declared relationships: role_hires (roles -> auditions), audition_of
 (auditions -> roles) and role_tag_list (roles -> tags through role_tags).
+For the random-order cases, shuffled_roles and shuffled_auditions hold every
+id once, in random rowid order: a query that reads them asks for ids in no
+order.
 
     /usr/bin/python3 bench/generate.py 100000 build/bench/roles-100000.db
 
@@ -15,7 +18,7 @@ import random
 import sqlite3
 import sys
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 SEED = 20261123
 AUDITIONS_PER_ROLE = 5
 HIRED_SHARE = 0.3
@@ -64,6 +67,11 @@ def generate(roles, path, extension):
     # Links made in random role order, as they would be over time.
     links = [(rng.randrange(1, roles + 1), rng.randrange(1, TAGS + 1)) for _ in range(roles * TAGS_PER_ROLE)]
     conn.executemany("INSERT INTO role_tags (role_id, tag_id) VALUES (?, ?)", links)
+    for table, count in (("shuffled_roles", roles), ("shuffled_auditions", auditions)):
+        ids = list(range(1, count + 1))
+        rng.shuffle(ids)
+        conn.execute(f"CREATE TABLE {table} (id INTEGER NOT NULL)")
+        conn.executemany(f"INSERT INTO {table} (id) VALUES (?)", ((i,) for i in ids))
     conn.execute("COMMIT")
     conn.execute("SELECT theater_relate('role_hires', 'roles', 'auditions')")
     conn.execute("SELECT theater_relate('audition_of', 'auditions', 'roles')")

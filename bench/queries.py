@@ -73,6 +73,49 @@ READS = {
                                          {"plain join": "SELECT a.id AS c1, r.id AS c2, r.character_name AS c3"
                                                         " FROM auditions a JOIN roles r ON r.id = a.role_id"
                                                         " ORDER BY a.role_id, a.id"}),
+    # Random order: every id once, in no order (bench/generate.py's shuffled
+    # tables), against the same hand-written SQL over the same table.
+    "role_lead, random order": ("roles", "SELECT role_lead(s.id) AS c1 FROM shuffled_roles s",
+                                {"correlated subquery": LEAD_HAND.replace("FROM roles r ORDER BY r.id",
+                                                                          "FROM shuffled_roles r")}),
+    "role_understudy, random order": ("roles", "SELECT role_understudy(s.id) AS c1 FROM shuffled_roles s",
+                                      {"correlated subquery": UNDERSTUDY_HAND.replace(
+                                          "FROM roles r ORDER BY r.id", "FROM shuffled_roles r")}),
+    "role_actors join, random order": ("rows", "SELECT s.id AS c1, a.actor AS c2 FROM shuffled_roles s,"
+                                               " role_actors(s.id) a",
+                                       {"plain join": "SELECT s.id AS c1, a.actor AS c2 FROM shuffled_roles s"
+                                                      " CROSS JOIN auditions a ON a.role_id = s.id"}),
+    "role_auditions join, random order": ("rows", "SELECT s.id AS c1, a.id AS c2, a.actor AS c3, a.location AS c4,"
+                                                  " a.phone AS c5, a.hired AS c6 FROM shuffled_roles s,"
+                                                  " role_auditions(s.id) a",
+                                          {"plain join": "SELECT s.id AS c1, a.id AS c2, a.actor AS c3,"
+                                                         " a.location AS c4, a.phone AS c5, a.hired AS c6"
+                                                         " FROM shuffled_roles s CROSS JOIN auditions a"
+                                                         " ON a.role_id = s.id"}),
+    # The query users write: SQLite reads auditions through its covering
+    # index on role_id, so audition_role gets the ids in role order.
+    "audition_role join, planner's order": ("rows", "SELECT a.id AS c1, x.id AS c2, x.character_name AS c3"
+                                                    " FROM auditions a, audition_role(a.id) x",
+                                            {"plain join": "SELECT a.id AS c1, r.id AS c2, r.character_name AS c3"
+                                                           " FROM auditions a JOIN roles r ON r.id = a.role_id"}),
+    "audition_role join, random order": ("rows", "SELECT s.id AS c1, x.id AS c2, x.character_name AS c3"
+                                                 " FROM shuffled_auditions s, audition_role(s.id) x",
+                                         {"plain join": "SELECT s.id AS c1, r.id AS c2, r.character_name AS c3"
+                                                        " FROM shuffled_auditions s CROSS JOIN auditions a"
+                                                        " ON a.id = s.id JOIN roles r ON r.id = a.role_id"}),
+    "declared one-to-many join, random order": ("rows", "SELECT s.id AS c1, a.id AS c2, a.actor AS c3"
+                                                        " FROM shuffled_roles s, role_hires(s.id) a",
+                                                {"plain join": "SELECT s.id AS c1, a.id AS c2, a.actor AS c3"
+                                                               " FROM shuffled_roles s CROSS JOIN roles r"
+                                                               " ON r.id = s.id JOIN auditions a"
+                                                               " ON a.role_id = r.id"}),
+    "declared many-to-many join, random order": ("links", "SELECT s.id AS c1, t.id AS c2, t.name AS c3"
+                                                          " FROM shuffled_roles s, role_tag_list(s.id) t",
+                                                 {"plain join": "SELECT s.id AS c1, t.id AS c2, t.name AS c3"
+                                                                " FROM shuffled_roles s CROSS JOIN roles r"
+                                                                " ON r.id = s.id JOIN role_tags rt"
+                                                                " ON rt.role_id = r.id"
+                                                                " JOIN tags t ON t.id = rt.tag_id"}),
     "declared many-to-many join": ("links", "SELECT r.id AS c1, t.id AS c2, t.name AS c3"
                                             " FROM roles r, role_tag_list(r.id) t",
                                    {"plain join": "SELECT r.id AS c1, t.id AS c2, t.name AS c3 FROM roles r"

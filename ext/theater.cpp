@@ -14,6 +14,7 @@
 // one module, ext/engine/relationship_module.cpp.
 #include "build_info.hpp"
 #include "core/connection.hpp"
+#include "core/key_feed.hpp"
 #include "core/module.hpp"
 #include "engine/relationship_module.hpp"
 #include "migrations/migrations.hpp"
@@ -92,6 +93,7 @@ const ModuleEntry kModules[] = {
     {"role_locations", &kRelationshipModule, role_locations_spec},
     {"audition_role", &kRelationshipModule, audition_role_spec},
     {"role_casting", &kRoleCastingModule, nullptr},
+    {kKeyFeedTable, &kKeyFeedModule, nullptr},
 };
 
 // The table that owns the connection's statements (core/connection.hpp).

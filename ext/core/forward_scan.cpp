@@ -12,33 +12,37 @@ constexpr int kMaxForwardSteps = 16;
 
 bool connection_may_have_written(sqlite3* db, int* changes) noexcept {
     int now = sqlite3_total_changes(db);
-    bool stale = now != *changes || sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
+    // Any schema's write transaction counts (NULL: the highest state of
+    // all), which is cheaper to ask than main's alone (no name lookup) and
+    // errs only towards seeking anew.
+    bool stale = now != *changes || sqlite3_txn_state(db, nullptr) == SQLITE_TXN_WRITE;
     *changes = now;
     return stale;
 }
 
 void ForwardScan::read_key() noexcept {
-    sqlite3_stmt* row = rows_.get();
-    switch (sqlite3_column_type(row, key_column_)) {
+    // One sqlite3_column_value (the connection's mutex once), then the value.
+    sqlite3_value* value = sqlite3_column_value(rows_.get(), key_column_);
+    switch (sqlite3_value_type(value)) {
     case SQLITE_INTEGER:
-        row_key_ = sqlite3_column_int64(row, key_column_);
+        row_key_ = sqlite3_value_int64(value);
         exact_ = true;
         return;
     case SQLITE_FLOAT: {
         // 2^63 as a double: every double below it and at or above -2^63
         // converts to an int64 without overflow.
         constexpr double kLimit = 9223372036854775808.0;
-        double value = sqlite3_column_double(row, key_column_);
-        if (value >= kLimit) {
+        double real = sqlite3_value_double(value);
+        if (real >= kLimit) {
             row_key_ = INT64_MAX;
             exact_ = false;
-        } else if (value < -kLimit) {
+        } else if (real < -kLimit) {
             row_key_ = INT64_MIN;
             exact_ = false;
         } else {
-            double whole = std::floor(value);
+            double whole = std::floor(real);
             row_key_ = static_cast<sqlite3_int64>(whole);
-            exact_ = whole == value;
+            exact_ = whole == real;
         }
         return;
     }
@@ -55,6 +59,7 @@ void ForwardScan::seek(sqlite3_int64 key) {
     sqlite3_bind_int64(rows_.get(), 1, key);
     positioned_ = true;
     floor_ = key;
+    ++seeks_;
     next();
 }
 

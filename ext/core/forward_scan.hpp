@@ -44,6 +44,10 @@ public:
     // would say: 5.5 or '5' in a column without affinity is not 5.
     bool key_is(sqlite3_int64 key) const noexcept { return exact_ && row_key_ == key; }
     sqlite3_stmt* row() const noexcept { return rows_.get(); }
+    // How many times the scan sought afresh (a reset, a bind and a step):
+    // after the first, each says the keys came in no order the scan could
+    // follow.
+    int seeks() const noexcept { return seeks_; }
 
 private:
     void seek(sqlite3_int64 key);
@@ -59,6 +63,7 @@ private:
     sqlite3_int64 floor_ = 0;
     sqlite3_int64 row_key_ = 0;
     bool exact_ = false;
+    int seeks_ = 0;
 };
 
 }  // namespace theater

@@ -85,6 +85,32 @@ std::string column_bytes(sqlite3_stmt* stmt, int column) {
     return out;
 }
 
+void result_column(sqlite3_context* ctx, sqlite3_stmt* row, int column) noexcept {
+    sqlite3_value* value = sqlite3_column_value(row, column);
+    switch (sqlite3_value_type(value)) {
+    case SQLITE_INTEGER: sqlite3_result_int64(ctx, sqlite3_value_int64(value)); return;
+    case SQLITE_FLOAT: sqlite3_result_double(ctx, sqlite3_value_double(value)); return;
+    case SQLITE_TEXT: {
+        const unsigned char* text = sqlite3_value_text(value);
+        if (!text) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        sqlite3_result_text(ctx, reinterpret_cast<const char*>(text), sqlite3_value_bytes(value), SQLITE_TRANSIENT);
+        return;
+    }
+    case SQLITE_BLOB: {
+        int size = sqlite3_value_bytes(value);
+        const void* blob = sqlite3_value_blob(value);
+        if (size == 0) sqlite3_result_zeroblob(ctx, 0);  // sqlite3_value_blob gives NULL for it
+        else if (!blob) sqlite3_result_error_nomem(ctx);
+        else sqlite3_result_blob(ctx, blob, size, SQLITE_TRANSIENT);
+        return;
+    }
+    default: sqlite3_result_null(ctx); return;
+    }
+}
+
 void expire_statements(sqlite3* db) noexcept {
     int on = 0;
     if (sqlite3_db_config(db, SQLITE_DBCONFIG_TRIGGER_EQP, -1, &on) != SQLITE_OK) return;

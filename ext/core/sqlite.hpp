@@ -96,6 +96,12 @@ void exec(sqlite3* db, const char* sql);
 // read as an empty string.
 std::string column_bytes(sqlite3_stmt* stmt, int column);
 // The same into a buffer whose capacity is reused.
+// Returns column `column` of `row` as the function's or table's result:
+// by type, so that SQLite copies text and blobs into the result's own buffer,
+// which it keeps from row to row, where sqlite3_result_value frees and
+// allocates one per row.
+void result_column(sqlite3_context* ctx, sqlite3_stmt* row, int column) noexcept;
+
 void column_bytes(sqlite3_stmt* stmt, int column, std::string& out);
 
 // Makes SQLite prepare again, before it next starts, every statement of the

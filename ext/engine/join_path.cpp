@@ -216,6 +216,51 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
         d.seek_from = join_from(p, true, "main.");
         d.seek_key = fk_key;
     }
+    // The keyed statement's join (RelationshipSpec::keyed_from): the same
+    // tables and conditions, each a LEFT JOIN, the first matched with the
+    // key. Its rows of one key follow `order` only through the index the
+    // seek uses: the foreign key's, then through_order.
+    {
+        auto table = [](const std::string& table_name) { return "main." + quote_identifier(table_name); };
+        auto eq = [](const std::string& a, const std::string& b) { return a + " = " + b; };
+        const std::string feed = "theater_keys(?1) AS k";
+        const std::string s_ref = "s." + quote_identifier(p.ref);
+        switch (p.kind) {
+        case JoinPath::kOneToMany:
+            if (alone) {
+                d.keyed_from = feed + " LEFT JOIN " + table(p.to_table) + " AS t ON " + eq(fk_key, "k.value");
+            } else {
+                d.keyed_from = feed + " LEFT JOIN " + from + " AS s ON " + eq(key, "k.value") + " LEFT JOIN " +
+                               table(p.to_table) + " AS t ON " + eq(fk_key, s_ref);
+            }
+            d.keyed_present = fk_key;
+            if (!p.unique) {
+                d.keyed_ordered_alias = "t";
+                d.keyed_index_columns = {p.fk};
+            }
+            break;
+        case JoinPath::kManyToOne:
+            d.keyed_from = feed + " LEFT JOIN " + from + " AS s ON " + eq(key, "k.value") + " LEFT JOIN " +
+                           table(p.to_table) + " AS t ON " + eq("t." + quote_identifier(p.ref), "s." + quote_identifier(p.fk));
+            d.keyed_present = "t." + quote_identifier(p.ref);
+            break;
+        case JoinPath::kManyToMany: {
+            const std::string to = " LEFT JOIN " + table(p.to_table) + " AS t ON " +
+                                   eq("t." + quote_identifier(p.to_ref), "s." + quote_identifier(p.to_fk));
+            if (alone) {
+                d.keyed_from = feed + " LEFT JOIN " + table(p.through_table) + " AS s ON " + eq(fk_key, "k.value") + to;
+            } else {
+                d.keyed_from = feed + " LEFT JOIN " + from + " AS f ON " + eq(key, "k.value") + " LEFT JOIN " +
+                               table(p.through_table) + " AS s ON " + eq(fk_key, "f." + quote_identifier(p.ref)) + to;
+            }
+            d.keyed_present = "t." + quote_identifier(p.to_ref);
+            d.keyed_ordered_alias = "s";
+            d.keyed_index_columns = {p.fk};
+            for (const std::string& column : p.through_order) d.keyed_index_columns.push_back(column);
+            break;
+        }
+        }
+    }
     // The join without from_table, for a caller holding its row.
     const std::string to = "main." + quote_identifier(p.to_table) + " AS t";
     switch (p.kind) {

@@ -1,12 +1,16 @@
-// The relationship cursor. The spec's two queries (engine/relationship_spec.hpp)
+// The relationship cursor. The spec's queries (engine/relationship_spec.hpp)
 // are the connection's statements; a seek of one key walks the seek query
-// forward (core/forward_scan.hpp), a scan of every key steps the scan query.
+// forward (core/forward_scan.hpp), or, once keys come in no order it can
+// follow, posts each key to the keyed statement (core/key_feed.hpp); a scan
+// of every key steps the scan query.
 #include "engine/relationship_module.hpp"
 
 #include "core/args.hpp"
 #include "core/boundary.hpp"
 #include "core/forward_scan.hpp"
+#include "core/key_feed.hpp"
 #include "core/quote.hpp"
+#include "core/schema_epoch.hpp"
 #include "core/statement_pool.hpp"
 #include "engine/write_sql.hpp"
 
@@ -44,6 +48,7 @@ struct RelationshipTable {
         if (spec.recursive) roots = &conn.pool(spec.roots);
         if (!spec.children.empty()) children = &conn.pool(spec.children);
         if (!spec.parent.empty()) parent = &conn.pool(spec.parent);
+        if (!spec.keyed_from.empty()) keyed = &conn.pool(keyed_sql(spec));
     }
 
     sqlite3_vtab base{};
@@ -63,6 +68,12 @@ struct RelationshipTable {
     StatementPool* seek = nullptr;
     StatementPool* scan = nullptr;
     StatementPool* parent = nullptr;  // only when spec.parent is set
+    StatementPool* keyed = nullptr;   // only when spec.keyed_from is set
+    // Whether the keyed statement's plan gives a key's rows in the seek's
+    // order (keyed_plan_follows_order), as of the schema `keyed_epoch`.
+    bool keyed_checked = false;
+    bool keyed_in_order = false;
+    SchemaEpoch keyed_epoch;
     StatementPool* roots = nullptr;     // only for a tree
     StatementPool* children = nullptr;  // only for a tree with spec.children
     // The table's first hidden argument column (a tree's depth comes before).
@@ -105,7 +116,9 @@ struct TreeWalk {
 
 struct RelationshipCursor {
     explicit RelationshipCursor(RelationshipTable& table)
-        : seek(*table.seek, table.argument_column()), parent(table.parent ? *table.parent : *table.seek, 0) {}
+        : seek(*table.seek, table.argument_column()),
+          parent(table.parent ? *table.parent : *table.seek, 0),
+          keyed(table.keyed ? *table.keyed : *table.seek, static_cast<int>(table.spec.columns.size()) + 3) {}
     sqlite3_vtab_cursor base{};
     Plan plan = kScanAll;
     bool eof = true;
@@ -117,6 +130,12 @@ struct RelationshipCursor {
     // When the seek ranges over the foreign key alone (spec.parent): the keys
     // of from_table, walked forward alongside (unused otherwise).
     ForwardScan parent;
+    // Once `seek` and `parent` seek afresh for a large share of the keys
+    // (kSeeksBeforeKeyed), the keys go to the keyed statement instead for
+    // the rest of this cursor's life (`use_keyed`).
+    KeyedRows keyed;
+    bool use_keyed = false;
+    long long filters = 0;
     sqlite3_int64 key = 0;
     int changes = -1;
     // Live relationships: this cursor's checks inside a write transaction.
@@ -137,9 +156,16 @@ struct RelationshipCursor {
     sqlite3_stmt* current() const {
         if (general && tree && tree->children) return child_level.get();
         if (general) return from_level ? level.get() : rows.get();
-        return plan == kSeekKey ? seek.row() : rows.get();
+        if (plan == kSeekKey) return use_keyed ? keyed.row() : seek.row();
+        return rows.get();
     }
 };
+
+// As in theater/hires.cpp: the keyed statement takes over once the scans
+// sought afresh more than kSeeksBeforeKeyed times, and for more than one
+// key in kSeekShare.
+constexpr int kSeeksBeforeKeyed = 8;
+constexpr int kSeekShare = 4;
 
 // A key as a string that is equal for keys SQLite's = finds equal among
 // one table's keys: the type, then the bytes; an integral real is the
@@ -468,6 +494,77 @@ bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
     }
 }
 
+// Whether the keyed statement gives each key's rows in the seek's order:
+// where that depends on the plan (RelationshipSpec::keyed_ordered_alias), its
+// query plan must read that table through an index of exactly
+// keyed_index_columns (or its INTEGER PRIMARY KEY: one row). Asked again
+// whenever the schema changed, which may change the plan; a plan it cannot
+// read is taken for one that does not (the scans then serve every key).
+bool keyed_plan_follows_order(RelationshipTable& table) {
+    const RelationshipSpec& spec = table.spec;
+    if (spec.keyed_ordered_alias.empty()) return true;
+    SchemaEpoch now = schema_epoch(table.conn);
+    if (table.keyed_checked && table.keyed_epoch == now) return table.keyed_in_order;
+    bool in_order = false;
+    Stmt plan = prepare(table.conn.db(), "EXPLAIN QUERY PLAN " + keyed_sql(spec));
+    const std::string alias = spec.keyed_ordered_alias + " ";
+    std::string index;
+    while (step(table.conn.db(), plan.get())) {
+        const unsigned char* text = sqlite3_column_text(plan.get(), 3);
+        if (!text) continue;
+        std::string detail(reinterpret_cast<const char*>(text));
+        // "SEARCH t USING ..." (3.36.0 on), "SEARCH TABLE t USING ..." before.
+        for (const char* prefix : {"SEARCH TABLE ", "SEARCH "}) {
+            std::string head = std::string(prefix) + alias;
+            if (detail.compare(0, head.size(), head) != 0) continue;
+            std::string rest = detail.substr(head.size());
+            if (rest.compare(0, 26, "USING INTEGER PRIMARY KEY ") == 0) in_order = true;
+            for (const char* using_index : {"USING INDEX ", "USING COVERING INDEX "}) {
+                std::size_t n = std::strlen(using_index);
+                std::size_t open = rest.rfind(" (");
+                if (rest.compare(0, n, using_index) == 0 && open != std::string::npos && open > n) {
+                    index = rest.substr(n, open - n);
+                }
+            }
+            break;
+        }
+    }
+    if (!index.empty()) {
+        Stmt columns = prepare(table.conn.db(), "SELECT name FROM pragma_index_info(?1, 'main') ORDER BY seqno");
+        bind_text(columns.get(), 1, index);
+        std::size_t i = 0;
+        in_order = true;
+        while (step(table.conn.db(), columns.get())) {
+            const unsigned char* name = sqlite3_column_text(columns.get(), 0);
+            if (!name || i >= spec.keyed_index_columns.size() ||
+                !same_name(reinterpret_cast<const char*>(name), spec.keyed_index_columns[i])) {
+                in_order = false;
+            }
+            ++i;
+        }
+        in_order = in_order && i == spec.keyed_index_columns.size();
+    }
+    table.keyed_checked = true;
+    table.keyed_in_order = in_order;
+    table.keyed_epoch = now;
+    return in_order;
+}
+
+// Whether the keyed statement's current row is one of the relationship's
+// (not the LEFT JOIN's row of NULLs for a join that found nothing).
+bool keyed_row_present(const RelationshipCursor& cursor) {
+    int present = static_cast<int>(cursor.keyed.row() ? sqlite3_column_count(cursor.keyed.row()) : 0) - 3;
+    return sqlite3_column_type(cursor.keyed.row(), present) != SQLITE_NULL;
+}
+
+// The key's next row from the keyed statement; false at its end.
+bool keyed_next(RelationshipCursor& cursor) {
+    while (cursor.keyed.next()) {
+        if (keyed_row_present(cursor)) return true;
+    }
+    return false;
+}
+
 // xFilter of a general relationship (RelationshipSpec::general).
 void general_filter(RelationshipCursor& cursor, RelationshipTable& table, int argc, sqlite3_value** argv) {
     const RelationshipSpec& spec = table.spec;
@@ -511,7 +608,8 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
         // Read once for both checks below (see connection_may_have_written).
         sqlite3* db = table.conn.db();
         int changes = sqlite3_total_changes(db);
-        bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
+        // Any schema's write transaction (see connection_may_have_written).
+        bool writing = sqlite3_txn_state(db, nullptr) == SQLITE_TXN_WRITE;
         if (table.live) {
             try {
                 check_live(table, cursor, idx_num, changes, writing);
@@ -536,9 +634,25 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
             if (writing || changes != cursor.changes) {
                 cursor.seek.forget();
                 cursor.parent.forget();
+                cursor.keyed.forget();
             }
             cursor.changes = changes;
             cursor.key = *key;
+            ++cursor.filters;
+            int seeks = cursor.seek.seeks() + cursor.parent.seeks();
+            if (!cursor.use_keyed && table.keyed && seeks > kSeeksBeforeKeyed && seeks * kSeekShare > cursor.filters &&
+                keyed_plan_follows_order(table)) {
+                cursor.use_keyed = true;
+                cursor.seek.forget();
+                cursor.parent.forget();
+            }
+            if (cursor.use_keyed) {
+                cursor.eof = !cursor.keyed.seek(cursor.key);
+                // A key of a unique relationship has one row of the keyed
+                // statement: no step to the mark.
+                if (!cursor.eof && !keyed_row_present(cursor)) cursor.eof = table.spec.unique || !keyed_next(cursor);
+                return SQLITE_OK;
+            }
             cursor.eof = !cursor.seek.position_at(cursor.key) || !cursor.seek.key_is(cursor.key);
             if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);
             else cursor.seek.forget();
@@ -568,6 +682,8 @@ int relationship_next(sqlite3_vtab_cursor* cur) {
             if (table.spec.recursive) cursor.eof = !tree_step(cursor, table);
             else cursor.eof = !(cursor.from_level ? cursor.level.step() : cursor.rows.step());
             if (!cursor.eof) ++cursor.row_number;
+        } else if (cursor.plan == kSeekKey && cursor.use_keyed) {
+            cursor.eof = table.spec.unique || !keyed_next(cursor);
         } else if (cursor.plan == kSeekKey) {
             cursor.eof = !cursor.seek.next() || !cursor.seek.key_is(cursor.key);
         } else {
@@ -589,7 +705,7 @@ int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int colu
         } else if (column > depth_column) {
             sqlite3_result_value(ctx, cursor.tree->root[static_cast<std::size_t>(column - depth_column - 1)].get());
         } else {
-            sqlite3_result_value(ctx, sqlite3_column_value(cursor.current(), column));
+            result_column(ctx, cursor.current(), column);
         }
         return SQLITE_OK;
     }
@@ -601,7 +717,7 @@ int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int colu
     }
     // Output columns and the hidden key are the internal query's columns in
     // the same order.
-    sqlite3_result_value(ctx, sqlite3_column_value(cursor.current(), column));
+    result_column(ctx, cursor.current(), column);
     return SQLITE_OK;
 }
 

@@ -60,7 +60,9 @@ bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
            view_from == o.view_from && keys == o.keys && general == o.general && recursive == o.recursive &&
            max_depth == o.max_depth && next == o.next && identity == o.identity && children == o.children &&
            roots == o.roots && seek_from == o.seek_from &&
-           seek_key == o.seek_key && parent == o.parent && rowid == o.rowid && order == o.order &&
+           seek_key == o.seek_key && parent == o.parent && keyed_from == o.keyed_from &&
+           keyed_present == o.keyed_present && keyed_ordered_alias == o.keyed_ordered_alias &&
+           keyed_index_columns == o.keyed_index_columns && rowid == o.rowid && order == o.order &&
            order_column == o.order_column && rows_per_key == o.rows_per_key && unique == o.unique &&
            when_tables_missing == o.when_tables_missing && broken == o.broken && write == o.write;
 }
@@ -85,6 +87,14 @@ std::string seek_sql(const RelationshipSpec& s) {
                       " >= ?1 ORDER BY " + key;
     if (!s.order.empty()) sql += ", " + s.order;
     return sql;
+}
+
+std::string keyed_sql(const RelationshipSpec& s) {
+    if (s.general || s.keyed_from.empty()) return "";
+    // k.value where the seek has the key: the table reports the argument
+    // itself in that column (relationship_column).
+    return "SELECT " + select_list(s) + ", k.value, " + s.rowid + ", " + s.keyed_present + ", k.value, k.seq FROM " +
+           s.keyed_from;
 }
 
 std::string scan_sql(const RelationshipSpec& s) { return every_key(s, s.from, s.rowid.empty() ? "" : ", " + s.rowid); }

@@ -85,6 +85,19 @@ struct RelationshipSpec {
     std::string seek_from;
     std::string seek_key;
     std::string parent;
+    // Optional, for keys asked in no order (core/key_feed.hpp): the join as
+    // a keyed statement, "theater_keys(?1) AS k LEFT JOIN ... ON <key> =
+    // k.value LEFT JOIN ...", each join of `from` a LEFT JOIN in the same
+    // order, and `keyed_present`, an expression that is NULL exactly on the
+    // rows where a join found nothing (not rows of the relationship). Rows
+    // of one key come in `order` only where the plan reads the table with
+    // alias `keyed_ordered_alias` through an index of exactly the columns
+    // `keyed_index_columns` (the join's column, then the ones `order`
+    // follows); empty: any plan gives them in order (a key has one row).
+    std::string keyed_from;
+    std::string keyed_present;
+    std::string keyed_ordered_alias;
+    std::vector<std::string> keyed_index_columns;
     // Expression unique per row of the result, across keys: the rowid the
     // table reports (SQLite relies on it, e.g. to merge the branches of an
     // OR into one result without duplicates). A general relationship has
@@ -186,6 +199,10 @@ struct RelationshipSpec {
 //   view_columns: the names of view_select's columns, the arguments last.
 std::string seek_sql(const RelationshipSpec& spec);
 std::string scan_sql(const RelationshipSpec& spec);
+// keyed_sql: the seek's columns, then keyed_present, k.value and k.seq, over
+//             keyed_from; empty where the spec has none.
+std::string keyed_sql(const RelationshipSpec& spec);
+constexpr int kKeyedExtraColumns = 3;  // keyed_present, k.value, k.seq
 std::string table_declaration(const RelationshipSpec& spec);
 std::string view_select(const RelationshipSpec& spec);
 std::vector<std::string> view_columns(const RelationshipSpec& spec);

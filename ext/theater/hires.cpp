@@ -13,6 +13,23 @@ namespace {
 constexpr const char* kHires =
     "SELECT role_id, id FROM main.auditions WHERE hired = 1 AND role_id >= ?1 ORDER BY role_id";
 constexpr const char* kRoles = "SELECT id FROM main.roles WHERE id >= ?1 ORDER BY id";
+// The same questions for one role at a time, in any order, from a keyed
+// statement (core/key_feed.hpp): the role's hires in id order (the index
+// auditions_hired_by_role holds each role's in rowid order), so its first
+// row is the lead and its second the understudy; and, only when it has no
+// hire, whether its row exists.
+constexpr const char* kKeyedHires =
+    "SELECT a.id, r.id, k.value, k.seq FROM theater_keys(?1) AS k"
+    " LEFT JOIN main.auditions AS a ON a.role_id = k.value AND a.hired = 1"
+    " LEFT JOIN main.roles AS r ON r.id = CASE WHEN a.id IS NULL THEN k.value END"
+    " WHERE a.id IS NULL OR k.seq = k.live";
+enum KeyedColumn { kKeyedHire = 0, kKeyedRole = 1, kKeyedTag = 2 };
+// The stream turns to the keyed statement once its scans sought afresh (a
+// reset, a bind and a step each) more than kSeeksBeforeKeyed times, and in
+// more than one call in kSeekShare: ids that ascend with an occasional jump
+// keep the scans, which then cost a step or two a call.
+constexpr int kSeeksBeforeKeyed = 8;
+constexpr int kSeekShare = 4;
 
 // Auxiliary data slot of the outer statement. A negative slot belongs to the
 // statement as a whole rather than to one argument, which is what a stream
@@ -30,7 +47,12 @@ void destroy(void* p) { delete static_cast<HireStream*>(p); }
 }  // namespace
 
 HireStream::HireStream(Connection& conn)
-    : conn_(conn), hires_(conn.pool(kHires), kHireRole), roles_(conn.pool(kRoles), 0), changes_(-1), tag_(&kTag) {}
+    : conn_(conn),
+      hires_(conn.pool(kHires), kHireRole),
+      roles_(conn.pool(kRoles), 0),
+      keyed_(conn.pool(kKeyedHires), kKeyedTag),
+      changes_(-1),
+      tag_(&kTag) {}
 
 HireStream* HireStream::of_statement(sqlite3_context* ctx) {
     auto* stream = static_cast<HireStream*>(sqlite3_get_auxdata(ctx, kStatementSlot));
@@ -48,13 +70,12 @@ void HireStream::forget_if_written() {
         // it is now, with a new seek.
         hires_.forget();
         roles_.forget();
+        keyed_.forget();
         have_last_ = false;
     }
 }
 
-RoleHires HireStream::hires(sqlite3_int64 role) {
-    forget_if_written();
-    if (have_last_ && last_role_ == role) return last_;
+RoleHires HireStream::scanned_hires(sqlite3_int64 role) {
     RoleHires found;
     if (hires_.position_at(role)) {
         while (!hires_.at_end() && hires_.key_is(role)) {
@@ -63,15 +84,50 @@ RoleHires HireStream::hires(sqlite3_int64 role) {
         }
         if (role < INT64_MAX) hires_.consumed_below(role + 1);
     }
+    return found;
+}
+
+RoleLookup HireStream::keyed_lookup(sqlite3_int64 role, bool understudy) {
+    RoleLookup found;
+    found.understudy_known = understudy;
+    if (!keyed_.seek(role)) return found;
+    sqlite3_value* hire = sqlite3_column_value(keyed_.row(), kKeyedHire);
+    if (sqlite3_value_type(hire) == SQLITE_NULL) {
+        found.exists = sqlite3_column_type(keyed_.row(), kKeyedRole) != SQLITE_NULL;
+        found.understudy_known = true;
+        return found;
+    }
+    found.exists = true;  // as in the scans: a hire says the role exists
+    found.hires.offer(sqlite3_value_int64(hire), [](HireId&) {});
+    if (understudy && keyed_.next()) {
+        hire = sqlite3_column_value(keyed_.row(), kKeyedHire);
+        if (sqlite3_value_type(hire) != SQLITE_NULL) found.hires.offer(sqlite3_value_int64(hire), [](HireId&) {});
+    }
+    return found;
+}
+
+RoleLookup HireStream::lookup(sqlite3_int64 role, bool understudy) {
+    forget_if_written();
+    if (have_last_ && last_role_ == role && (last_.understudy_known || !understudy)) return last_;
+    ++calls_;
+    int seeks = hires_.seeks() + roles_.seeks();
+    if (!use_keyed_ && seeks > kSeeksBeforeKeyed && seeks * kSeekShare > calls_) {
+        use_keyed_ = true;
+        hires_.forget();
+        roles_.forget();
+    }
+    RoleLookup found;
+    if (use_keyed_) {
+        found = keyed_lookup(role, understudy);
+    } else {
+        found.hires = scanned_hires(role);
+        // A hire exists, so the role does (integrity guarantees it).
+        found.exists = found.hires.lead.present || (roles_.position_at(role) && roles_.key_is(role));
+    }
     have_last_ = true;
     last_role_ = role;
     last_ = found;
     return found;
-}
-
-bool HireStream::role_exists(sqlite3_int64 role) {
-    forget_if_written();
-    return roles_.position_at(role) && roles_.key_is(role);
 }
 
 }  // namespace theater

@@ -24,6 +24,7 @@
 
 #include "core/connection.hpp"
 #include "core/forward_scan.hpp"
+#include "core/key_feed.hpp"
 
 #include <utility>
 
@@ -65,14 +66,21 @@ using RoleHires = LeadAndUnderstudy<HireId>;
 // which add the actor.
 enum HireColumn { kHireRole = 0, kHireId = 1, kHireActor = 2 };
 
+// What a call asks about one role, as of now.
+struct RoleLookup {
+    RoleHires hires;
+    bool exists = false;
+    // Whether hires.understudy was looked for (else only the lead was).
+    bool understudy_known = true;
+};
+
 class HireStream {
 public:
     explicit HireStream(Connection& conn);
 
-    // The lead and understudy of `role`, as of now.
-    RoleHires hires(sqlite3_int64 role);
-    // Whether the role exists, as of now.
-    bool role_exists(sqlite3_int64 role);
+    // The lead of `role` (and its understudy, when `understudy`) and whether
+    // it exists, as of now.
+    RoleLookup lookup(sqlite3_int64 role, bool understudy);
 
     // The stream of the statement that called ctx's function, or nullptr.
     static HireStream* of_statement(sqlite3_context* ctx);
@@ -81,14 +89,23 @@ public:
 
 private:
     void forget_if_written();
+    RoleHires scanned_hires(sqlite3_int64 role);
+    RoleLookup keyed_lookup(sqlite3_int64 role, bool understudy);
 
     Connection& conn_;
     ForwardScan hires_;
     ForwardScan roles_;
+    // Once the roles asked about come in no order the scans can follow
+    // (they seek afresh for a large share of the calls), each lookup is one key
+    // of a keyed statement instead (core/key_feed.hpp) for the rest of the
+    // outer statement.
+    KeyedRows keyed_;
+    bool use_keyed_ = false;
+    long long calls_ = 0;
     int changes_;
     bool have_last_ = false;
     sqlite3_int64 last_role_ = 0;
-    RoleHires last_;
+    RoleLookup last_;
     const void* tag_;
 };
 

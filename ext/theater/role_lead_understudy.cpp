@@ -29,12 +29,10 @@ void hired_at(sqlite3_context* ctx, sqlite3_value* arg, HireId RoleHires::*slot,
         fresh = std::make_unique<HireStream>(conn);
         stream = fresh.get();
     }
-    RoleHires hires = stream->hires(*role_id);
-    // A hire exists, so the role does (integrity guarantees it).
-    bool exists = hires.lead.present || stream->role_exists(*role_id);
+    RoleLookup found = stream->lookup(*role_id, slot == &RoleHires::understudy);
     if (fresh) HireStream::keep_for_statement(ctx, fresh.release());
-    if (!exists) throw SqlError("no role with id " + std::to_string(*role_id));
-    const HireId& hire = hires.*slot;
+    if (!found.exists) throw SqlError("no role with id " + std::to_string(*role_id));
+    const HireId& hire = found.hires.*slot;
     if (hire.present) {
         sqlite3_result_int64(ctx, hire.id);
     } else {

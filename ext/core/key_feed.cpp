@@ -1,0 +1,179 @@
+#include "core/key_feed.hpp"
+
+#include "core/boundary.hpp"
+#include "core/module.hpp"
+
+#include <new>
+
+namespace theater {
+
+namespace {
+
+// sqlite3_bind_pointer's type: only this extension's own statements can
+// hand theater_keys a feed.
+constexpr const char* kKeyFeedPointer = "theater_key_feed";
+
+enum FeedColumn { kValue = 0, kSeq = 1, kLive = 2, kFeedArgument = 3 };
+
+struct FeedCursor {
+    sqlite3_vtab_cursor base{};
+    KeyedRows::Feed* feed = nullptr;
+    bool eof = true;
+    bool mark = false;  // the current row marks the end of its key's rows
+    sqlite3_int64 value = 0;
+    sqlite3_int64 seq = 0;
+    sqlite3_int64 rowid = 0;
+
+    // The key its owner posted since the last, or else the mark.
+    void advance() noexcept {
+        eof = !feed;
+        if (eof) return;
+        mark = !feed->posted;
+        feed->posted = false;
+        value = feed->key;
+        seq = feed->seq;
+        ++rowid;
+    }
+};
+
+FeedCursor& cursor_of(sqlite3_vtab_cursor* cur) { return *reinterpret_cast<FeedCursor*>(cur); }
+
+int feed_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
+    return connect_boundary(err, kKeyFeedTable, [&] {
+        declare_table(db, "CREATE TABLE x(value, seq, live, feed HIDDEN)", Risk::kNormal);
+        int rc = sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+        if (rc != SQLITE_OK) throw SqlError(sqlite3_errstr(rc), rc);
+        auto* vtab = new sqlite3_vtab{};
+        *out = vtab;
+    });
+}
+
+int feed_disconnect(sqlite3_vtab* vtab) {
+    delete vtab;
+    return SQLITE_OK;
+}
+
+// The feed argument must be given; a join that cannot give it yet is asked
+// to try another order (SQLITE_CONSTRAINT), and without it the table is
+// empty.
+int feed_best_index(sqlite3_vtab*, sqlite3_index_info* info) {
+    bool unusable = false;
+    for (int i = 0; i < info->nConstraint; ++i) {
+        const auto& c = info->aConstraint[i];
+        if (c.iColumn != kFeedArgument || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+        if (!c.usable) {
+            unusable = true;
+            continue;
+        }
+        info->aConstraintUsage[i].argvIndex = 1;
+        info->aConstraintUsage[i].omit = 1;
+        info->idxNum = 1;
+        info->estimatedCost = 1;
+        info->estimatedRows = 1;
+        return SQLITE_OK;
+    }
+    if (unusable) return SQLITE_CONSTRAINT;
+    info->idxNum = 0;
+    info->estimatedCost = 1;
+    info->estimatedRows = 1;
+    return SQLITE_OK;
+}
+
+int feed_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+    auto* cursor = new (std::nothrow) FeedCursor;
+    if (!cursor) return SQLITE_NOMEM;
+    *out = &cursor->base;
+    return SQLITE_OK;
+}
+
+int feed_close(sqlite3_vtab_cursor* cur) {
+    delete &cursor_of(cur);
+    return SQLITE_OK;
+}
+
+int feed_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
+    FeedCursor& cursor = cursor_of(cur);
+    cursor.feed = idx_num == 1 && argc == 1
+                      ? static_cast<KeyedRows::Feed*>(sqlite3_value_pointer(argv[0], kKeyFeedPointer))
+                      : nullptr;
+    cursor.advance();
+    return SQLITE_OK;
+}
+
+int feed_next(sqlite3_vtab_cursor* cur) {
+    cursor_of(cur).advance();
+    return SQLITE_OK;
+}
+
+int feed_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
+
+int feed_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+    const FeedCursor& cursor = cursor_of(cur);
+    if (column == kValue && !cursor.mark) sqlite3_result_int64(ctx, cursor.value);
+    else if (column == kSeq) sqlite3_result_int64(ctx, cursor.seq);
+    else if (column == kLive) sqlite3_result_int64(ctx, cursor.feed->seq);
+    // the mark's value, and the feed argument, read as NULL
+    return SQLITE_OK;
+}
+
+int feed_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
+    *rowid = cursor_of(cur).rowid;
+    return SQLITE_OK;
+}
+
+}  // namespace
+
+const sqlite3_module kKeyFeedModule = read_only_module(feed_connect, feed_best_index, feed_disconnect, feed_open,
+                                                       feed_close, feed_filter, feed_next, feed_eof, feed_column,
+                                                       feed_rowid);
+
+bool KeyedRows::seek(sqlite3_int64 key) {
+    in_key_ = false;
+    ++feed_.seq;
+    feed_.key = key;
+    feed_.posted = true;
+    if (!rows_) {
+        rows_ = pool_.take();
+        int rc = sqlite3_bind_pointer(rows_.get(), 1, &feed_, kKeyFeedPointer, nullptr);
+        if (rc != SQLITE_OK) {
+            forget();
+            throw SqlError(sqlite3_errstr(rc), rc);
+        }
+    }
+    try {
+        // Rows of an earlier key that its owner did not read to the end
+        // (and that key's end mark) come first: skipped by their tag.
+        while (rows_.step()) {
+            if (sqlite3_column_int64(rows_.get(), tag_ + 1) != feed_.seq) continue;
+            in_key_ = true;
+            return true;
+        }
+    } catch (...) {
+        forget();
+        throw;
+    }
+    forget();
+    return false;
+}
+
+bool KeyedRows::next() {
+    if (!in_key_) return false;
+    bool row = false;
+    try {
+        row = rows_.step();
+    } catch (...) {
+        forget();
+        throw;
+    }
+    if (!row) {
+        forget();
+        return false;
+    }
+    if (sqlite3_column_type(rows_.get(), tag_) == SQLITE_NULL) {
+        in_key_ = false;
+        return false;
+    }
+    return true;
+}
+
+}  // namespace theater
