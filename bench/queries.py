@@ -40,6 +40,19 @@ LEFT JOIN leads l ON l.role_id = r.id LEFT JOIN auditions la ON la.id = l.lead
 LEFT JOIN understudies u ON u.role_id = r.id LEFT JOIN auditions ua ON ua.id = u.understudy
 ORDER BY r.id"""
 
+CASTING_IDS_CORRELATED = """
+SELECT r.id AS c1, (SELECT id FROM auditions WHERE role_id = r.id AND hired = 1 ORDER BY id LIMIT 1) AS c2,
+       (SELECT id FROM auditions WHERE role_id = r.id AND hired = 1 ORDER BY id LIMIT 1 OFFSET 1) AS c3
+FROM roles r ORDER BY r.id"""
+
+CASTING_IDS_GROUP_BY = """
+WITH leads AS (SELECT role_id, min(id) AS lead FROM auditions WHERE hired = 1 GROUP BY role_id),
+understudies AS (SELECT a.role_id, min(a.id) AS understudy FROM auditions a JOIN leads l ON l.role_id = a.role_id
+                 WHERE a.hired = 1 AND a.id > l.lead GROUP BY a.role_id)
+SELECT r.id AS c1, l.lead AS c2, u.understudy AS c3
+FROM roles r LEFT JOIN leads l ON l.role_id = r.id LEFT JOIN understudies u ON u.role_id = r.id
+ORDER BY r.id"""
+
 # name -> (what it counts, extension SQL, {hand-written form: SQL})
 READS = {
     "role_lead": ("roles", "SELECT role_lead(id) AS c1 FROM roles ORDER BY id", {"correlated subquery": LEAD_HAND}),
@@ -57,6 +70,8 @@ READS = {
                               " understudy AS c5, understudy_actor AS c6 FROM role_casting",
                      {"correlated subqueries": CASTING_CORRELATED, "window function": CASTING_WINDOW,
                       "GROUP BY": CASTING_GROUP_BY}),
+    "role_casting, ids only": ("roles", "SELECT role_id AS c1, lead AS c2, understudy AS c3 FROM role_casting",
+                               {"correlated subqueries": CASTING_IDS_CORRELATED, "GROUP BY": CASTING_IDS_GROUP_BY}),
     # The model layer: relationships declared with theater_relate (bench/generate.py).
     "declared one-to-many join": ("rows", "SELECT r.id AS c1, a.id AS c2, a.actor AS c3 FROM roles r, role_hires(r.id) a",
                                   {"plain join": "SELECT r.id AS c1, a.id AS c2, a.actor AS c3 FROM roles r"

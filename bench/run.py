@@ -92,8 +92,10 @@ class Table:
             print("| " + " | ".join(str(v).ljust(w) for v, w in zip(row, widths)) + " |")
 
 
-def bench_reads(conn, roles, auditions, table, repeat, results):
+def bench_reads(conn, roles, auditions, table, repeat, results, cases=None):
     for case, (unit, ext_sql, hands) in queries.READS.items():
+        if cases and case not in cases:
+            continue
         ops = {"roles": roles, "links": roles * generate.TAGS_PER_ROLE}.get(unit, auditions)
         columns = ext_sql.count(" AS c")
         for label, hand_sql in hands.items():
@@ -187,6 +189,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (best is kept)")
     parser.add_argument("--orm-max", type=int, default=100_000, help="largest size SQLAlchemy runs at")
     parser.add_argument("--data", default=str(ROOT / "build" / "bench"), help="where databases are generated")
+    parser.add_argument("--cases", nargs="+", help="only these read cases (no call_back or ORM cases)")
     args = parser.parse_args(argv)
 
     print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
@@ -199,9 +202,10 @@ def main(argv=None):
         auditions = conn.execute("SELECT count(*) FROM auditions").fetchone()[0]
         table = Table(f"{roles:,} roles, {auditions:,} auditions")
         results = {}
-        bench_reads(conn, roles, auditions, table, args.repeat, results)
-        bench_call_backs(conn, auditions, table, args.repeat, results)
-        if roles <= args.orm_max:
+        bench_reads(conn, roles, auditions, table, args.repeat, results, args.cases)
+        if not args.cases:
+            bench_call_backs(conn, auditions, table, args.repeat, results)
+        if roles <= args.orm_max and not args.cases:
             bench_orm(path, conn, roles, table, results)
         table.print()
         conn.close()

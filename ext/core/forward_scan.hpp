@@ -48,6 +48,7 @@ public:
     // after the first, each says the keys came in no order the scan could
     // follow.
     int seeks() const noexcept { return seeks_; }
+    void reset_seeks() noexcept { seeks_ = 0; }
 
 private:
     void seek(sqlite3_int64 key);

@@ -2,7 +2,9 @@
 
 #include "core/boundary.hpp"
 #include "core/module.hpp"
+#include "core/quote.hpp"
 
+#include <cstring>
 #include <new>
 
 namespace theater {
@@ -127,6 +129,18 @@ const sqlite3_module kKeyFeedModule = read_only_module(feed_connect, feed_best_i
                                                        feed_close, feed_filter, feed_next, feed_eof, feed_column,
                                                        feed_rowid);
 
+bool KeyedRows::ready() noexcept {
+    if (rows_) return true;
+    try {
+        rows_ = pool_.take();
+    } catch (...) {
+        return false;
+    }
+    int rc = sqlite3_bind_pointer(rows_.get(), 1, &feed_, kKeyFeedPointer, nullptr);
+    if (rc != SQLITE_OK) forget();
+    return rc == SQLITE_OK;
+}
+
 bool KeyedRows::seek(sqlite3_int64 key) {
     in_key_ = false;
     ++feed_.seq;
@@ -174,6 +188,85 @@ bool KeyedRows::next() {
         return false;
     }
     return true;
+}
+
+namespace {
+
+// The index named in a plan line "SEARCH <alias> USING [COVERING ]INDEX
+// <name> (...)" (before 3.36.0: "SEARCH TABLE <alias> ..."); "" for the
+// INTEGER PRIMARY KEY; false when the line reads the table otherwise.
+bool index_of(const std::string& detail, const std::string& alias, std::string* index, bool* found) {
+    for (const char* prefix : {"SEARCH TABLE ", "SEARCH ", "SCAN TABLE ", "SCAN "}) {
+        std::string head = std::string(prefix) + alias;
+        if (detail.compare(0, head.size(), head) != 0) continue;
+        if (detail.size() > head.size() && detail[head.size()] != ' ') continue;  // another alias
+        *found = true;
+        std::string rest = detail.substr(std::min(detail.size(), head.size() + 1));
+        if (rest.compare(0, 26, "USING INTEGER PRIMARY KEY ") == 0) {
+            index->clear();
+            return true;
+        }
+        for (const char* using_index : {"USING INDEX ", "USING COVERING INDEX "}) {
+            std::size_t n = std::strlen(using_index);
+            std::size_t open = rest.rfind(" (");
+            if (rest.compare(0, n, using_index) == 0 && open != std::string::npos && open > n) {
+                *index = rest.substr(n, open - n);
+                return true;
+            }
+        }
+        return false;
+    }
+    return true;  // not this table's line
+}
+
+}  // namespace
+
+bool plan_keeps_index_order(Connection& conn, const std::string& sql, const std::string& alias,
+                            const std::vector<std::vector<std::string>>& accepted, const std::string& unique) noexcept {
+    try {
+        sqlite3* db = conn.db();
+        {
+            StatementLease reverse = conn.statement("PRAGMA reverse_unordered_selects");
+            if (!reverse.step() || sqlite3_column_int(reverse.get(), 0) != 0) return false;
+        }
+        if (alias.empty()) return true;
+        Stmt plan = prepare(db, "EXPLAIN QUERY PLAN " + sql);
+        std::string index;
+        bool found = false;
+        while (step(db, plan.get())) {
+            const unsigned char* text = sqlite3_column_text(plan.get(), 3);
+            if (!text) continue;
+            if (!index_of(reinterpret_cast<const char*>(text), alias, &index, &found)) return false;
+        }
+        if (!found) return false;
+        if (index.empty()) return true;  // the INTEGER PRIMARY KEY: one row per key
+        // The key columns, in order, as ORDER BY on them would read them.
+        Stmt columns = prepare(db, "SELECT name, desc, coll FROM pragma_index_xinfo(?1, 'main') WHERE key ORDER BY seqno");
+        bind_text(columns.get(), 1, index);
+        std::vector<std::string> names;
+        while (step(db, columns.get())) {
+            const unsigned char* name = sqlite3_column_text(columns.get(), 0);
+            const unsigned char* coll = sqlite3_column_text(columns.get(), 2);
+            if (!name || sqlite3_column_int(columns.get(), 1) != 0 || !coll ||
+                !same_name(reinterpret_cast<const char*>(coll), "BINARY")) {
+                return false;
+            }
+            names.emplace_back(reinterpret_cast<const char*>(name));
+        }
+        for (const std::vector<std::string>& want : accepted) {
+            // Exactly those columns (rowid order after them), or those
+            // columns first where the last one is unique (`unique`): the
+            // columns after it then order nothing.
+            bool ends_unique = !want.empty() && !unique.empty() && same_name(want.back(), unique);
+            if (want.size() > names.size() || (want.size() < names.size() && !ends_unique)) continue;
+            bool same = true;
+            for (std::size_t i = 0; i < want.size(); ++i) same = same && same_name(want[i], names[i]);
+            if (same) return true;
+        }
+        return false;
+    } catch (...) {
+        return false;
+    }
 }
 
 }  // namespace theater

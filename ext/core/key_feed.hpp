@@ -9,7 +9,7 @@
 // must seek for nearly every key.
 //
 // A keyed statement is that lookup written as a join with a table of keys:
-//   SELECT ..., k.value, k.seq FROM theater_keys(?1) AS k LEFT JOIN ... ON ... = k.value
+//   SELECT ..., k.value, k.seq FROM main.theater_keys(?1) AS k LEFT JOIN ... ON ... = k.value
 // The table theater_keys (this file's module) yields the key its owner has
 // just posted. Asked for another row before the owner posts the next key,
 // it yields a row whose value is NULL instead: the mark that the key's rows
@@ -31,6 +31,9 @@
 
 #include "core/statement_pool.hpp"
 
+#include <string>
+#include <vector>
+
 namespace theater {
 
 // The eponymous table that keyed statements read their keys from:
@@ -50,6 +53,9 @@ public:
     KeyedRows(const KeyedRows&) = delete;
     KeyedRows& operator=(const KeyedRows&) = delete;
 
+    // Prepares the statement (once); false when it cannot be (a table of
+    // the user's named theater_keys, no memory): the owner keeps its scans.
+    bool ready() noexcept;
     // Positions on the first row of `key` (the LEFT JOIN's row of NULLs when
     // it has none). False only if the statement ended, which it does not.
     bool seek(sqlite3_int64 key);
@@ -77,5 +83,19 @@ private:
     // The statement stands on a row of the current key, not past its end.
     bool in_key_ = false;
 };
+
+// Whether a keyed statement may rely on the order its plan reads a key's
+// rows in: true when `sql`'s plan reads the table with alias `alias`
+// through its INTEGER PRIMARY KEY (one row per key) or through an index
+// whose key columns are exactly one of `accepted` (ascending, BINARY), or
+// begin with one that ends with the column `unique`, and
+// the connection does not read unordered rows backwards (PRAGMA
+// reverse_unordered_selects, which SQLite applies whenever it prepares a
+// statement, also when it prepares one again after a schema change). False
+// for any other plan, and when the plan cannot be read. An empty `alias`
+// asks only the pragma (a key's rows in any order will do).
+bool plan_keeps_index_order(Connection& conn, const std::string& sql, const std::string& alias,
+                            const std::vector<std::vector<std::string>>& accepted,
+                            const std::string& unique = "") noexcept;
 
 }  // namespace theater

@@ -223,7 +223,7 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
     {
         auto table = [](const std::string& table_name) { return "main." + quote_identifier(table_name); };
         auto eq = [](const std::string& a, const std::string& b) { return a + " = " + b; };
-        const std::string feed = "theater_keys(?1) AS k";
+        const std::string feed = "main.theater_keys(?1) AS k";  // main: a TEMP table of that name cannot stand in
         const std::string s_ref = "s." + quote_identifier(p.ref);
         switch (p.kind) {
         case JoinPath::kOneToMany:
@@ -243,6 +243,21 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
             d.keyed_from = feed + " LEFT JOIN " + from + " AS s ON " + eq(key, "k.value") + " LEFT JOIN " +
                            table(p.to_table) + " AS t ON " + eq("t." + quote_identifier(p.ref), "s." + quote_identifier(p.fk));
             d.keyed_present = "t." + quote_identifier(p.ref);
+            if (p.ref_is_rowid) {
+                const std::string fk = "s." + quote_identifier(p.fk);
+                const std::string ref = "t." + quote_identifier(p.ref);
+                // In any order: the planner may read a covering index.
+                d.memo = "SELECT " + key + ", " + fk + " FROM " + from + " AS s WHERE " + key + " IS NOT NULL AND " +
+                         fk + " IS NOT NULL";
+                std::string columns;
+                for (const RelationshipSpec::Column& c : d.columns) columns += c.expr + ", ";
+                d.memo_target = "SELECT " + columns + ref + ", " + ref + " FROM " + table(p.to_table) + " AS t WHERE " +
+                                ref + " >= ?1 ORDER BY " + ref;
+                d.memo_keyed = "SELECT " + columns + ref + ", " + ref + ", " + ref + ", k.value, k.seq FROM " + feed +
+                               " LEFT JOIN " + table(p.to_table) + " AS t ON " + eq(ref, "k.value");
+                d.memo_span = "SELECT (SELECT min(" + key + ") FROM " + from + " AS s), (SELECT max(" + key + ") FROM " +
+                              from + " AS s)";
+            }
             break;
         case JoinPath::kManyToMany: {
             const std::string to = " LEFT JOIN " + table(p.to_table) + " AS t ON " +

@@ -46,6 +46,9 @@ struct JoinPath {
     bool fk_numeric = false;
     std::string argument;        // the hidden column's name
     bool unique = false;         // at most one row per key
+    // kManyToOne: to_table.ref is its rowid, so a parent is found by an
+    // integer foreign key exactly as by an integer (RelationshipSpec::memo).
+    bool ref_is_rowid = false;
 
     // A general path (model-layer.md, "Real schemas"): any key, of one
     // column or several, tables or views, joined by foreign keys or by

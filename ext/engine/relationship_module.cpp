@@ -9,6 +9,7 @@
 #include "core/boundary.hpp"
 #include "core/forward_scan.hpp"
 #include "core/key_feed.hpp"
+#include "core/key_memo.hpp"
 #include "core/quote.hpp"
 #include "core/schema_epoch.hpp"
 #include "core/statement_pool.hpp"
@@ -49,6 +50,12 @@ struct RelationshipTable {
         if (!spec.children.empty()) children = &conn.pool(spec.children);
         if (!spec.parent.empty()) parent = &conn.pool(spec.parent);
         if (!spec.keyed_from.empty()) keyed = &conn.pool(keyed_sql(spec));
+        if (!spec.memo.empty()) {
+            memo = &conn.pool(spec.memo);
+            memo_target = &conn.pool(spec.memo_target);
+            memo_keyed = &conn.pool(spec.memo_keyed);
+            memo_span = &conn.pool(spec.memo_span);
+        }
     }
 
     sqlite3_vtab base{};
@@ -69,11 +76,10 @@ struct RelationshipTable {
     StatementPool* scan = nullptr;
     StatementPool* parent = nullptr;  // only when spec.parent is set
     StatementPool* keyed = nullptr;   // only when spec.keyed_from is set
-    // Whether the keyed statement's plan gives a key's rows in the seek's
-    // order (keyed_plan_follows_order), as of the schema `keyed_epoch`.
-    bool keyed_checked = false;
-    bool keyed_in_order = false;
-    SchemaEpoch keyed_epoch;
+    StatementPool* memo = nullptr;    // these three only when spec.memo is set
+    StatementPool* memo_target = nullptr;
+    StatementPool* memo_keyed = nullptr;
+    StatementPool* memo_span = nullptr;
     StatementPool* roots = nullptr;     // only for a tree
     StatementPool* children = nullptr;  // only for a tree with spec.children
     // The table's first hidden argument column (a tree's depth comes before).
@@ -118,7 +124,9 @@ struct RelationshipCursor {
     explicit RelationshipCursor(RelationshipTable& table)
         : seek(*table.seek, table.argument_column()),
           parent(table.parent ? *table.parent : *table.seek, 0),
-          keyed(table.keyed ? *table.keyed : *table.seek, static_cast<int>(table.spec.columns.size()) + 3) {}
+          keyed(table.keyed ? *table.keyed : *table.seek, static_cast<int>(table.spec.columns.size()) + 3),
+          memo_rows(table.memo_target ? *table.memo_target : *table.seek, static_cast<int>(table.spec.columns.size())),
+          memo_keyed(table.memo_keyed ? *table.memo_keyed : *table.seek, static_cast<int>(table.spec.columns.size()) + 3) {}
     sqlite3_vtab_cursor base{};
     Plan plan = kScanAll;
     bool eof = true;
@@ -136,6 +144,23 @@ struct RelationshipCursor {
     KeyedRows keyed;
     bool use_keyed = false;
     long long filters = 0;
+    // A many-to-one in keyed mode (spec.memo): once the keyed lookups
+    // would have paid for it (kMemoBreakEven), every key's foreign key is
+    // read into `memo` in one pass, and each key is then an array access
+    // and a forward scan of the parents (`memo_rows`). Dropped on any write.
+    // The parents come from a forward scan, or, once it seeks for a large
+    // share of the keys, from a keyed statement (`memo_keyed`).
+    IntegerMemo memo;
+    ForwardScan memo_rows;
+    KeyedRows memo_keyed;
+    bool use_memo = false;
+    bool memo_by_key = false;
+    long long memo_calls = 0;
+    bool memo_refused = false;  // too large, or not integers: not tried again
+    long long keyed_calls = 0;
+    bool memo_span_read = false;
+    sqlite3_int64 memo_first = 0;
+    sqlite3_int64 memo_last = 0;
     sqlite3_int64 key = 0;
     int changes = -1;
     // Live relationships: this cursor's checks inside a write transaction.
@@ -156,6 +181,7 @@ struct RelationshipCursor {
     sqlite3_stmt* current() const {
         if (general && tree && tree->children) return child_level.get();
         if (general) return from_level ? level.get() : rows.get();
+        if (plan == kSeekKey && use_memo) return memo_by_key ? memo_keyed.row() : memo_rows.row();
         if (plan == kSeekKey) return use_keyed ? keyed.row() : seek.row();
         return rows.get();
     }
@@ -166,6 +192,11 @@ struct RelationshipCursor {
 // key in kSeekShare.
 constexpr int kSeeksBeforeKeyed = 8;
 constexpr int kSeekShare = 4;
+// The memo's pass costs about as much per key as a sixteenth of a keyed
+// lookup; it is built once the keyed lookups reach a sixteenth of the keys,
+// so a statement pays at most about twice what the better choice would have
+// cost (the ski-rental rule).
+constexpr long long kMemoBreakEven = 16;
 
 // A key as a string that is equal for keys SQLite's = finds equal among
 // one table's keys: the type, then the bytes; an integral real is the
@@ -496,58 +527,41 @@ bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
 
 // Whether the keyed statement gives each key's rows in the seek's order:
 // where that depends on the plan (RelationshipSpec::keyed_ordered_alias), its
-// query plan must read that table through an index of exactly
-// keyed_index_columns (or its INTEGER PRIMARY KEY: one row). Asked again
-// whenever the schema changed, which may change the plan; a plan it cannot
-// read is taken for one that does not (the scans then serve every key).
+// plan must read that table through an index of exactly
+// keyed_index_columns (plan_keeps_index_order). Asked at each switch (the
+// schema or PRAGMA reverse_unordered_selects may have changed since); a
+// plan it cannot read is taken for one that does not (the scans then serve
+// every key).
 bool keyed_plan_follows_order(RelationshipTable& table) {
     const RelationshipSpec& spec = table.spec;
-    if (spec.keyed_ordered_alias.empty()) return true;
-    SchemaEpoch now = schema_epoch(table.conn);
-    if (table.keyed_checked && table.keyed_epoch == now) return table.keyed_in_order;
-    bool in_order = false;
-    Stmt plan = prepare(table.conn.db(), "EXPLAIN QUERY PLAN " + keyed_sql(spec));
-    const std::string alias = spec.keyed_ordered_alias + " ";
-    std::string index;
-    while (step(table.conn.db(), plan.get())) {
-        const unsigned char* text = sqlite3_column_text(plan.get(), 3);
-        if (!text) continue;
-        std::string detail(reinterpret_cast<const char*>(text));
-        // "SEARCH t USING ..." (3.36.0 on), "SEARCH TABLE t USING ..." before.
-        for (const char* prefix : {"SEARCH TABLE ", "SEARCH "}) {
-            std::string head = std::string(prefix) + alias;
-            if (detail.compare(0, head.size(), head) != 0) continue;
-            std::string rest = detail.substr(head.size());
-            if (rest.compare(0, 26, "USING INTEGER PRIMARY KEY ") == 0) in_order = true;
-            for (const char* using_index : {"USING INDEX ", "USING COVERING INDEX "}) {
-                std::size_t n = std::strlen(using_index);
-                std::size_t open = rest.rfind(" (");
-                if (rest.compare(0, n, using_index) == 0 && open != std::string::npos && open > n) {
-                    index = rest.substr(n, open - n);
-                }
-            }
-            break;
+    return plan_keeps_index_order(table.conn, keyed_sql(spec), spec.keyed_ordered_alias,
+                                  {spec.keyed_index_columns});
+}
+
+// Builds the cursor's memo (RelationshipCursor::memo) once the keyed
+// lookups reached kMemoBreakEven-th of the keys' range.
+void try_memo(RelationshipCursor& cursor, RelationshipTable& table) {
+    if (!cursor.memo_span_read) {
+        StatementLease span = table.memo_span->take();
+        if (span.step() && sqlite3_column_type(span.get(), 0) == SQLITE_INTEGER &&
+            sqlite3_column_type(span.get(), 1) == SQLITE_INTEGER) {
+            cursor.memo_first = sqlite3_column_int64(span.get(), 0);
+            cursor.memo_last = sqlite3_column_int64(span.get(), 1);
+        } else {
+            cursor.memo_refused = true;  // no keys, or not integers
         }
+        cursor.memo_span_read = true;
+        if (cursor.memo_refused) return;
     }
-    if (!index.empty()) {
-        Stmt columns = prepare(table.conn.db(), "SELECT name FROM pragma_index_info(?1, 'main') ORDER BY seqno");
-        bind_text(columns.get(), 1, index);
-        std::size_t i = 0;
-        in_order = true;
-        while (step(table.conn.db(), columns.get())) {
-            const unsigned char* name = sqlite3_column_text(columns.get(), 0);
-            if (!name || i >= spec.keyed_index_columns.size() ||
-                !same_name(reinterpret_cast<const char*>(name), spec.keyed_index_columns[i])) {
-                in_order = false;
-            }
-            ++i;
-        }
-        in_order = in_order && i == spec.keyed_index_columns.size();
+    unsigned long long keys =
+        static_cast<unsigned long long>(cursor.memo_last) - static_cast<unsigned long long>(cursor.memo_first) + 1;
+    if (static_cast<unsigned long long>(cursor.keyed_calls) * kMemoBreakEven < keys) return;
+    if (!cursor.memo.build(*table.memo, cursor.memo_first, cursor.memo_last)) {
+        cursor.memo_refused = true;
+        return;
     }
-    table.keyed_checked = true;
-    table.keyed_in_order = in_order;
-    table.keyed_epoch = now;
-    return in_order;
+    cursor.use_memo = true;
+    cursor.keyed.forget();
 }
 
 // Whether the keyed statement's current row is one of the relationship's
@@ -632,25 +646,61 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
             std::optional<sqlite3_int64> key = integer_argument(argv[0], table.spec.arguments[0].name.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
             if (writing || changes != cursor.changes) {
+                // After a write the schema or the plan may differ: keys are
+                // counted and the keyed statement checked again.
                 cursor.seek.forget();
                 cursor.parent.forget();
                 cursor.keyed.forget();
+                cursor.seek.reset_seeks();
+                cursor.parent.reset_seeks();
+                cursor.filters = 0;
+                cursor.use_keyed = false;
+                if (cursor.use_memo || cursor.keyed_calls > 0) {
+                    cursor.memo.clear();
+                    cursor.memo_rows.forget();
+                    cursor.memo_keyed.forget();
+                    cursor.use_memo = false;
+                    cursor.keyed_calls = 0;
+                    cursor.memo_span_read = false;
+                }
             }
             cursor.changes = changes;
             cursor.key = *key;
             ++cursor.filters;
             int seeks = cursor.seek.seeks() + cursor.parent.seeks();
             if (!cursor.use_keyed && table.keyed && seeks > kSeeksBeforeKeyed && seeks * kSeekShare > cursor.filters &&
-                keyed_plan_follows_order(table)) {
+                keyed_plan_follows_order(table) && cursor.keyed.ready()) {
                 cursor.use_keyed = true;
                 cursor.seek.forget();
                 cursor.parent.forget();
             }
+            if (cursor.use_keyed && !cursor.use_memo && table.memo && !cursor.memo_refused &&
+                ++cursor.keyed_calls >= kSeeksBeforeKeyed) {
+                try_memo(cursor, table);
+            }
+            if (cursor.use_memo) {
+                sqlite3_int64 fk = 0;
+                if (!cursor.memo.find(cursor.key, &fk)) return SQLITE_OK;  // no such child, or no parent named
+                ++cursor.memo_calls;
+                int parent_seeks = cursor.memo_rows.seeks();
+                if (!cursor.memo_by_key && parent_seeks > kSeeksBeforeKeyed && parent_seeks * kSeekShare > cursor.memo_calls &&
+                    cursor.memo_keyed.ready()) {
+                    cursor.memo_by_key = true;
+                    cursor.memo_rows.forget();
+                }
+                if (cursor.memo_by_key) {
+                    cursor.eof = !cursor.memo_keyed.seek(fk) || sqlite3_column_type(cursor.memo_keyed.row(),
+                                                                                    static_cast<int>(table.spec.columns.size()) + 2) == SQLITE_NULL;
+                } else {
+                    cursor.eof = !cursor.memo_rows.position_at(fk) || !cursor.memo_rows.key_is(fk);
+                }
+                return SQLITE_OK;
+            }
             if (cursor.use_keyed) {
                 cursor.eof = !cursor.keyed.seek(cursor.key);
-                // A key of a unique relationship has one row of the keyed
-                // statement: no step to the mark.
-                if (!cursor.eof && !keyed_row_present(cursor)) cursor.eof = table.spec.unique || !keyed_next(cursor);
+                // Every row to the mark, even for a "unique" relationship:
+                // a UNIQUE TEXT key holds '5' and '5.0', which both equal 5.
+                if (!cursor.eof && !keyed_row_present(cursor)) cursor.eof = !keyed_next(cursor);
                 return SQLITE_OK;
             }
             cursor.eof = !cursor.seek.position_at(cursor.key) || !cursor.seek.key_is(cursor.key);
@@ -682,8 +732,10 @@ int relationship_next(sqlite3_vtab_cursor* cur) {
             if (table.spec.recursive) cursor.eof = !tree_step(cursor, table);
             else cursor.eof = !(cursor.from_level ? cursor.level.step() : cursor.rows.step());
             if (!cursor.eof) ++cursor.row_number;
+        } else if (cursor.plan == kSeekKey && cursor.use_memo) {
+            cursor.eof = true;  // a parent's rowid: one row
         } else if (cursor.plan == kSeekKey && cursor.use_keyed) {
-            cursor.eof = table.spec.unique || !keyed_next(cursor);
+            cursor.eof = !keyed_next(cursor);
         } else if (cursor.plan == kSeekKey) {
             cursor.eof = !cursor.seek.next() || !cursor.seek.key_is(cursor.key);
         } else {
@@ -734,6 +786,10 @@ int relationship_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
         // Rows of a general relationship have no rowid of their own (a view,
         // a WITHOUT ROWID table, a row under several keys): numbered.
         *rowid = cursor.row_number;
+        return SQLITE_OK;
+    }
+    if (cursor.use_memo && cursor.plan == kSeekKey) {
+        *rowid = cursor.key;  // a many-to-one's rowid is its key (spec.rowid)
         return SQLITE_OK;
     }
     int column = table_of(cur->pVtab).argument_column() + 1;

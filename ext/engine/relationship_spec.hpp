@@ -98,6 +98,19 @@ struct RelationshipSpec {
     std::string keyed_present;
     std::string keyed_ordered_alias;
     std::vector<std::string> keyed_index_columns;
+    // Optional, for a many-to-one asked in no order (core/key_memo.hpp):
+    // `memo`, "SELECT key, fk FROM from_table", every key's foreign key, in
+    // any order, and `memo_target`, the parent rows by that foreign key
+    // in the seek's columns ("... WHERE ref >= ?1 ORDER BY ref", a forward
+    // scan). Empty where the parent's key is not its rowid.
+    // `memo_span` reads the keys' least and greatest (two B-tree descents):
+    // the memo's size, before it is built.
+    // `memo_keyed` is memo_target as a keyed statement (keyed_sql's
+    // columns), for parents asked in no order.
+    std::string memo;
+    std::string memo_target;
+    std::string memo_keyed;
+    std::string memo_span;
     // Expression unique per row of the result, across keys: the rowid the
     // table reports (SQLite relies on it, e.g. to merge the branches of an
     // OR into one result without duplicates). A general relationship has

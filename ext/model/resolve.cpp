@@ -340,6 +340,9 @@ Resolved resolve_integer(sqlite3* db, const Declaration& d, const Options& o) {
         // The INTEGER PRIMARY KEY where there is one: ORDER BY it needs no sort.
         p.to_rowid = rowid_column(db, *to);
         if (p.to_rowid.empty()) throw NotInteger();
+    } else {
+        std::string rowid = rowid_column(db, *to);
+        p.ref_is_rowid = !rowid.empty() && same_name(p.ref, rowid);
     }
     bool direct = same_name(p.ref, p.from_key);
     // The hidden argument column's name (model-layer.md).

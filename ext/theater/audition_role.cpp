@@ -18,6 +18,7 @@ const RelationshipSpec& audition_role_spec() {
         p.ref = "id";
         p.argument = "audition_id";
         p.unique = true;
+        p.ref_is_rowid = true;  // roles.id INTEGER PRIMARY KEY
         return p;
     }());
     return spec;

@@ -19,7 +19,7 @@ constexpr const char* kRoles = "SELECT id FROM main.roles WHERE id >= ?1 ORDER B
 // row is the lead and its second the understudy; and, only when it has no
 // hire, whether its row exists.
 constexpr const char* kKeyedHires =
-    "SELECT a.id, r.id, k.value, k.seq FROM theater_keys(?1) AS k"
+    "SELECT a.id, r.id, k.value, k.seq FROM main.theater_keys(?1) AS k"
     " LEFT JOIN main.auditions AS a ON a.role_id = k.value AND a.hired = 1"
     " LEFT JOIN main.roles AS r ON r.id = CASE WHEN a.id IS NULL THEN k.value END"
     " WHERE a.id IS NULL OR k.seq = k.live";
@@ -71,6 +71,13 @@ void HireStream::forget_if_written() {
         hires_.forget();
         roles_.forget();
         keyed_.forget();
+        // The schema or the plan may differ after a write: the calls are
+        // counted and the keyed statement's plan checked again.
+        hires_.reset_seeks();
+        roles_.reset_seeks();
+        calls_ = 0;
+        use_keyed_ = false;
+        keyed_checked_ = false;
         have_last_ = false;
     }
 }
@@ -79,12 +86,25 @@ RoleHires HireStream::scanned_hires(sqlite3_int64 role) {
     RoleHires found;
     if (hires_.position_at(role)) {
         while (!hires_.at_end() && hires_.key_is(role)) {
-            found.offer(sqlite3_column_int64(hires_.row(), kHireId), [](HireId&) {});
+            found.offer(sqlite3_value_int64(sqlite3_column_value(hires_.row(), kHireId)), [](HireId&) {});
             hires_.next();
         }
         if (role < INT64_MAX) hires_.consumed_below(role + 1);
     }
     return found;
+}
+
+// The keyed statement takes a role's first row for its lead: only where its
+// plan reads the hires in id order, through an index on role_id (and the
+// constant hired), then id or nothing more (rowid order).
+bool HireStream::keyed_plan_keeps_order() {
+    if (!keyed_checked_) {
+        keyed_in_order_ = plan_keeps_index_order(
+            conn_, kKeyedHires, "a", {{"role_id"}, {"role_id", "hired"}, {"role_id", "id"}, {"role_id", "hired", "id"}},
+            "id");
+        keyed_checked_ = true;
+    }
+    return keyed_in_order_;
 }
 
 RoleLookup HireStream::keyed_lookup(sqlite3_int64 role, bool understudy) {
@@ -111,7 +131,8 @@ RoleLookup HireStream::lookup(sqlite3_int64 role, bool understudy) {
     if (have_last_ && last_role_ == role && (last_.understudy_known || !understudy)) return last_;
     ++calls_;
     int seeks = hires_.seeks() + roles_.seeks();
-    if (!use_keyed_ && seeks > kSeeksBeforeKeyed && seeks * kSeekShare > calls_) {
+    if (!use_keyed_ && seeks > kSeeksBeforeKeyed && seeks * kSeekShare > calls_ && keyed_plan_keeps_order() &&
+        keyed_.ready()) {
         use_keyed_ = true;
         hires_.forget();
         roles_.forget();

@@ -91,6 +91,7 @@ private:
     void forget_if_written();
     RoleHires scanned_hires(sqlite3_int64 role);
     RoleLookup keyed_lookup(sqlite3_int64 role, bool understudy);
+    bool keyed_plan_keeps_order();
 
     Connection& conn_;
     ForwardScan hires_;
@@ -101,6 +102,8 @@ private:
     // outer statement.
     KeyedRows keyed_;
     bool use_keyed_ = false;
+    bool keyed_checked_ = false;  // keyed_in_order_ holds since the last write
+    bool keyed_in_order_ = false;
     long long calls_ = 0;
     int changes_;
     bool have_last_ = false;

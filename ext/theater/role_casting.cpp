@@ -13,6 +13,7 @@
 #include "theater/domain_boundary.hpp"
 #include "theater/hires.hpp"
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,27 +24,36 @@ namespace {
 
 constexpr const char* kTable = "role_casting";
 
-constexpr const char* kRolesScan = "SELECT id, character_name FROM main.roles ORDER BY id";
-constexpr const char* kRolesSeek = "SELECT id, character_name FROM main.roles WHERE id = ?1";
-constexpr const char* kHiresScan =
-    "SELECT role_id, id, actor FROM main.auditions WHERE hired = 1 ORDER BY role_id";
-constexpr const char* kHiresSeek =
-    "SELECT role_id, id, actor FROM main.auditions WHERE role_id = ?1 AND hired = 1 ORDER BY id LIMIT 2";
+// Each query in two forms, with the column the statement reads or without
+// it (NULL in its place): the hires without actors read the covering index
+// alone, with no lookup in auditions per hire (xBestIndex's colUsed says
+// which columns a statement reads).
+constexpr const char* kRolesScan[] = {"SELECT id, NULL FROM main.roles ORDER BY id",
+                                      "SELECT id, character_name FROM main.roles ORDER BY id"};
+constexpr const char* kRolesSeek[] = {"SELECT id, NULL FROM main.roles WHERE id = ?1",
+                                      "SELECT id, character_name FROM main.roles WHERE id = ?1"};
+constexpr const char* kHiresScan[] = {
+    "SELECT role_id, id, NULL FROM main.auditions WHERE hired = 1 ORDER BY role_id",
+    "SELECT role_id, id, actor FROM main.auditions WHERE hired = 1 ORDER BY role_id"};
+constexpr const char* kHiresSeek[] = {
+    "SELECT role_id, id, NULL FROM main.auditions WHERE role_id = ?1 AND hired = 1 ORDER BY id LIMIT 2",
+    "SELECT role_id, id, actor FROM main.auditions WHERE role_id = ?1 AND hired = 1 ORDER BY id LIMIT 2"};
 
 enum Column { kRoleId, kCharacterName, kLead, kLeadActor, kUnderstudy, kUnderstudyActor, kArgument };
 
-// The queries' statements are the connection's (Connection::pool).
+// The queries' statements are the connection's (Connection::pool), each
+// query's two forms indexed by whether the column is read.
 struct CastingTable {
     explicit CastingTable(Connection& c)
-        : roles_scan(c.pool(kRolesScan)),
-          roles_seek(c.pool(kRolesSeek)),
-          hires_scan(c.pool(kHiresScan)),
-          hires_seek(c.pool(kHiresSeek)) {}
+        : roles_scan{&c.pool(kRolesScan[0]), &c.pool(kRolesScan[1])},
+          roles_seek{&c.pool(kRolesSeek[0]), &c.pool(kRolesSeek[1])},
+          hires_scan{&c.pool(kHiresScan[0]), &c.pool(kHiresScan[1])},
+          hires_seek{&c.pool(kHiresSeek[0]), &c.pool(kHiresSeek[1])} {}
     sqlite3_vtab base{};
-    StatementPool& roles_scan;
-    StatementPool& roles_seek;
-    StatementPool& hires_scan;
-    StatementPool& hires_seek;
+    StatementPool* roles_scan[2];
+    StatementPool* roles_seek[2];
+    StatementPool* hires_scan[2];
+    StatementPool* hires_seek[2];
 };
 
 struct Hire {
@@ -63,6 +73,7 @@ struct CastingCursor {
     StatementLease roles;
     StatementLease hires;
     bool hires_left = false;  // hires is on a row not yet consumed
+    bool actors = true;       // the statement reads lead_actor or understudy_actor
     bool eof = true;
     sqlite3_int64 role_id = 0;
     LeadAndUnderstudy<Hire> cast;
@@ -83,16 +94,19 @@ struct CastingCursor {
             return;
         }
         eof = false;
-        role_id = sqlite3_column_int64(roles.get(), 0);
+        role_id = sqlite3_value_int64(sqlite3_column_value(roles.get(), 0));
         cast.clear();
         sqlite3_stmt* h = hires.get();
+        auto role_of_hire = [h] { return sqlite3_value_int64(sqlite3_column_value(h, kHireRole)); };
         // Hires of roles before this one cannot exist (integrity); skip any.
-        while (hires_left && sqlite3_column_int64(h, kHireRole) < role_id) hires_left = hires.step();
+        while (hires_left && role_of_hire() < role_id) hires_left = hires.step();
         // The run of this role's hires. The scan is ordered by role_id alone
         // (so the planner picks the covering index), which leaves the order
         // within a run unspecified.
-        while (hires_left && sqlite3_column_int64(h, kHireRole) == role_id) {
-            cast.offer(sqlite3_column_int64(h, kHireId), [h](Hire& slot) { keep_actor(slot, h); });
+        while (hires_left && role_of_hire() == role_id) {
+            sqlite3_int64 id = sqlite3_value_int64(sqlite3_column_value(h, kHireId));
+            if (actors) cast.offer(id, [h](Hire& slot) { keep_actor(slot, h); });
+            else cast.offer(id, [](Hire&) {});
             hires_left = hires.step();
         }
     }
@@ -119,8 +133,20 @@ int casting_disconnect(sqlite3_vtab* vtab) {
 // kOneRole: role_casting(x) or WHERE for_role_id = x, where x follows the
 // argument rules (a non-integer is an error). kOneRoleByColumn: WHERE
 // role_id = x, a filter on an ordinary column: like a table's INTEGER
-// column, a value that is no integer matches no row.
+// column, a value that is no integer matches no row. idxStr says which of
+// the columns that cost a read the statement uses (one of kColumnsRead,
+// static strings, so that the plan shows them).
 enum Plan { kWholeSheet = 0, kOneRole = 1, kOneRoleByColumn = 2 };
+constexpr int kReadsActors = 1;
+constexpr int kReadsName = 2;
+constexpr const char* kColumnsRead[] = {"ids", "actors", "names", "actors names"};
+
+int columns_read(const char* idx_str) {
+    for (int i = 0; i < 4; ++i) {
+        if (idx_str && std::strcmp(idx_str, kColumnsRead[i]) == 0) return i;
+    }
+    return kReadsActors | kReadsName;  // unknown: read everything
+}
 
 int casting_best_index(sqlite3_vtab*, sqlite3_index_info* info) {
     // role_casting(5) and WHERE role_id = 5 are the same seek.
@@ -143,6 +169,10 @@ int casting_best_index(sqlite3_vtab*, sqlite3_index_info* info) {
         info->estimatedRows = static_cast<sqlite3_int64>(kUnknownTableRows);
         info->estimatedCost = 2 * kUnknownTableRows;
     }
+    auto reads = [info](int column) { return (info->colUsed & (sqlite3_uint64(1) << column)) != 0; };
+    int read = (reads(kLeadActor) || reads(kUnderstudyActor) ? kReadsActors : 0) | (reads(kCharacterName) ? kReadsName : 0);
+    info->idxStr = const_cast<char*>(kColumnsRead[read]);
+    info->needToFreeIdxStr = 0;
     // Rows come in role id order either way.
     if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == kRoleId && !info->aOrderBy[0].desc) {
         info->orderByConsumed = 1;
@@ -162,13 +192,17 @@ int casting_close(sqlite3_vtab_cursor* cur) {
     return SQLITE_OK;
 }
 
-int casting_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
+int casting_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc, sqlite3_value** argv) {
     CastingCursor& cursor = cursor_of(cur);
     CastingTable& table = table_of(cur->pVtab);
     return domain_table_method(cur->pVtab, kTable, [&] {
         cursor.roles.release();
         cursor.hires.release();
         cursor.eof = true;
+        int read = columns_read(idx_str);
+        int actors = (read & kReadsActors) ? 1 : 0;
+        int name = (read & kReadsName) ? 1 : 0;
+        cursor.actors = actors != 0;
         if (idx_num != kWholeSheet) {
             if (argc < 1) throw SqlError("internal error: seek without a role id");
             std::optional<sqlite3_int64> role_id;
@@ -182,13 +216,13 @@ int casting_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
                 }
             }
             if (!role_id) return SQLITE_OK;
-            cursor.roles = table.roles_seek.take();
-            cursor.hires = table.hires_seek.take();
+            cursor.roles = table.roles_seek[name]->take();
+            cursor.hires = table.hires_seek[actors]->take();
             sqlite3_bind_int64(cursor.roles.get(), 1, *role_id);
             sqlite3_bind_int64(cursor.hires.get(), 1, *role_id);
         } else {
-            cursor.roles = table.roles_scan.take();
-            cursor.hires = table.hires_scan.take();
+            cursor.roles = table.roles_scan[name]->take();
+            cursor.hires = table.hires_scan[actors]->take();
         }
         cursor.hires_left = cursor.hires.step();
         cursor.advance();
@@ -224,7 +258,7 @@ int casting_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
     switch (column) {
     case kRoleId:
     case kArgument: sqlite3_result_int64(ctx, cursor.role_id); break;
-    case kCharacterName: sqlite3_result_value(ctx, sqlite3_column_value(cursor.roles.get(), 1)); break;
+    case kCharacterName: result_column(ctx, cursor.roles.get(), 1); break;
     case kLead: result_hire_id(ctx, cursor.cast.lead); break;
     case kLeadActor: result_hire_actor(ctx, cursor.cast.lead); break;
     case kUnderstudy: result_hire_id(ctx, cursor.cast.understudy); break;

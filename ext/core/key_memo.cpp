@@ -1,0 +1,82 @@
+#include "core/key_memo.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace theater {
+
+void IntegerMemo::clear() noexcept {
+    built_ = false;
+    dense_ = false;
+    keys_ = {};
+    values_ = {};
+    present_ = {};
+}
+
+bool IntegerMemo::build(StatementPool& query, sqlite3_int64 first, sqlite3_int64 last) {
+    clear();
+    auto fail = [this] {
+        clear();
+        return false;
+    };
+    // Dense (the usual rowids): one slot per key of [first, last], filled
+    // in whatever order the query reads; else pairs, sorted after.
+    unsigned long long span = static_cast<unsigned long long>(last) - static_cast<unsigned long long>(first);
+    dense_ = last >= first && span < kMaxEntries;
+    if (dense_) {
+        first_ = first;
+        values_.assign(static_cast<std::size_t>(span) + 1, 0);
+        present_.assign(static_cast<std::size_t>(span) + 1, false);
+    }
+    StatementLease rows = query.take();
+    while (rows.step()) {
+        sqlite3_value* key = sqlite3_column_value(rows.get(), 0);
+        sqlite3_value* value = sqlite3_column_value(rows.get(), 1);
+        if (sqlite3_value_type(key) != SQLITE_INTEGER || sqlite3_value_type(value) != SQLITE_INTEGER) return fail();
+        sqlite3_int64 k = sqlite3_value_int64(key);
+        if (dense_) {
+            // Outside [first, last]: the table changed since they were read,
+            // which a memo is never kept across.
+            if (k < first || k > last) return fail();
+            auto at = static_cast<std::size_t>(static_cast<unsigned long long>(k) - static_cast<unsigned long long>(first));
+            if (present_[at]) return fail();  // a key twice: no memo stands for that join
+            values_[at] = sqlite3_value_int64(value);
+            present_[at] = true;
+        } else {
+            if (keys_.size() >= kMaxEntries / 2) return fail();  // 16 bytes each here
+            keys_.push_back(k);
+            values_.push_back(sqlite3_value_int64(value));
+        }
+    }
+    if (!dense_) {
+        std::vector<std::size_t> order(keys_.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) { return keys_[a] < keys_[b]; });
+        std::vector<sqlite3_int64> keys(keys_.size()), values(keys_.size());
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            keys[i] = keys_[order[i]];
+            values[i] = values_[order[i]];
+            if (i > 0 && keys[i] == keys[i - 1]) return fail();
+        }
+        keys_ = std::move(keys);
+        values_ = std::move(values);
+    }
+    built_ = true;
+    return true;
+}
+
+bool IntegerMemo::find(sqlite3_int64 key, sqlite3_int64* value) const noexcept {
+    if (dense_) {
+        if (key < first_) return false;
+        auto at = static_cast<unsigned long long>(key) - static_cast<unsigned long long>(first_);
+        if (at >= values_.size() || !present_[at]) return false;
+        *value = values_[at];
+        return true;
+    }
+    auto it = std::lower_bound(keys_.begin(), keys_.end(), key);
+    if (it == keys_.end() || *it != key) return false;
+    *value = values_[static_cast<std::size_t>(it - keys_.begin())];
+    return true;
+}
+
+}  // namespace theater

@@ -1,0 +1,54 @@
+// A map from integer keys to integer values, read in one sequential pass of a
+// query and kept for the rest of one statement: the answer to random lookups
+// that a keyed statement (core/key_feed.hpp) would answer with a B-tree
+// descent each.
+//
+// A many-to-one relationship asked in no order (SELECT ... FROM auditions a,
+// audition_role(a.id) r: SQLite reads auditions through its index on
+// role_id, so the ids come in role order) must find each child's foreign key
+// before it can find the parent; the plain join reads that foreign key from
+// the index it walks. The memo holds every child's foreign key, so a lookup
+// is an array access (or a binary search), and the parent comes from a
+// forward scan of the parent table, which in that plan's order ascends.
+//
+// Memory is bounded: keys that fill their range (the usual rowids) take 8
+// bytes and a bit per key of the range (40 MiB for 5 million), up to
+// kMaxEntries; others 16 bytes a key (and 8 more while sorted), up to half
+// as many. Past that the memo is not built.
+#pragma once
+
+#include "core/statement_pool.hpp"
+
+#include <cstddef>
+#include <vector>
+
+namespace theater {
+
+class IntegerMemo {
+public:
+    // 64 MiB in a dense memo.
+    static constexpr std::size_t kMaxEntries = std::size_t(8) << 20;
+
+    // Reads every row of `query` ("SELECT key, value ...", in any order),
+    // whose keys lie in [first, last]: false, and the memo stays empty,
+    // when a key or value is not an integer (the memo stands only for
+    // integer comparisons), a key comes twice, or the memo would pass its
+    // bound (kMaxEntries slots of a dense memo, half as many pairs).
+    bool build(StatementPool& query, sqlite3_int64 first, sqlite3_int64 last);
+    void clear() noexcept;
+    bool built() const noexcept { return built_; }
+    // The value of `key`, if the query had a row for it.
+    bool find(sqlite3_int64 key, sqlite3_int64* value) const noexcept;
+
+private:
+    bool built_ = false;
+    // Dense: values_[key - first_] for every key from first_ on, present_
+    // telling which keys had a row. Sparse: keys_ and values_ in key order.
+    bool dense_ = false;
+    sqlite3_int64 first_ = 0;
+    std::vector<sqlite3_int64> keys_;
+    std::vector<sqlite3_int64> values_;
+    std::vector<bool> present_;
+};
+
+}  // namespace theater
