@@ -3,8 +3,9 @@
 //   theater_version, theater_debug      ext/theater_version.cpp, ext/theater_debug.cpp
 //   theater_migrate, theater_schema_version, theater_migration_status
 //                                       ext/migrations/<name>.cpp
-//   call_back, role_casting, role_auditions, role_actors, role_locations,
-//   audition_role                       ext/theater/<name>.cpp
+//   call_back, call_back_all, role_casting, role_auditions, role_actors, role_locations,
+//   audition_role, theater_materialize_casting
+//                                       ext/theater/<name>.cpp
 //   role_lead, role_understudy          ext/theater/role_lead_understudy.cpp
 //   theater_relate, theater_unrelate, theater_refresh,
 //   theater_enforce_foreign_keys, theater_diagram
@@ -63,8 +64,11 @@ const FunctionEntry kFunctions[] = {
     {"theater_migrate", 1, kWrites, theater_migrate_fn},
     {"theater_schema_version", 0, kReads, theater_schema_version_fn},
     {"call_back", 1, kWrites, call_back_fn},
+    {"call_back_all", 1, kWrites, call_back_all_fn},
     {"role_lead", 1, kReads, role_lead_fn},
     {"role_understudy", 1, kReads, role_understudy_fn},
+    {"theater_materialize_casting", 0, kWrites, theater_materialize_casting_fn},
+    {"theater_materialize_casting", 1, kWrites, theater_materialize_casting_fn},
     {"theater_relate", 3, kWrites, theater_relate_fn},
     {"theater_relate", 4, kWrites, theater_relate_fn},
     {"theater_relate", 5, kWrites, theater_relate_fn},

@@ -114,6 +114,35 @@ def migrate(v):
     return dict(error="theater_migrate: version must be an integer")
 
 
+def materialize(v):
+    """theater_materialize_casting: 1 or 0 only. The seeded database has no
+    stored sheet, so 0 has nothing to remove and writes nothing."""
+    if v.is_null:
+        return dict(error="theater_materialize_casting: on must be 1 or 0, not NULL")
+    if v.integer == 0:
+        return dict(rows=[(0,)])
+    return dict(error="theater_materialize_casting: on must be 1 or 0")
+
+
+def hire_all(v):
+    """call_back_all(audition_ids): a JSON array text, or NULL."""
+    if v.is_null:
+        return dict(rows=[(None,)])
+    return dict(error="call_back_all: audition_ids must be a JSON array")
+
+
+def hire_all_element(v):
+    """call_back_all(json_array(value)): each element follows the *_id rule;
+    null is skipped. json_array() itself refuses a blob."""
+    if v.is_null:
+        return dict(rows=[(0,)])
+    if v.integer is not None:
+        return dict(error=f"call_back_all: no audition with id {v.integer}")
+    if v.name == "blob":
+        return dict(error="JSON cannot hold BLOB values")
+    return dict(error=must_be_integer("call_back_all", "audition_id"))
+
+
 def table_valued(function, argument):
     """NULL or an id with no rows gives no rows; a non-integer is an error."""
     def expect(v):
@@ -154,9 +183,12 @@ def json_shape_outcome(text):
 # name -> (SQL with {} for the value, value -> expected outcome)
 TARGETS = {
     "call_back": domain_scalar("call_back", "audition_id", "audition"),
+    "call_back_all": ("SELECT call_back_all({})", hire_all),
+    "call_back_all element": ("SELECT call_back_all(json_array({}))", hire_all_element),
     "role_lead": domain_scalar("role_lead", "role_id", "role"),
     "role_understudy": domain_scalar("role_understudy", "role_id", "role"),
     "theater_migrate": ("SELECT theater_migrate({})", migrate),
+    "theater_materialize_casting": ("SELECT theater_materialize_casting({})", materialize),
     # Functions of no arguments: any value is a wrong arity.
     "theater_schema_version": ("SELECT theater_schema_version({})",
                                lambda v: dict(error=wrong_arity("theater_schema_version"))),
@@ -203,11 +235,15 @@ VALUE_CASES = [Case(id=f"{name}[{v.name}]", sql=template.format(v.sql), **expect
 ARITY_CASES = [
     Case("call_back()", "SELECT call_back()", error=wrong_arity("call_back")),
     Case("call_back(1, 2)", "SELECT call_back(1, 2)", error=wrong_arity("call_back")),
+    Case("call_back_all()", "SELECT call_back_all()", error=wrong_arity("call_back_all")),
+    Case("call_back_all(1, 2)", "SELECT call_back_all('[1]', 2)", error=wrong_arity("call_back_all")),
     Case("role_lead()", "SELECT role_lead()", error=wrong_arity("role_lead")),
     Case("role_lead(1, 2)", "SELECT role_lead(1, 2)", error=wrong_arity("role_lead")),
     Case("role_understudy()", "SELECT role_understudy()", error=wrong_arity("role_understudy")),
     Case("role_understudy(1, 2)", "SELECT role_understudy(1, 2)", error=wrong_arity("role_understudy")),
     Case("theater_migrate(1, 2)", "SELECT theater_migrate(1, 2)", error=wrong_arity("theater_migrate")),
+    Case("theater_materialize_casting(1, 2)", "SELECT theater_materialize_casting(1, 2)",
+         error=wrong_arity("theater_materialize_casting")),
     Case("theater_schema_version(1, 2)", "SELECT theater_schema_version(1, 2)",
          error=wrong_arity("theater_schema_version")),
     Case("theater_version(1, 2)", "SELECT theater_version(1, 2)", error=wrong_arity("theater_version")),
@@ -234,7 +270,8 @@ ARITY_CASES = [
 CASES = VALUE_CASES + ARITY_CASES
 ERROR_CASES = [c for c in CASES if c.error]
 WRITER_ERROR_CASES = [c for c in ERROR_CASES if re.match(
-    r"SELECT (call_back|theater_migrate|theater_relate|theater_unrelate|theater_enforce_foreign_keys)\(", c.sql)]
+    r"SELECT (call_back|call_back_all|theater_migrate|theater_relate|theater_unrelate|theater_enforce_foreign_keys|"
+    r"theater_materialize_casting)\(", c.sql)]
 
 
 # ---- running one case ----------------------------------------------------------

@@ -68,3 +68,39 @@ def test_nested_json_benchmark_runs_quick_and_every_document_agrees_with_the_han
         for way in ("per key", "every row"):
             assert f"{case}, {way}" in done.stdout, f"the nested JSON benchmark lacks {case}, {way}"
     assert "MISMATCH" not in done.stdout + done.stderr
+
+
+def test_stored_casting_sheet_benchmark_runs_at_smoke_size_and_the_sheet_agrees_everywhere(tmp_path):
+    """bench/casting_sheet.py checks the stored sheet against role_casting,
+    value and type, before timing reads, after each write batch and at the
+    end (issue 17)."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "casting_sheet.py"), "--sizes", "300", "--repeat",
+                           "1", "--writes", "200", "--data", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for case in ["turn it on (fill the table)", "call it again, in step", "read, every row", "read, per key",
+                 "write, call_back(id) x N", "write, UPDATE ... SET hired = 1 x N",
+                 "write, UPDATE ... SET hired = 0 x N (hired ones)", "write, call_back in one statement",
+                 "write, INSERT an audition, not hired x N"]:
+        assert case in done.stdout, f"the stored casting sheet benchmark lacks {case!r}"
+    for source in ["role_casting", "casting_sheet (view)", "casting_sheet_stored", "casting_sheet_stored, no extension",
+                   "with the stored sheet", "without the stored sheet"]:
+        assert f"| {source} " in done.stdout, f"the stored casting sheet benchmark lacks {source!r}"
+    assert "MISMATCH" not in done.stdout + done.stderr
+
+
+def test_bulk_hire_benchmark_runs_at_smoke_size_and_every_form_hires_the_same(tmp_path):
+    """bench/bulk_hire.py checks that call_back_all, call_back per call and
+    the hand-written UPDATEs leave the same hires before it reports (issue 17)."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "bulk_hire.py"), "--sizes", "300", "--repeat", "1",
+                           "--data", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for form in ["hand: UPDATE ... WHERE id IN (SELECT id FROM ids)", "hand: UPDATE ... FROM ids",
+                 "theater: SELECT call_back_all(json_group_array(id)) FROM ids",
+                 "theater: SELECT count(call_back(id)) FROM ids (per call)", "theater: SELECT call_back_all(?)",
+                 "call_back x100k, one transaction"]:
+        assert form in done.stdout, f"the bulk hire benchmark lacks {form!r}"
+    for order in ("random", "ascending"):
+        assert f"ids, {order}," in done.stdout
+    assert "MISMATCH" not in done.stdout + done.stderr

@@ -202,6 +202,13 @@ def with_hire_log(conn):
         END;""")
 
 
+def with_stored_sheet(conn):
+    """The cast at the newest migration with the stored casting sheet on
+    (theater_materialize_casting)."""
+    load_cast(conn)
+    conn.execute("SELECT theater_materialize_casting()")
+
+
 LIBRARY = """
 CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT);
 CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT, author_id INTEGER REFERENCES authors(id) ON DELETE CASCADE);
@@ -264,6 +271,13 @@ CASES = {
     # A trigger's completed write counts in sqlite3_total_changes() even
     # when the UPDATE that fired it is then stopped and rolled back.
     "call_back with a trigger that writes": (with_hire_log, "SELECT call_back(3)"),
+    # Issue 17: the stored casting sheet. On fills a table from role_casting and
+    # makes ten triggers; off drops them (DROP TRIGGER, as on does when the
+    # sheet is out of step) and its two tables. call_back's UPDATE runs its
+    # triggers.
+    "materialize casting": (load_cast, "SELECT theater_materialize_casting()"),
+    "materialize casting off": (with_stored_sheet, "SELECT theater_materialize_casting(0)"),
+    "call_back with the stored sheet on": (with_stored_sheet, "SELECT call_back(2)"),
 }
 
 

@@ -272,6 +272,8 @@ FLAGS = [
     ("theater_version", 0, SQLITE_INNOCUOUS, SQLITE_DIRECTONLY),
     # Spec section 4; skipped until they are registered.
     ("call_back", 1, SQLITE_DIRECTONLY, SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC),
+    ("theater_materialize_casting", 0, SQLITE_DIRECTONLY, SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC),
+    ("theater_materialize_casting", 1, SQLITE_DIRECTONLY, SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC),
     ("role_lead", 1, SQLITE_INNOCUOUS, SQLITE_DIRECTONLY | SQLITE_DETERMINISTIC),
     ("role_understudy", 1, SQLITE_INNOCUOUS, SQLITE_DIRECTONLY | SQLITE_DETERMINISTIC),
 ]

@@ -130,43 +130,49 @@ const sqlite3_module kKeyFeedModule = read_only_module(feed_connect, feed_best_i
                                                        feed_rowid);
 
 bool KeyedRows::ready() noexcept {
+    if (!usable_) return false;
     if (rows_) return true;
     try {
         rows_ = pool_.take();
     } catch (...) {
+        usable_ = false;
         return false;
     }
     int rc = sqlite3_bind_pointer(rows_.get(), 1, &feed_, kKeyFeedPointer, nullptr);
-    if (rc != SQLITE_OK) forget();
+    if (rc != SQLITE_OK) {
+        forget();
+        usable_ = false;
+    }
     return rc == SQLITE_OK;
 }
 
 bool KeyedRows::seek(sqlite3_int64 key) {
     in_key_ = false;
+    bool fresh = !rows_;
+    if (!ready()) return false;
+    fresh = fresh || sqlite3_stmt_busy(rows_.get()) == 0;
     ++feed_.seq;
     feed_.key = key;
     feed_.posted = true;
-    if (!rows_) {
-        rows_ = pool_.take();
-        int rc = sqlite3_bind_pointer(rows_.get(), 1, &feed_, kKeyFeedPointer, nullptr);
-        if (rc != SQLITE_OK) {
-            forget();
-            throw SqlError(sqlite3_errstr(rc), rc);
-        }
-    }
     try {
         // Rows of an earlier key that its owner did not read to the end
-        // (and that key's end mark) come first: skipped by their tag.
+        // come first: skipped by their tag.
         while (rows_.step()) {
+            if (sqlite3_column_type(rows_.get(), tag_ + 1) == SQLITE_NULL) break;  // an authorizer's IGNORE
+            fresh = false;
             if (sqlite3_column_int64(rows_.get(), tag_ + 1) != feed_.seq) continue;
             in_key_ = true;
             return true;
         }
     } catch (...) {
         forget();
-        throw;
+        // A statement that cannot even start (prepared again under an
+        // authorizer that denies theater_keys) is not used; an error once
+        // it runs is the caller's.
+        if (!fresh) throw;
     }
     forget();
+    usable_ = false;
     return false;
 }
 
@@ -196,27 +202,49 @@ namespace {
 // <name> (...)" (before 3.36.0: "SEARCH TABLE <alias> ..."); "" for the
 // INTEGER PRIMARY KEY; false when the line reads the table otherwise.
 bool index_of(const std::string& detail, const std::string& alias, std::string* index, bool* found) {
-    for (const char* prefix : {"SEARCH TABLE ", "SEARCH ", "SCAN TABLE ", "SCAN "}) {
-        std::string head = std::string(prefix) + alias;
-        if (detail.compare(0, head.size(), head) != 0) continue;
-        if (detail.size() > head.size() && detail[head.size()] != ' ') continue;  // another alias
-        *found = true;
-        std::string rest = detail.substr(std::min(detail.size(), head.size() + 1));
-        if (rest.compare(0, 26, "USING INTEGER PRIMARY KEY ") == 0) {
-            index->clear();
+    // "SEARCH <alias> ..." (3.36.0 on); before: "SEARCH TABLE <table> AS
+    // <alias> ...", or "SEARCH TABLE <alias> ..." where the alias is the name.
+    std::string rest;
+    bool mine = false;
+    for (const char* verb : {"SEARCH ", "SCAN "}) {
+        std::size_t n = std::strlen(verb);
+        if (detail.compare(0, n, verb) != 0) continue;
+        std::string after = detail.substr(n);
+        if (after.compare(0, 6, "TABLE ") == 0) {
+            after = after.substr(6);
+            std::size_t space = after.find(' ');
+            std::string name = after.substr(0, space);
+            after = space == std::string::npos ? "" : after.substr(space + 1);
+            if (after.compare(0, 3, "AS ") == 0) {
+                after = after.substr(3);
+                space = after.find(' ');
+                name = after.substr(0, space);
+                after = space == std::string::npos ? "" : after.substr(space + 1);
+            }
+            mine = name == alias;
+            rest = after;
+        } else {
+            std::size_t space = after.find(' ');
+            mine = after.substr(0, space) == alias;
+            rest = space == std::string::npos ? "" : after.substr(space + 1);
+        }
+        break;
+    }
+    if (!mine) return true;  // not this table's line
+    *found = true;
+    if (rest.compare(0, 26, "USING INTEGER PRIMARY KEY ") == 0) {
+        index->clear();
+        return true;
+    }
+    for (const char* using_index : {"USING INDEX ", "USING COVERING INDEX "}) {
+        std::size_t n = std::strlen(using_index);
+        std::size_t open = rest.rfind(" (");
+        if (rest.compare(0, n, using_index) == 0 && open != std::string::npos && open > n) {
+            *index = rest.substr(n, open - n);
             return true;
         }
-        for (const char* using_index : {"USING INDEX ", "USING COVERING INDEX "}) {
-            std::size_t n = std::strlen(using_index);
-            std::size_t open = rest.rfind(" (");
-            if (rest.compare(0, n, using_index) == 0 && open != std::string::npos && open > n) {
-                *index = rest.substr(n, open - n);
-                return true;
-            }
-        }
-        return false;
     }
-    return true;  // not this table's line
+    return false;
 }
 
 }  // namespace

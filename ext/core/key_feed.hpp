@@ -62,6 +62,11 @@ public:
     // The next row of the same key; false at the end of its rows.
     bool next();
     sqlite3_stmt* row() const noexcept { return rows_.get(); }
+    // False once the statement could not serve: it failed to prepare, or
+    // failed when it started (an authorizer now denies theater_keys), or
+    // read its tags as NULL (an authorizer answers SQLITE_IGNORE). seek()
+    // then returned false, and the owner goes back to its scans.
+    bool usable() const noexcept { return usable_; }
     // The statement is reset; the next seek starts it again.
     void forget() noexcept {
         rows_.release();
@@ -82,6 +87,7 @@ private:
     Feed feed_;
     // The statement stands on a row of the current key, not past its end.
     bool in_key_ = false;
+    bool usable_ = true;
 };
 
 // Whether a keyed statement may rely on the order its plan reads a key's

@@ -689,19 +689,29 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
                     cursor.memo_rows.forget();
                 }
                 if (cursor.memo_by_key) {
-                    cursor.eof = !cursor.memo_keyed.seek(fk) || sqlite3_column_type(cursor.memo_keyed.row(),
-                                                                                    static_cast<int>(table.spec.columns.size()) + 2) == SQLITE_NULL;
-                } else {
+                    bool found = cursor.memo_keyed.seek(fk);
+                    if (found || cursor.memo_keyed.usable()) {
+                        int present = static_cast<int>(table.spec.columns.size()) + 2;
+                        cursor.eof = !found || sqlite3_column_type(cursor.memo_keyed.row(), present) == SQLITE_NULL;
+                        return SQLITE_OK;
+                    }
+                    cursor.memo_by_key = false;  // the keyed statement cannot serve: back to the scan
+                }
+                {
                     cursor.eof = !cursor.memo_rows.position_at(fk) || !cursor.memo_rows.key_is(fk);
                 }
                 return SQLITE_OK;
             }
             if (cursor.use_keyed) {
                 cursor.eof = !cursor.keyed.seek(cursor.key);
-                // Every row to the mark, even for a "unique" relationship:
-                // a UNIQUE TEXT key holds '5' and '5.0', which both equal 5.
-                if (!cursor.eof && !keyed_row_present(cursor)) cursor.eof = !keyed_next(cursor);
-                return SQLITE_OK;
+                if (!cursor.eof || cursor.keyed.usable()) {
+                    // Every row to the mark, even for a "unique" relationship:
+                    // a UNIQUE TEXT key holds '5' and '5.0', which both equal 5.
+                    if (!cursor.eof && !keyed_row_present(cursor)) cursor.eof = !keyed_next(cursor);
+                    return SQLITE_OK;
+                }
+                cursor.use_keyed = false;  // the keyed statement cannot serve: back to the scans
+                cursor.memo_refused = true;
             }
             cursor.eof = !cursor.seek.position_at(cursor.key) || !cursor.seek.key_is(cursor.key);
             if (cursor.key < INT64_MAX) cursor.seek.consumed_below(cursor.key + 1);

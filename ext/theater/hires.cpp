@@ -140,7 +140,11 @@ RoleLookup HireStream::lookup(sqlite3_int64 role, bool understudy) {
     RoleLookup found;
     if (use_keyed_) {
         found = keyed_lookup(role, understudy);
-    } else {
+        // A keyed statement that cannot serve (an authorizer hides
+        // theater_keys) gives the scans back their calls.
+        if (!keyed_.usable()) use_keyed_ = false;
+    }
+    if (!use_keyed_) {
         found.hires = scanned_hires(role);
         // A hire exists, so the role does (integrity guarantees it).
         found.exists = found.hires.lead.present || (roles_.position_at(role) && roles_.key_is(role));

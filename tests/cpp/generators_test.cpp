@@ -108,6 +108,7 @@ private:
 #include "model/fk_triggers.hpp"
 #include "model/plain_view.hpp"
 #include "model/schema.hpp"
+#include "theater/casting_sheet_stored.hpp"
 #include "theater/domain.hpp"
 
 namespace theater {
@@ -1532,6 +1533,171 @@ TEST(GeneralSpec, ATreeReadsTheNextKeysAndListsItsRoots) {
     EXPECT_EQ(columns, 3);  // the column, next, identity
     EXPECT_EQ(db.prepare(s.roots), "");
 }
+
+// ============================================================================
+// theater/casting_sheet_stored: the stored casting sheet and its triggers
+// ============================================================================
+
+// The recomputation every trigger that can move a hire runs: the lead and
+// understudy of the sheet's rows whose role_id satisfies `keys`, each one
+// seek of the covering index auditions_hired_by_role.
+std::string recompute_hires(const std::string& keys) {
+    const std::string hire =
+        R"sql((SELECT theater_hire."id", theater_hire."actor" FROM "auditions" AS theater_hire WHERE theater_hire."role_id" = "casting_sheet_stored"."role_id" AND theater_hire."hired" = 1 ORDER BY theater_hire."id" LIMIT 1)sql";
+    return R"sql(UPDATE "casting_sheet_stored" SET ("lead", "lead_actor") = )sql" + hire +
+           R"sql(), ("understudy", "understudy_actor") = )sql" + hire + R"sql( OFFSET 1) WHERE "role_id" )sql" + keys +
+           ";";
+}
+
+const std::string kRecomputeNoted =
+    recompute_hires(
+        R"sql(IN (SELECT theater_pending."role_id" FROM "casting_sheet_stored_pending" AS theater_pending))sql") +
+    R"sql( DELETE FROM "casting_sheet_stored_pending";)sql";
+const std::string kNoteHoldersRole =
+    R"sql(INSERT INTO "casting_sheet_stored_pending" ("role_id") SELECT theater_old."role_id" FROM "auditions" AS theater_old WHERE theater_old."id" = NEW."id" AND theater_old."hired" = 1 AND NOT EXISTS (SELECT 1 FROM "casting_sheet_stored_pending" AS theater_pending WHERE theater_pending."role_id" = theater_old."role_id");)sql";
+const std::string kRoleRowFromNew =
+    R"sql(INSERT INTO "casting_sheet_stored" ("role_id", "character_name") VALUES (NEW."id", NEW."character_name"); )sql" +
+    recompute_hires(R"sql(= NEW."id")sql");
+
+std::vector<std::pair<std::string, std::string>> stored_sheet_expected() {
+    return {
+        {"casting_sheet_stored",
+         R"sql(CREATE TABLE main."casting_sheet_stored" ("role_id" INTEGER PRIMARY KEY, "character_name" TEXT, "lead" INTEGER, "lead_actor" TEXT, "understudy" INTEGER, "understudy_actor" TEXT))sql"},
+        {"casting_sheet_stored_pending", R"sql(CREATE TABLE main."casting_sheet_stored_pending" ("role_id" INTEGER))sql"},
+        {"casting_sheet_stored:roles:insert",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:roles:insert" AFTER INSERT ON "roles" BEGIN DELETE FROM "casting_sheet_stored" WHERE "role_id" = NEW."id"; )sql" +
+             kRoleRowFromNew + " END"},
+        {"casting_sheet_stored:roles:update",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:roles:update" AFTER UPDATE OF "id", "rowid", "oid", "_rowid_", "character_name" ON "roles" WHEN OLD."id" IS NOT NEW."id" OR OLD."character_name" IS NOT NEW."character_name" BEGIN DELETE FROM "casting_sheet_stored" WHERE "role_id" IN (OLD."id", NEW."id"); )sql" +
+             kRoleRowFromNew + " END"},
+        {"casting_sheet_stored:roles:delete",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:roles:delete" AFTER DELETE ON "roles" BEGIN DELETE FROM "casting_sheet_stored" WHERE "role_id" = OLD."id"; END)sql"},
+        {"casting_sheet_stored:auditions:before_insert",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:auditions:before_insert" BEFORE INSERT ON "auditions" WHEN EXISTS (SELECT 1 FROM "auditions" AS theater_old WHERE theater_old."id" = NEW."id" AND theater_old."hired" = 1) BEGIN )sql" +
+             kNoteHoldersRole + " END"},
+        {"casting_sheet_stored:auditions:insert",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:auditions:insert" AFTER INSERT ON "auditions" WHEN NEW."hired" = 1 BEGIN )sql" +
+             recompute_hires(R"sql(= NEW."role_id")sql") + " END"},
+        {"casting_sheet_stored:auditions:insert_noted",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:auditions:insert_noted" AFTER INSERT ON "auditions" WHEN EXISTS (SELECT 1 FROM "casting_sheet_stored_pending") BEGIN )sql" +
+             kRecomputeNoted + " END"},
+        {"casting_sheet_stored:auditions:before_update",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:auditions:before_update" BEFORE UPDATE OF "id", "rowid", "oid", "_rowid_" ON "auditions" WHEN OLD."id" IS NOT NEW."id" AND EXISTS (SELECT 1 FROM "auditions" AS theater_old WHERE theater_old."id" = NEW."id" AND theater_old."hired" = 1) BEGIN )sql" +
+             kNoteHoldersRole + " END"},
+        {"casting_sheet_stored:auditions:update",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:auditions:update" AFTER UPDATE OF "id", "rowid", "oid", "_rowid_", "role_id", "hired", "actor" ON "auditions" WHEN (OLD."hired" = 1 OR NEW."hired" = 1) AND (OLD."id" IS NOT NEW."id" OR OLD."role_id" IS NOT NEW."role_id" OR OLD."hired" IS NOT NEW."hired" OR OLD."actor" IS NOT NEW."actor") BEGIN )sql" +
+             recompute_hires(R"sql(= OLD."role_id")sql") + " " +
+             recompute_hires(R"sql(= NEW."role_id" AND OLD."role_id" IS NOT NEW."role_id")sql") + " END"},
+        {"casting_sheet_stored:auditions:update_noted",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:auditions:update_noted" AFTER UPDATE OF "id", "rowid", "oid", "_rowid_" ON "auditions" WHEN EXISTS (SELECT 1 FROM "casting_sheet_stored_pending") BEGIN )sql" +
+             kRecomputeNoted + " END"},
+        {"casting_sheet_stored:auditions:delete",
+         R"sql(CREATE TRIGGER main."casting_sheet_stored:auditions:delete" AFTER DELETE ON "auditions" WHEN OLD."hired" = 1 BEGIN )sql" +
+             recompute_hires(R"sql(= OLD."role_id")sql") + " END"},
+    };
+}
+
+TEST(StoredSheet, TheTablesThenTheTriggersAsTheyAreCreated) {
+    const std::vector<StoredSheetObject> objects = stored_sheet_objects();
+    const auto expected = stored_sheet_expected();
+    ASSERT_EQ(objects.size(), expected.size());
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        SCOPED_TRACE(expected[i].first);
+        EXPECT_EQ(objects[i].name, expected[i].first);
+        EXPECT_EQ(objects[i].type, i < 2 ? "table" : "trigger");
+        EXPECT_EQ(objects[i].create, expected[i].second);
+    }
+}
+
+TEST(StoredSheet, FillReadsRoleCastingAndMatchesComparesEveryColumn) {
+    EXPECT_EQ(stored_sheet_fill_sql(),
+              R"sql(INSERT INTO main."casting_sheet_stored" ("role_id", "character_name", "lead", "lead_actor", "understudy", "understudy_actor") SELECT "role_id", "character_name", "lead", "lead_actor", "understudy", "understudy_actor" FROM main."role_casting")sql");
+    EXPECT_EQ(stored_sheet_matches_sql(),
+              R"sql(SELECT (SELECT count(*) FROM main."casting_sheet_stored") = count(*) AND coalesce(max(s."role_id" IS NULL OR s."character_name" IS NOT c."character_name" OR s."lead" IS NOT c."lead" OR s."lead_actor" IS NOT c."lead_actor" OR s."understudy" IS NOT c."understudy" OR s."understudy_actor" IS NOT c."understudy_actor"), 0) = 0 FROM main."role_casting" AS c LEFT JOIN main."casting_sheet_stored" AS s ON s."role_id" = c."role_id")sql");
+}
+
+// The migrated schema with the stored sheet on. role_casting is the
+// extension's, which the oracle lacks: the plain-SQL view casting_sheet
+// (migration 4, the same rows) stands in for it under its name.
+void install_stored_sheet(oracle::Database& db) {
+    std::size_t count = 0;
+    const Migration* migrations = embedded_migrations(&count);
+    for (std::size_t i = 0; i < count; ++i) ASSERT_EQ(db.exec(migrations[i].up), "") << migrations[i].name;
+    ASSERT_EQ(db.exec("CREATE VIEW role_casting AS SELECT * FROM casting_sheet;"
+                      "INSERT INTO roles VALUES (1, 'Hamlet'), (2, 'Ophelia'), (3, 'Ghost');"
+                      "INSERT INTO auditions (id, actor, location, hired, role_id) VALUES"
+                      " (1, 'Sam', 'NY', 1, 1), (2, 'Kevin', 'NY', 1, 1), (3, 'Ethan', 'LA', 1, 1),"
+                      " (4, 'Helena', 'London', 0, 2), (5, 'Kate', 'London', 1, 2);"),
+              "");
+    for (const StoredSheetObject& o : stored_sheet_objects()) {
+        if (o.type == "table") {
+            ASSERT_EQ(db.exec(o.create), "") << o.create;
+        }
+    }
+    ASSERT_EQ(db.exec(stored_sheet_fill_sql()), "");
+    for (const StoredSheetObject& o : stored_sheet_objects()) {
+        if (o.type == "trigger") {
+            ASSERT_EQ(db.exec(o.create), "") << o.create;
+        }
+    }
+}
+
+constexpr const char* kStoredRows =
+    "SELECT *, typeof(character_name), typeof(lead_actor), typeof(understudy_actor) FROM casting_sheet_stored";
+constexpr const char* kViewRows =
+    "SELECT *, typeof(character_name), typeof(lead_actor), typeof(understudy_actor) FROM casting_sheet";
+
+// What the call compares with sqlite_master to know its own objects.
+TEST(StoredSheet, StoredIsTheCreateAsSqliteKeepsIt) {
+    oracle::Database db;
+    ASSERT_NO_FATAL_FAILURE(install_stored_sheet(db));
+    for (const StoredSheetObject& o : stored_sheet_objects()) {
+        SCOPED_TRACE(o.name);
+        EXPECT_EQ(o.create.substr(0, o.create.find(" main.")) + " " + o.create.substr(o.create.find(" main.") + 6),
+                  o.stored);
+        EXPECT_EQ(db.rows("SELECT type, sql FROM sqlite_master WHERE name = " + sql_literal(o.name)),
+                  Rows({o.type + "|" + o.stored}));
+    }
+}
+
+TEST(StoredSheet, KeepsTheSheetThroughWritesInRealSqlite) {
+    oracle::Database db;
+    ASSERT_NO_FATAL_FAILURE(install_stored_sheet(db));
+    EXPECT_EQ(db.rows(kStoredRows), Rows({"1|Hamlet|1|Sam|2|Kevin|text|text|text",
+                                          "2|Ophelia|5|Kate|NULL|NULL|text|text|null",
+                                          "3|Ghost|NULL|NULL|NULL|NULL|text|null|null"}));
+    EXPECT_EQ(db.rows(stored_sheet_matches_sql()), Rows({"1"}));
+    // Each write below moves a lead or an understudy in its own way.
+    const char* const writes[] = {
+        "UPDATE auditions SET hired = 0 WHERE id = 1",                  // the lead leaves: the understudy leads
+        "UPDATE auditions SET hired = 1 WHERE id = 4",                  // an earlier id hired: a new lead
+        "UPDATE auditions SET role_id = 3 WHERE id = 5",                // moves between roles: both change
+        "UPDATE auditions SET actor = x'4b617465' WHERE id = 5",        // a blob actor stays a blob
+        "UPDATE auditions SET oid = 9 WHERE id = 2",                    // the id by another name
+        "INSERT OR REPLACE INTO auditions VALUES (3, 'Rep', 'X', NULL, 0, 2)",  // takes a hired id: no delete trigger
+        "UPDATE OR REPLACE auditions SET id = 9 WHERE id = 4",          // the same by UPDATE
+        "INSERT INTO roles VALUES (4, 'Yorick')",
+        "UPDATE roles SET character_name = 'Ghost of Hamlet' WHERE id = 3",
+        "UPDATE roles SET rowid = 7 WHERE id = 4",                      // a role with no auditions takes a new id
+        "INSERT OR REPLACE INTO roles VALUES (1, 'Prince Hamlet')",     // replaced in place, auditions kept
+        "DELETE FROM roles WHERE id = 3",                               // its auditions go with it
+        "INSERT INTO auditions (actor, location, hired, role_id) VALUES ('New', 'Y', 1, 2)",
+        "DELETE FROM auditions WHERE hired = 1",
+    };
+    for (const char* write : writes) {
+        SCOPED_TRACE(write);
+        ASSERT_EQ(db.exec(write), "");
+        EXPECT_EQ(db.rows(kStoredRows), db.rows(kViewRows));
+        EXPECT_EQ(db.rows(stored_sheet_matches_sql()), Rows({"1"}));
+    }
+    EXPECT_EQ(db.rows("SELECT count(*) FROM casting_sheet_stored_pending"), Rows({"0"}));
+    // Written by hand, it no longer matches: the call makes it again.
+    ASSERT_EQ(db.exec("UPDATE casting_sheet_stored SET lead_actor = 'x' WHERE role_id = 1"), "");
+    EXPECT_EQ(db.rows(stored_sheet_matches_sql()), Rows({"0"}));
+    ASSERT_EQ(db.exec("DELETE FROM casting_sheet_stored WHERE role_id = 1"), "");
+    EXPECT_EQ(db.rows(stored_sheet_matches_sql()), Rows({"0"}));
+}
+
 
 }  // namespace
 }  // namespace theater

@@ -414,7 +414,7 @@ const char* const kSeed =
     " (7, 'Gus', 'Baku', 777, 0, 3),"
     " (8, 'Hal', 'Doha', 888, 1, 5), (9, 'Ivy', 'Riga', 999, 1, 5), (10, 'Jon', 'Nice', NULL, 0, 5);";
 
-enum class Start { kEmpty, kMigrated, kDeclared, kFiltered };
+enum class Start { kEmpty, kMigrated, kDeclared, kFiltered, kMaterialized };
 
 // kDeclared: migrated, seeded, with a model of the user's own and
 // relationships declared over it and over the theater's tables.
@@ -444,7 +444,7 @@ const std::string& template_bytes(Start start) {
     static std::map<Start, std::string> bytes;
     auto found = bytes.find(start);
     if (found != bytes.end()) return found->second;
-    const char* const names[] = {"empty.db", "migrated.db", "declared.db", "filtered.db"};
+    const char* const names[] = {"empty.db", "migrated.db", "declared.db", "filtered.db", "materialized.db"};
     std::string path = work_file(names[static_cast<int>(start)]);
     remove_db(path);
     sqlite3* db = open_db(path);
@@ -459,6 +459,10 @@ const std::string& template_bytes(Start start) {
     }
     if (start == Start::kDeclared || start == Start::kFiltered) must_run(db, kDeclaredModel);
     if (start == Start::kFiltered) must_run(db, kFilteredModel);
+    // kMaterialized: migrated, seeded, the stored casting sheet on (issue 17).
+    if (start == Start::kMaterialized) {
+        EXPECT_EQ(must_run(db, "SELECT theater_materialize_casting()"), "1\n");
+    }
     EXPECT_EQ(must_run(db, "PRAGMA integrity_check"), "ok\n") << "template";
     must_close(db, "template");
     return bytes[start] = slurp(path);
@@ -499,6 +503,17 @@ const Scenario kScenarios[] = {
     {"call_back", Start::kMigrated, Act::kSql, "SELECT call_back(2)", "SELECT call_back(1)", kHead, kHead},
     {"call_back_every_row", Start::kMigrated, Act::kSql, "SELECT id, call_back(id) FROM auditions WHERE role_id = 5",
      "SELECT call_back(1)", kHead, kHead},
+    // Issue 17: the batch hire, read fast, read by SQLite's JSON functions,
+    // collected by json_group_array, and inside the caller's transaction.
+    {"call_back_all", Start::kMigrated, Act::kSql, "SELECT call_back_all('[2, 5, 7, 10, 2]')",
+     "SELECT call_back_all('[1, 3]')", kHead, kHead},
+    {"call_back_all_json_each", Start::kMigrated, Act::kSql, "SELECT call_back_all('[2, \"5\", 7.0, null]')",
+     "SELECT call_back_all('[1, \"3\"]')", kHead, kHead},
+    {"call_back_all_collected", Start::kMigrated, Act::kSql,
+     "SELECT call_back_all(json_group_array(id)) FROM auditions WHERE role_id = 5", "SELECT call_back_all('[1, 3]')",
+     kHead, kHead},
+    {"call_back_all_in_transaction", Start::kMigrated, Act::kSql,
+     "BEGIN; SELECT call_back_all('[2, 5, 7, 10]'); COMMIT;", "SELECT call_back_all('[1, 3]')", kHead, kHead},
     {"role_lead", Start::kMigrated, Act::kSql, "SELECT role_lead(1)", "SELECT role_lead(1)", kHead, kHead},
     {"role_lead_every_role", Start::kMigrated, Act::kSql, "SELECT id, role_lead(id) FROM roles",
      "SELECT id, role_lead(id) FROM roles", kHead, kHead},
@@ -572,6 +587,17 @@ const Scenario kScenarios[] = {
     {"casting_sheet_view", Start::kMigrated, Act::kSql, "SELECT * FROM casting_sheet", "SELECT * FROM casting_sheet",
      kHead, kHead},
     {"debug", Start::kEmpty, Act::kSql, "SELECT theater_debug()", "SELECT theater_debug()", 0, 0},
+    // Issue 17: the stored casting sheet on (a table filled from role_casting,
+    // ten triggers), again (in step: nothing written), off, and a write its
+    // triggers follow.
+    {"materialize_casting", Start::kMigrated, Act::kSql, "SELECT theater_materialize_casting()",
+     nullptr /* the warm cache holds nothing this path reuses: the cold run is the same sweep */, kHead, kHead},
+    {"materialize_casting_again", Start::kMaterialized, Act::kSql, "SELECT theater_materialize_casting()",
+     "SELECT theater_materialize_casting()", kHead, kHead},
+    {"materialize_casting_off", Start::kMaterialized, Act::kSql, "SELECT theater_materialize_casting(0)", nullptr,
+     kHead, kHead},
+    {"call_back_materialized", Start::kMaterialized, Act::kSql,
+     "SELECT call_back(2); SELECT * FROM casting_sheet_stored", "SELECT call_back(1)", kHead, kHead},
 };
 
 struct Case {
