@@ -265,7 +265,11 @@ def test_a_failure_half_way_leaves_nothing_behind(cast, transaction):
         cast.execute("BEGIN")
         cast.execute("INSERT INTO roles VALUES (9, 'Laertes')")
     cast.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 1000)
-    assert error_of(cast, f"SELECT {FUNCTION}()") == f"{FUNCTION}: string or blob too big"
+    # SQLite before 3.40 (3.34.0 here) reports the over-long CREATE TRIGGER
+    # as a malformed schema when it reads the schema back; either way the
+    # call fails and leaves nothing.
+    assert error_of(cast, f"SELECT {FUNCTION}()") in (
+        f"{FUNCTION}: string or blob too big", f"{FUNCTION}: database disk image is malformed")
     cast.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 1_000_000_000)
     assert schema(cast) == before
     if transaction == "caller":
