@@ -1212,10 +1212,11 @@ def steps_of(conn, sql):
     return ops[0]
 
 
+@pytest.mark.parametrize("hidden", [None, "value", "live", "seq"], ids=["every column", "value", "live", "seq"])
 @pytest.mark.parametrize("used_before", [False, True], ids=["fresh connection", "connection used before"])
 @pytest.mark.parametrize("answer", ["SQLITE_IGNORE", "SQLITE_DENY"])
 @pytest.mark.parametrize("function", ["role_auditions", "role_lead", "audition_role"])
-def test_an_authorizer_that_hides_theater_keys_changes_nothing(conn, function, answer, used_before):
+def test_an_authorizer_that_hides_theater_keys_changes_nothing(conn, function, answer, used_before, hidden):
     """An application's authorizer (sqlite3_set_authorizer) that knows
     nothing of theater_keys and answers SQLITE_IGNORE (its columns read as
     NULL) or SQLITE_DENY to reading it, on a fresh connection or one whose
@@ -1237,7 +1238,8 @@ def test_an_authorizer_that_hides_theater_keys_changes_nothing(conn, function, a
     verdict = getattr(sqlite3, answer)
 
     def authorizer(action, table, column, database, source):
-        return verdict if action == sqlite3.SQLITE_READ and table == "theater_keys" else sqlite3.SQLITE_OK
+        reads_it = action == sqlite3.SQLITE_READ and table == "theater_keys" and hidden in (None, column)
+        return verdict if reads_it else sqlite3.SQLITE_OK
 
     ops = [0]
 

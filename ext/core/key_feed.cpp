@@ -161,6 +161,13 @@ bool KeyedRows::seek(sqlite3_int64 key) {
             if (sqlite3_column_type(rows_.get(), tag_ + 1) == SQLITE_NULL) break;  // an authorizer's IGNORE
             fresh = false;
             if (sqlite3_column_int64(rows_.get(), tag_ + 1) != feed_.seq) continue;
+            // The key's first row carries the key: anything else means an
+            // authorizer hid a column of theater_keys (k.value, or k.live,
+            // whose filter then drops the key's rows down to the mark).
+            if (sqlite3_column_type(rows_.get(), tag_) != SQLITE_INTEGER ||
+                sqlite3_column_int64(rows_.get(), tag_) != key) {
+                break;
+            }
             in_key_ = true;
             return true;
         }

@@ -20,6 +20,7 @@
 #include <deque>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -143,6 +144,7 @@ struct RelationshipCursor {
     // the rest of this cursor's life (`use_keyed`).
     KeyedRows keyed;
     bool use_keyed = false;
+    bool keyed_refused = false;  // its plan or its prepare said no, since the last write
     long long filters = 0;
     // A many-to-one in keyed mode (spec.memo): once the keyed lookups
     // would have paid for it (kMemoBreakEven), every key's foreign key is
@@ -556,7 +558,13 @@ void try_memo(RelationshipCursor& cursor, RelationshipTable& table) {
     unsigned long long keys =
         static_cast<unsigned long long>(cursor.memo_last) - static_cast<unsigned long long>(cursor.memo_first) + 1;
     if (static_cast<unsigned long long>(cursor.keyed_calls) * kMemoBreakEven < keys) return;
-    if (!cursor.memo.build(*table.memo, cursor.memo_first, cursor.memo_last)) {
+    bool built = false;
+    try {
+        built = cursor.memo.build(*table.memo, cursor.memo_first, cursor.memo_last);
+    } catch (const std::bad_alloc&) {
+        cursor.memo.clear();  // no memory for it: the keyed statement goes on serving
+    }
+    if (!built) {
         cursor.memo_refused = true;
         return;
     }
@@ -655,6 +663,7 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
                 cursor.parent.reset_seeks();
                 cursor.filters = 0;
                 cursor.use_keyed = false;
+                cursor.keyed_refused = false;
                 if (cursor.use_memo || cursor.keyed_calls > 0) {
                     cursor.memo.clear();
                     cursor.memo_rows.forget();
@@ -668,8 +677,13 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
             cursor.key = *key;
             ++cursor.filters;
             int seeks = cursor.seek.seeks() + cursor.parent.seeks();
-            if (!cursor.use_keyed && table.keyed && seeks > kSeeksBeforeKeyed && seeks * kSeekShare > cursor.filters &&
-                keyed_plan_follows_order(table) && cursor.keyed.ready()) {
+            if (!cursor.use_keyed && !cursor.keyed_refused && table.keyed && seeks > kSeeksBeforeKeyed &&
+                seeks * kSeekShare > cursor.filters) {
+                // Asked once until the next write: a refusal stands.
+                cursor.keyed_refused = !keyed_plan_follows_order(table) || !cursor.keyed.ready();
+            }
+            if (!cursor.use_keyed && !cursor.keyed_refused && table.keyed && seeks > kSeeksBeforeKeyed &&
+                seeks * kSeekShare > cursor.filters) {
                 cursor.use_keyed = true;
                 cursor.seek.forget();
                 cursor.parent.forget();
