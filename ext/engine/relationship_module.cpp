@@ -681,12 +681,11 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
                 seeks * kSeekShare > cursor.filters) {
                 // Asked once until the next write: a refusal stands.
                 cursor.keyed_refused = !keyed_plan_follows_order(table) || !cursor.keyed.ready();
-            }
-            if (!cursor.use_keyed && !cursor.keyed_refused && table.keyed && seeks > kSeeksBeforeKeyed &&
-                seeks * kSeekShare > cursor.filters) {
-                cursor.use_keyed = true;
-                cursor.seek.forget();
-                cursor.parent.forget();
+                if (!cursor.keyed_refused) {
+                    cursor.use_keyed = true;
+                    cursor.seek.forget();
+                    cursor.parent.forget();
+                }
             }
             if (cursor.use_keyed && !cursor.use_memo && table.memo && !cursor.memo_refused &&
                 ++cursor.keyed_calls >= kSeeksBeforeKeyed) {

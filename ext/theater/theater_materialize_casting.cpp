@@ -85,6 +85,16 @@ void run_drop(GuardedWrite& write, const std::string& sql) {
     }
 }
 
+// Drops the sheet's triggers that exist (on and off both start there).
+void drop_triggers(GuardedWrite& write, const std::vector<StoredSheetObject>& objects, const std::vector<Found>& found) {
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        const StoredSheetObject& o = objects[i];
+        if (o.type == "trigger" && found[i] != Found::kAbsent) {
+            write.run(("DROP TRIGGER main." + quote_identifier(o.name)).c_str());
+        }
+    }
+}
+
 int turn_on(Connection& conn) {
     sqlite3* db = conn.db();
     if (!table_exists(conn, kRolesTable) || !table_exists(conn, kAuditionsTable)) throw SqlError(kNotMigratedMessage);
@@ -102,12 +112,7 @@ int turn_on(Connection& conn) {
         // the schema since.
         found = find_all(db, objects);
         refuse_others(objects, found);
-        for (std::size_t i = 0; i < objects.size(); ++i) {
-            const StoredSheetObject& o = objects[i];
-            if (o.type == "trigger" && found[i] != Found::kAbsent) {
-                write.run(("DROP TRIGGER main." + quote_identifier(o.name)).c_str());
-            }
-        }
+        drop_triggers(write, objects, found);
         // A table already ours is emptied, not dropped: DROP TABLE would fail
         // under a calling statement that reads a table.
         for (std::size_t i = 0; i < objects.size(); ++i) {
@@ -140,12 +145,7 @@ int turn_off(Connection& conn) {
         found = find_all(db, objects);
         refuse_others(objects, found);
         // The triggers first: they name the tables.
-        for (std::size_t i = 0; i < objects.size(); ++i) {
-            const StoredSheetObject& o = objects[i];
-            if (o.type == "trigger" && found[i] != Found::kAbsent) {
-                write.run(("DROP TRIGGER main." + quote_identifier(o.name)).c_str());
-            }
-        }
+        drop_triggers(write, objects, found);
         for (std::size_t i = 0; i < objects.size(); ++i) {
             const StoredSheetObject& o = objects[i];
             if (o.type == "table" && found[i] == Found::kOurs) {
