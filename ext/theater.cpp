@@ -11,11 +11,14 @@
 //   theater_enforce_foreign_keys, theater_diagram
 //                                       ext/model/<name>.cpp
 //   every declared relationship         ext/model/declared_relationship.cpp
+//   theater_keys, theater_memo_put      ext/core/key_feed.cpp, ext/core/memo_pass.cpp (the
+//                                       extension's own statements' helpers, not for SQL)
 // The relationships (the theater's four and the declared ones) are served by
 // one module, ext/engine/relationship_module.cpp.
 #include "build_info.hpp"
 #include "core/connection.hpp"
 #include "core/key_feed.hpp"
+#include "core/memo_pass.hpp"
 #include "core/module.hpp"
 #include "engine/relationship_module.hpp"
 #include "migrations/migrations.hpp"
@@ -49,6 +52,8 @@ using ScalarFn = void (*)(sqlite3_context*, int, sqlite3_value**);
 constexpr int kReads = SQLITE_UTF8 | SQLITE_INNOCUOUS;
 constexpr int kWrites = SQLITE_UTF8 | SQLITE_DIRECTONLY;
 constexpr int kConstant = SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC;
+// The extension's own statements' helpers: nothing a view or trigger may call.
+constexpr int kInternal = SQLITE_UTF8 | SQLITE_DIRECTONLY;
 
 struct FunctionEntry {
     const char* name;
@@ -78,6 +83,7 @@ const FunctionEntry kFunctions[] = {
     {"theater_diagram", 0, kReads, theater_diagram_fn},
     {"theater_diagram", 1, kReads, theater_diagram_fn},
     {"theater_json", 3, kReads, theater_json_fn},
+    {"theater_memo_put", 3, kInternal, theater_memo_put_fn},
     {"theater_debug", 0, kConstant, theater_debug_fn},
     {"theater_version", 0, kConstant, theater_version_fn},
 };

@@ -13,40 +13,21 @@ void IntegerMemo::clear() noexcept {
     present_ = {};
 }
 
-bool IntegerMemo::build(StatementPool& query, sqlite3_int64 first, sqlite3_int64 last) {
+bool IntegerMemo::build(StatementPool& pass, sqlite3_int64 first, sqlite3_int64 last) {
     clear();
-    auto fail = [this] {
-        clear();
-        return false;
-    };
     // Dense (the usual rowids): one slot per key of [first, last], filled
     // in whatever order the query reads; else pairs, sorted after.
     unsigned long long span = static_cast<unsigned long long>(last) - static_cast<unsigned long long>(first);
     dense_ = last >= first && span < kMaxEntries;
+    first_ = first;
+    last_ = last;
     if (dense_) {
-        first_ = first;
         values_.assign(static_cast<std::size_t>(span) + 1, 0);
         present_.assign(static_cast<std::size_t>(span) + 1, false);
     }
-    StatementLease rows = query.take();
-    while (rows.step()) {
-        sqlite3_value* key = sqlite3_column_value(rows.get(), 0);
-        sqlite3_value* value = sqlite3_column_value(rows.get(), 1);
-        if (sqlite3_value_type(key) != SQLITE_INTEGER || sqlite3_value_type(value) != SQLITE_INTEGER) return fail();
-        sqlite3_int64 k = sqlite3_value_int64(key);
-        if (dense_) {
-            // Outside [first, last]: the table changed since they were read,
-            // which a memo is never kept across.
-            if (k < first || k > last) return fail();
-            auto at = static_cast<std::size_t>(static_cast<unsigned long long>(k) - static_cast<unsigned long long>(first));
-            if (present_[at]) return fail();  // a key twice: no memo stands for that join
-            values_[at] = sqlite3_value_int64(value);
-            present_[at] = true;
-        } else {
-            if (keys_.size() >= kMaxEntries / 2) return fail();  // 16 bytes each here
-            keys_.push_back(k);
-            values_.push_back(sqlite3_value_int64(value));
-        }
+    if (!run_memo_pass(pass, *this)) {
+        clear();
+        return false;
     }
     if (!dense_) {
         std::vector<std::size_t> order(keys_.size());
@@ -56,12 +37,34 @@ bool IntegerMemo::build(StatementPool& query, sqlite3_int64 first, sqlite3_int64
         for (std::size_t i = 0; i < order.size(); ++i) {
             keys[i] = keys_[order[i]];
             values[i] = values_[order[i]];
-            if (i > 0 && keys[i] == keys[i - 1]) return fail();
+            if (i > 0 && keys[i] == keys[i - 1]) {
+                clear();
+                return false;  // a key twice: no memo stands for that join
+            }
         }
         keys_ = std::move(keys);
         values_ = std::move(values);
     }
     built_ = true;
+    return true;
+}
+
+bool IntegerMemo::put(sqlite3_value* key, sqlite3_value* value) {
+    if (sqlite3_value_type(key) != SQLITE_INTEGER || sqlite3_value_type(value) != SQLITE_INTEGER) return false;
+    sqlite3_int64 k = sqlite3_value_int64(key);
+    if (dense_) {
+        // Outside [first, last]: the table changed since they were read,
+        // which a memo is never kept across.
+        if (k < first_ || k > last_) return false;
+        auto at = static_cast<std::size_t>(static_cast<unsigned long long>(k) - static_cast<unsigned long long>(first_));
+        if (present_[at]) return false;  // a key twice: no memo stands for that join
+        values_[at] = sqlite3_value_int64(value);
+        present_[at] = true;
+        return true;
+    }
+    if (keys_.size() >= kMaxEntries / 2) return false;  // 16 bytes each here
+    keys_.push_back(k);
+    values_.push_back(sqlite3_value_int64(value));
     return true;
 }
 

@@ -17,6 +17,7 @@
 // as many. Past that the memo is not built.
 #pragma once
 
+#include "core/memo_pass.hpp"
 #include "core/statement_pool.hpp"
 
 #include <cstddef>
@@ -24,21 +25,24 @@
 
 namespace theater {
 
-class IntegerMemo {
+class IntegerMemo final : public MemoSink {
 public:
     // 64 MiB in a dense memo.
     static constexpr std::size_t kMaxEntries = std::size_t(8) << 20;
 
-    // Reads every row of `query` ("SELECT key, value ...", in any order),
+    // Reads every row of `pass` (memo_pass_sql of "SELECT key, value ...",
+    // in any order),
     // whose keys lie in [first, last]: false, and the memo stays empty,
     // when a key or value is not an integer (the memo stands only for
     // integer comparisons), a key comes twice, or the memo would pass its
     // bound (kMaxEntries slots of a dense memo, half as many pairs).
-    bool build(StatementPool& query, sqlite3_int64 first, sqlite3_int64 last);
+    bool build(StatementPool& pass, sqlite3_int64 first, sqlite3_int64 last);
     void clear() noexcept;
     bool built() const noexcept { return built_; }
     // The value of `key`, if the query had a row for it.
     bool find(sqlite3_int64 key, sqlite3_int64* value) const noexcept;
+
+    bool put(sqlite3_value* key, sqlite3_value* value) override;
 
 private:
     bool built_ = false;
@@ -46,6 +50,7 @@ private:
     // telling which keys had a row. Sparse: keys_ and values_ in key order.
     bool dense_ = false;
     sqlite3_int64 first_ = 0;
+    sqlite3_int64 last_ = 0;
     std::vector<sqlite3_int64> keys_;
     std::vector<sqlite3_int64> values_;
     std::vector<bool> present_;

@@ -52,7 +52,7 @@ struct RelationshipTable {
         if (!spec.parent.empty()) parent = &conn.pool(spec.parent);
         if (!spec.keyed_from.empty()) keyed = &conn.pool(keyed_sql(spec));
         if (!spec.memo.empty()) {
-            memo = &conn.pool(spec.memo);
+            memo = &conn.pool(memo_pass_sql(spec.memo));
             memo_target = &conn.pool(spec.memo_target);
             memo_keyed = &conn.pool(spec.memo_keyed);
             memo_span = &conn.pool(spec.memo_span);

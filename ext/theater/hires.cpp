@@ -3,6 +3,7 @@
 #include "core/statement_pool.hpp"
 
 #include <cstdint>
+#include <new>
 
 namespace theater {
 
@@ -30,6 +31,26 @@ enum KeyedColumn { kKeyedHire = 0, kKeyedRole = 1, kKeyedTag = 2 };
 // keep the scans, which then cost a step or two a call.
 constexpr int kSeeksBeforeKeyed = 8;
 constexpr int kSeekShare = 4;
+// The memo's passes (theater/hire_memo.hpp): every role's id, and every
+// hire, in whatever order the plan reads them.
+constexpr const char* kMemoRoles = "SELECT id, NULL FROM main.roles";
+constexpr const char* kMemoHires = "SELECT role_id, id FROM main.auditions WHERE hired = 1";
+// The roles' id span (two descents), and how many roles there are (the
+// count reads the table's pages, not its rows): when they fill the span,
+// a role exists exactly when its id lies in it, which spares the walk of
+// the roles (and the memo's pass over them).
+constexpr const char* kRoleBounds = "SELECT (SELECT min(id) FROM main.roles), (SELECT max(id) FROM main.roles)";
+constexpr const char* kRoleCount = "SELECT count(*) FROM main.roles";
+// The bounds are read once a statement has asked about kCallsBeforeBounds
+// roles, the count once it has asked about a kCountShare-th of the span:
+// a statement about a few roles pays for neither.
+constexpr long long kCallsBeforeBounds = 64;
+constexpr unsigned long long kCountShare = 16;
+// A keyed lookup costs about as much as the passes spend on eight roles
+// (bench/RESULTS.md, issue 17): the memo is built once the keyed lookups
+// reach an eighth of the roles' id span, so a statement pays at most about
+// twice what the better choice would have cost (the ski-rental rule).
+constexpr long long kMemoBreakEven = 8;
 
 // Auxiliary data slot of the outer statement. A negative slot belongs to the
 // statement as a whole rather than to one argument, which is what a stream
@@ -77,6 +98,12 @@ void HireStream::forget_if_written() {
         roles_.reset_seeks();
         calls_ = 0;
         use_keyed_ = false;
+        memo_.clear();
+        use_memo_ = false;
+        memo_refused_ = false;
+        keyed_calls_ = 0;
+        bounds_read_ = false;
+        count_read_ = false;
         keyed_checked_ = false;
         have_last_ = false;
     }
@@ -105,6 +132,71 @@ bool HireStream::keyed_plan_keeps_order() {
         keyed_checked_ = true;
     }
     return keyed_in_order_;
+}
+
+// Reads the roles' id span once since the last write; false when there
+// is none (no roles, an authorizer that denies the query).
+bool HireStream::role_bounds() {
+    if (!bounds_read_) {
+        bounds_read_ = true;
+        StatementLease bounds;
+        try {
+            bounds = conn_.pool(kRoleBounds).take();
+        } catch (const SqlError&) {
+            return false;
+        }
+        have_bounds_ = bounds.step() && sqlite3_column_type(bounds.get(), 0) == SQLITE_INTEGER &&
+                       sqlite3_column_type(bounds.get(), 1) == SQLITE_INTEGER;
+        if (have_bounds_) {
+            first_role_ = sqlite3_column_int64(bounds.get(), 0);
+            last_role_id_ = sqlite3_column_int64(bounds.get(), 1);
+        }
+    }
+    return have_bounds_;
+}
+
+unsigned long long HireStream::role_span() const noexcept {
+    return static_cast<unsigned long long>(last_role_id_) - static_cast<unsigned long long>(first_role_) + 1;
+}
+
+// Whether every id of the span is a role's, once the statement has asked
+// about enough roles to pay for counting them (else false: not known).
+bool HireStream::roles_fill_span() {
+    if (count_read_) return roles_fill_span_;
+    if (calls_ < kCallsBeforeBounds || !role_bounds()) return false;
+    if (static_cast<unsigned long long>(calls_) * kCountShare < role_span()) return false;
+    count_read_ = true;
+    StatementLease count;
+    try {
+        count = conn_.pool(kRoleCount).take();
+    } catch (const SqlError&) {
+        return false;
+    }
+    roles_fill_span_ = count.step() && static_cast<unsigned long long>(sqlite3_column_int64(count.get(), 0)) == role_span();
+    return roles_fill_span_;
+}
+
+// Builds the memo once the keyed lookups reached kMemoBreakEven-th of the
+// roles' id span.
+void HireStream::try_memo() {
+    if (!role_bounds() || role_span() - 1 >= HireMemo::kMaxRoles) {
+        memo_refused_ = true;  // no roles, or ids spread too wide for a dense memo
+        return;
+    }
+    if (static_cast<unsigned long long>(keyed_calls_) * kMemoBreakEven < role_span()) return;
+    bool built = false;
+    try {
+        built = memo_.build(roles_fill_span() ? nullptr : &conn_.pool(memo_pass_sql(kMemoRoles)),
+                            conn_.pool(memo_pass_sql(kMemoHires)), first_role_, last_role_id_);
+    } catch (const std::bad_alloc&) {
+        memo_.clear();  // no memory for it: the keyed statement goes on serving
+    }
+    if (!built) {
+        memo_refused_ = true;
+        return;
+    }
+    use_memo_ = true;
+    keyed_.forget();
 }
 
 RoleLookup HireStream::keyed_lookup(sqlite3_int64 role, bool understudy) {
@@ -138,7 +230,10 @@ RoleLookup HireStream::lookup(sqlite3_int64 role, bool understudy) {
         roles_.forget();
     }
     RoleLookup found;
-    if (use_keyed_) {
+    if (use_keyed_ && !use_memo_ && !memo_refused_ && ++keyed_calls_ > 0) try_memo();
+    if (use_memo_) {
+        found = memo_.find(role);
+    } else if (use_keyed_) {
         found = keyed_lookup(role, understudy);
         // A keyed statement that cannot serve (an authorizer hides
         // theater_keys) gives the scans back their calls.
@@ -147,7 +242,9 @@ RoleLookup HireStream::lookup(sqlite3_int64 role, bool understudy) {
     if (!use_keyed_) {
         found.hires = scanned_hires(role);
         // A hire exists, so the role does (integrity guarantees it).
-        found.exists = found.hires.lead.present || (roles_.position_at(role) && roles_.key_is(role));
+        found.exists = found.hires.lead.present ||
+                       (roles_fill_span() ? role >= first_role_ && role <= last_role_id_
+                                          : roles_.position_at(role) && roles_.key_is(role));
     }
     have_last_ = true;
     last_role_ = role;

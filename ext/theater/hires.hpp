@@ -25,6 +25,7 @@
 #include "core/connection.hpp"
 #include "core/forward_scan.hpp"
 #include "core/key_feed.hpp"
+#include "theater/hire_memo.hpp"
 
 #include <utility>
 
@@ -92,6 +93,10 @@ private:
     RoleHires scanned_hires(sqlite3_int64 role);
     RoleLookup keyed_lookup(sqlite3_int64 role, bool understudy);
     bool keyed_plan_keeps_order();
+    void try_memo();
+    bool role_bounds();
+    unsigned long long role_span() const noexcept;
+    bool roles_fill_span();
 
     Connection& conn_;
     ForwardScan hires_;
@@ -102,6 +107,20 @@ private:
     // outer statement.
     KeyedRows keyed_;
     bool use_keyed_ = false;
+    // Once the keyed lookups would have paid for them (kMemoBreakEven),
+    // every role's lead and understudy are read into memo_ in two passes
+    // (theater/hire_memo.hpp), and each call is an array access.
+    HireMemo memo_;
+    bool use_memo_ = false;
+    bool memo_refused_ = false;  // the passes could not build it, since the last write
+    long long keyed_calls_ = 0;
+    // The roles' ids, as read since the last write (role_bounds, roles_fill_span).
+    bool bounds_read_ = false;
+    bool have_bounds_ = false;
+    sqlite3_int64 first_role_ = 0;
+    sqlite3_int64 last_role_id_ = 0;
+    bool count_read_ = false;
+    bool roles_fill_span_ = false;
     bool keyed_checked_ = false;  // keyed_in_order_ holds since the last write
     bool keyed_in_order_ = false;
     long long calls_ = 0;

@@ -1,0 +1,61 @@
+#include "core/memo_pass.hpp"
+
+#include "core/boundary.hpp"
+
+#include <new>
+
+namespace theater {
+
+namespace {
+
+// sqlite3_bind_pointer's type: only run_memo_pass can hand the function a memo.
+constexpr const char* kMemoPointer = "theater_memo_pass";
+
+struct Pass {
+    MemoSink* sink = nullptr;
+    long long rows = 0;    // rows the function was called for
+    bool refused = false;  // the sink said no, or had no memory: it takes nothing more
+};
+
+}  // namespace
+
+std::string memo_pass_sql(const std::string& select) {
+    return "WITH m(k, v) AS (" + select + ") SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v)";
+}
+
+bool run_memo_pass(StatementPool& pass, MemoSink& sink) {
+    StatementLease query;
+    try {
+        query = pass.take();
+    } catch (const SqlError&) {
+        return false;  // an authorizer denies it, a table of the user's shadows one it reads
+    }
+    Pass state;
+    state.sink = &sink;
+    if (sqlite3_bind_pointer(query.get(), 1, &state, kMemoPointer, nullptr) != SQLITE_OK) return false;
+    if (!query.step()) return false;
+    // A count short of the calls (or a NULL count) means the rows went to
+    // another function of that name.
+    return !state.refused && sqlite3_column_type(query.get(), 0) == SQLITE_INTEGER &&
+           sqlite3_column_int64(query.get(), 0) == state.rows;
+}
+
+void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    auto* state = static_cast<Pass*>(sqlite3_value_pointer(argv[0], kMemoPointer));
+    if (!state) {
+        report_error(ctx, "theater_memo_put", "for theater's own statements only (it fills a memo bound from C)",
+                     SQLITE_ERROR);
+        return;
+    }
+    ++state->rows;
+    if (!state->refused) {
+        try {
+            state->refused = !state->sink->put(argv[1], argv[2]);
+        } catch (...) {
+            state->refused = true;  // out of memory: the memo is not built, and its owner goes on without it
+        }
+    }
+    sqlite3_result_int(ctx, 1);
+}
+
+}  // namespace theater

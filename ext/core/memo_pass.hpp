@@ -1,0 +1,45 @@
+// One sequential pass of a query into a memo, driven from inside the query.
+//
+// A memo (core/key_memo.hpp, theater/hires.hpp) is filled from every row of
+// a query. Stepping that query from C costs a sqlite3_step and its column
+// reads per row: about 1,070 instructions, most of it the virtual machine's
+// entry and exit and the connection's mutex on every call. The same rows
+// handed to a function that the query itself calls cost about a fifth of
+// that: the query runs once, in one step, as
+//   WITH m(k, v) AS (<the memo's query>) SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v)
+// where ?1 is the memo, bound with sqlite3_bind_pointer, which SQL cannot
+// make. The count tells that every row reached this extension's
+// theater_memo_put (and not a function an application registered over it).
+#pragma once
+
+#include "core/statement_pool.hpp"
+
+#include <string>
+
+namespace theater {
+
+// What a pass fills. put() is handed every row's two values, in the query's
+// order; false means the memo cannot stand (a value of the wrong type, a key
+// twice), and the pass hands it nothing more.
+class MemoSink {
+public:
+    virtual bool put(sqlite3_value* key, sqlite3_value* value) = 0;
+
+protected:
+    ~MemoSink() = default;
+};
+
+// The pass over `select`, a query of two columns (key, value).
+std::string memo_pass_sql(const std::string& select);
+
+// Runs the pass (prepared from memo_pass_sql) into `sink`: true when every
+// row reached it and it took them all. False, and the memo cannot be used,
+// also when the pass cannot be prepared (an authorizer that denies the
+// function). An error while it runs (an interrupt) is thrown.
+bool run_memo_pass(StatementPool& pass, MemoSink& sink);
+
+// theater_memo_put(memo, key, value): the function the pass calls. With
+// anything but a memo bound by run_memo_pass it fails, naming itself.
+void theater_memo_put_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+
+}  // namespace theater
