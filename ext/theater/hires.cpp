@@ -46,11 +46,13 @@ constexpr const char* kRoleCount = "SELECT count(*) FROM main.roles";
 // a statement about a few roles pays for neither.
 constexpr long long kCallsBeforeBounds = 64;
 constexpr unsigned long long kCountShare = 16;
-// A keyed lookup costs about as much as the passes spend on eight roles
-// (bench/RESULTS.md, issue 17): the memo is built once the keyed lookups
-// reach an eighth of the roles' id span, so a statement pays at most about
-// twice what the better choice would have cost (the ski-rental rule).
-constexpr long long kMemoBreakEven = 8;
+// A keyed lookup costs about 4,500 instructions more than the memo's
+// answer, and the pass over the hires about 950 a role (10k roles, 1.3
+// hires each; bench/RESULTS.md, issue 17): the memo is built once the
+// unordered calls reach a quarter of the roles' id span, near where they
+// would have paid for it, so a statement pays at most about twice what the
+// better choice would have cost (the ski-rental rule).
+constexpr long long kMemoBreakEven = 4;
 
 // Auxiliary data slot of the outer statement. A negative slot belongs to the
 // statement as a whole rather than to one argument, which is what a stream
@@ -101,7 +103,7 @@ void HireStream::forget_if_written() {
         memo_.clear();
         use_memo_ = false;
         memo_refused_ = false;
-        keyed_calls_ = 0;
+        unordered_calls_ = 0;
         bounds_read_ = false;
         count_read_ = false;
         keyed_checked_ = false;
@@ -160,11 +162,13 @@ unsigned long long HireStream::role_span() const noexcept {
 }
 
 // Whether every id of the span is a role's, once the statement has asked
-// about enough roles to pay for counting them (else false: not known).
-bool HireStream::roles_fill_span() {
+// about enough roles to pay for counting them, or `now` (else false: not
+// known).
+bool HireStream::roles_fill_span(bool now) {
     if (count_read_) return roles_fill_span_;
-    if (calls_ < kCallsBeforeBounds || !role_bounds()) return false;
-    if (static_cast<unsigned long long>(calls_) * kCountShare < role_span()) return false;
+    if (!now && calls_ < kCallsBeforeBounds) return false;
+    if (!role_bounds()) return false;
+    if (!now && static_cast<unsigned long long>(calls_) * kCountShare < role_span()) return false;
     count_read_ = true;
     StatementLease count;
     try {
@@ -176,17 +180,18 @@ bool HireStream::roles_fill_span() {
     return roles_fill_span_;
 }
 
-// Builds the memo once the keyed lookups reached kMemoBreakEven-th of the
-// roles' id span.
+// Builds the memo once the unordered calls (served by the keyed statement,
+// or by scans that seek afresh) reached kMemoBreakEven-th of the roles' id
+// span.
 void HireStream::try_memo() {
     if (!role_bounds() || role_span() - 1 >= HireMemo::kMaxRoles) {
         memo_refused_ = true;  // no roles, or ids spread too wide for a dense memo
         return;
     }
-    if (static_cast<unsigned long long>(keyed_calls_) * kMemoBreakEven < role_span()) return;
+    if (static_cast<unsigned long long>(unordered_calls_) * kMemoBreakEven < role_span()) return;
     bool built = false;
     try {
-        built = memo_.build(roles_fill_span() ? nullptr : &conn_.pool(memo_pass_sql(kMemoRoles)),
+        built = memo_.build(roles_fill_span(true) ? nullptr : &conn_.pool(memo_pass_sql(kMemoRoles)),
                             conn_.pool(memo_pass_sql(kMemoHires)), first_role_, last_role_id_);
     } catch (const std::bad_alloc&) {
         memo_.clear();  // no memory for it: the keyed statement goes on serving
@@ -197,6 +202,8 @@ void HireStream::try_memo() {
     }
     use_memo_ = true;
     keyed_.forget();
+    hires_.forget();
+    roles_.forget();
 }
 
 RoleLookup HireStream::keyed_lookup(sqlite3_int64 role, bool understudy) {
@@ -223,14 +230,19 @@ RoleLookup HireStream::lookup(sqlite3_int64 role, bool understudy) {
     if (have_last_ && last_role_ == role && (last_.understudy_known || !understudy)) return last_;
     ++calls_;
     int seeks = hires_.seeks() + roles_.seeks();
-    if (!use_keyed_ && seeks > kSeeksBeforeKeyed && seeks * kSeekShare > calls_ && keyed_plan_keeps_order() &&
-        keyed_.ready()) {
+    // Roles asked in no order the scans can follow: the keyed statement
+    // serves them where its plan allows, and the memo once they add up.
+    bool unordered = use_keyed_ || (seeks > kSeeksBeforeKeyed && seeks * kSeekShare > calls_);
+    if (unordered && !use_keyed_ && keyed_plan_keeps_order() && keyed_.ready()) {
         use_keyed_ = true;
         hires_.forget();
         roles_.forget();
     }
+    if (unordered && !use_memo_ && !memo_refused_) {
+        ++unordered_calls_;
+        try_memo();
+    }
     RoleLookup found;
-    if (use_keyed_ && !use_memo_ && !memo_refused_ && ++keyed_calls_ > 0) try_memo();
     if (use_memo_) {
         found = memo_.find(role);
     } else if (use_keyed_) {
@@ -239,12 +251,12 @@ RoleLookup HireStream::lookup(sqlite3_int64 role, bool understudy) {
         // theater_keys) gives the scans back their calls.
         if (!keyed_.usable()) use_keyed_ = false;
     }
-    if (!use_keyed_) {
+    if (!use_keyed_ && !use_memo_) {
         found.hires = scanned_hires(role);
         // A hire exists, so the role does (integrity guarantees it).
         found.exists = found.hires.lead.present ||
-                       (roles_fill_span() ? role >= first_role_ && role <= last_role_id_
-                                          : roles_.position_at(role) && roles_.key_is(role));
+                       (roles_fill_span(false) ? role >= first_role_ && role <= last_role_id_
+                                               : roles_.position_at(role) && roles_.key_is(role));
     }
     have_last_ = true;
     last_role_ = role;

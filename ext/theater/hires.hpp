@@ -96,7 +96,7 @@ private:
     void try_memo();
     bool role_bounds();
     unsigned long long role_span() const noexcept;
-    bool roles_fill_span();
+    bool roles_fill_span(bool now);
 
     Connection& conn_;
     ForwardScan hires_;
@@ -107,13 +107,13 @@ private:
     // outer statement.
     KeyedRows keyed_;
     bool use_keyed_ = false;
-    // Once the keyed lookups would have paid for them (kMemoBreakEven),
+    // Once the unordered calls would have paid for them (kMemoBreakEven),
     // every role's lead and understudy are read into memo_ in two passes
     // (theater/hire_memo.hpp), and each call is an array access.
     HireMemo memo_;
     bool use_memo_ = false;
     bool memo_refused_ = false;  // the passes could not build it, since the last write
-    long long keyed_calls_ = 0;
+    long long unordered_calls_ = 0;
     // The roles' ids, as read since the last write (role_bounds, roles_fill_span).
     bool bounds_read_ = false;
     bool have_bounds_ = false;
