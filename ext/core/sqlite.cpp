@@ -1,5 +1,7 @@
 #include "core/sqlite.hpp"
 
+#include <cstring>
+
 namespace theater {
 
 namespace {
@@ -96,7 +98,7 @@ void result_column(sqlite3_context* ctx, sqlite3_stmt* row, int column) noexcept
             sqlite3_result_error_nomem(ctx);
             return;
         }
-        sqlite3_result_text(ctx, reinterpret_cast<const char*>(text), sqlite3_value_bytes(value), SQLITE_TRANSIENT);
+        result_terminated_text(ctx, reinterpret_cast<const char*>(text), sqlite3_value_bytes(value));
         return;
     }
     case SQLITE_BLOB: {
@@ -109,6 +111,12 @@ void result_column(sqlite3_context* ctx, sqlite3_stmt* row, int column) noexcept
     }
     default: sqlite3_result_null(ctx); return;
     }
+}
+
+void result_terminated_text(sqlite3_context* ctx, const char* z, int n) noexcept {
+    // sqlite3_value_text() and std::string both end their text with a NUL.
+    bool inner_nul = n > 0 && std::memchr(z, 0, static_cast<std::size_t>(n)) != nullptr;
+    sqlite3_result_text(ctx, z, inner_nul ? n : -1, SQLITE_TRANSIENT);
 }
 
 void expire_statements(sqlite3* db) noexcept {

@@ -102,6 +102,15 @@ std::string column_bytes(sqlite3_stmt* stmt, int column);
 // allocates one per row.
 void result_column(sqlite3_context* ctx, sqlite3_stmt* row, int column) noexcept;
 
+// sqlite3_result_text(ctx, z, n, SQLITE_TRANSIENT) for text that has a NUL
+// at z[n]. Given as NUL-terminated (length -1) when it holds no other NUL:
+// SQLite then marks its copy terminated, where a copy made from a length is
+// not, and the first sqlite3_column_text() of the row shrinks it to add the
+// NUL, so that the next row's copy cannot reuse the buffer (a free and a
+// malloc, about 500 instructions a text column a row; bench/RESULTS.md,
+// issue 17).
+void result_terminated_text(sqlite3_context* ctx, const char* z, int n) noexcept;
+
 void column_bytes(sqlite3_stmt* stmt, int column, std::string& out);
 
 // Makes SQLite prepare again, before it next starts, every statement of the

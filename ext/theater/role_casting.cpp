@@ -247,7 +247,7 @@ void result_hire_actor(sqlite3_context* ctx, const Hire& hire) {
     if (!hire.present) return;
     int size = static_cast<int>(hire.actor_bytes.size());
     switch (hire.actor_type) {
-    case SQLITE_TEXT: sqlite3_result_text(ctx, hire.actor_bytes.data(), size, SQLITE_TRANSIENT); break;
+    case SQLITE_TEXT: result_terminated_text(ctx, hire.actor_bytes.c_str(), size); break;
     case SQLITE_BLOB: sqlite3_result_blob(ctx, hire.actor_bytes.data(), size, SQLITE_TRANSIENT); break;
     default: sqlite3_result_value(ctx, hire.actor_other.get()); break;
     }
