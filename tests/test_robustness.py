@@ -107,6 +107,31 @@ def test_casting_keeps_an_actor_name_with_an_embedded_nul(conn):
     assert scalar(conn, "SELECT length(CAST(lead_actor AS BLOB)) FROM role_casting(1)") == 9
 
 
+@pytest.mark.parametrize("query", [
+    "SELECT CAST(actor AS BLOB) FROM role_actors(1) ORDER BY rowid",
+    "SELECT CAST(actor AS BLOB) FROM role_auditions(1) ORDER BY id",
+    "SELECT CAST(character_name AS BLOB) FROM audition_role(1)",
+    "SELECT CAST(character_name AS BLOB) FROM role_casting(1)",
+])
+def test_relationships_keep_text_with_an_embedded_nul_whole(conn, query):
+    """Text results are handed to SQLite NUL-terminated where they can be
+    (core/sqlite.hpp, result_terminated_text); text with a NUL inside must
+    still come back whole, and text without one unchanged."""
+    seeded(conn)
+    conn.execute("UPDATE auditions SET actor = 'Ann' || char(0) || 'Smith' WHERE id = 1")
+    conn.execute("UPDATE roles SET character_name = 'Ham' || char(0) || 'let' WHERE id = 1")
+    got = [r[0] for r in conn.execute(query)]
+    assert b"Ann\x00Smith" in got or b"Ham\x00let" in got
+    assert all(isinstance(v, bytes) for v in got)
+    table = query.split(" FROM ")[1].split("(")[0]
+    plain = {"role_actors": "SELECT CAST(actor AS BLOB) FROM auditions WHERE role_id = 1 ORDER BY id",
+             "role_auditions": "SELECT CAST(actor AS BLOB) FROM auditions WHERE role_id = 1 ORDER BY id",
+             "audition_role": "SELECT CAST(r.character_name AS BLOB) FROM auditions a JOIN roles r "
+                              "ON r.id = a.role_id WHERE a.id = 1",
+             "role_casting": "SELECT CAST(character_name AS BLOB) FROM roles WHERE id = 1"}[table]
+    assert got == [r[0] for r in conn.execute(plain)]
+
+
 # ---- loading beside an application's own functions ----------------------------
 
 def test_loading_beside_a_function_of_the_same_name_is_refused_and_registers_nothing():
