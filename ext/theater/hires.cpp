@@ -46,12 +46,12 @@ constexpr const char* kRoleCount = "SELECT count(*) FROM main.roles";
 // a statement about a few roles pays for neither.
 constexpr long long kCallsBeforeBounds = 64;
 constexpr unsigned long long kCountShare = 16;
-// A keyed lookup costs about 4,500 instructions more than the memo's
-// answer, and the pass over the hires about 950 a role (10k roles, 1.3
-// hires each; bench/RESULTS.md, issue 17): the memo is built once the
-// unordered calls reach a quarter of the roles' id span, near where they
-// would have paid for it, so a statement pays at most about twice what the
-// better choice would have cost (the ski-rental rule).
+// A keyed lookup costs about 4,900 instructions more than the memo's
+// answer, and the pass over the hires about 1,200 a role (1.5 hires a role
+// at 800 each, the index scan's own steps; bench/RESULTS.md, issue 17): the
+// memo is built once the unordered calls reach a quarter of the roles' id
+// span, where they would have paid for it, so a statement pays at most
+// about twice what the better choice would have cost (the ski-rental rule).
 constexpr long long kMemoBreakEven = 4;
 
 // Auxiliary data slot of the outer statement. A negative slot belongs to the
