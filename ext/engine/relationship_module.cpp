@@ -45,6 +45,7 @@ struct RelationshipTable {
     // The queries' statements are the connection's, shared by every table
     // that serves the same queries (Connection::pool).
     void take_pools() {
+        rowid_output = theater::rowid_output(spec);
         seek = &conn.pool(seek_sql(spec));
         scan = &conn.pool(scan_sql(spec));
         if (spec.recursive) roots = &conn.pool(spec.roots);
@@ -81,6 +82,7 @@ struct RelationshipTable {
     StatementPool* memo_target = nullptr;
     StatementPool* memo_keyed = nullptr;
     StatementPool* memo_span = nullptr;
+    int rowid_output = -1;              // the output column that holds the rowid (rowid_output())
     StatementPool* roots = nullptr;     // only for a tree
     StatementPool* children = nullptr;  // only for a tree with spec.children
     // The table's first hidden argument column (a tree's depth comes before).
@@ -815,7 +817,8 @@ int relationship_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
         *rowid = cursor.key;  // a many-to-one's rowid is its key (spec.rowid)
         return SQLITE_OK;
     }
-    int column = table_of(cur->pVtab).argument_column() + 1;
+    const RelationshipTable& table = table_of(cur->pVtab);
+    int column = table.rowid_output >= 0 ? table.rowid_output : table.argument_column() + 1;
     *rowid = sqlite3_column_int64(cursor.current(), column);
     return SQLITE_OK;
 }

@@ -53,7 +53,18 @@ std::string next_list(const RelationshipSpec& s) {
     return out;
 }
 
+// The rowid's column of the integer path's queries (rowid_output).
+std::string rowid_column(const RelationshipSpec& s) { return rowid_output(s) >= 0 ? "NULL" : s.rowid; }
+
 }  // namespace
+
+int rowid_output(const RelationshipSpec& s) {
+    if (s.general || s.rowid.empty()) return -1;
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        if (s.columns[i].expr == s.rowid) return static_cast<int>(i);
+    }
+    return -1;
+}
 
 bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
     return name == o.name && arguments == o.arguments && columns == o.columns && from == o.from &&
@@ -83,7 +94,7 @@ std::string seek_sql(const RelationshipSpec& s) {
     }
     const std::string& from = s.seek_from.empty() ? s.from : s.seek_from;
     const std::string& key = s.seek_key.empty() ? s.keys[0] : s.seek_key;
-    std::string sql = "SELECT " + select_list(s) + ", " + key + ", " + s.rowid + " FROM " + from + " WHERE " + key +
+    std::string sql = "SELECT " + select_list(s) + ", " + key + ", " + rowid_column(s) + " FROM " + from + " WHERE " + key +
                       " >= ?1 ORDER BY " + key;
     if (!s.order.empty()) sql += ", " + s.order;
     return sql;
@@ -93,11 +104,13 @@ std::string keyed_sql(const RelationshipSpec& s) {
     if (s.general || s.keyed_from.empty()) return "";
     // k.value where the seek has the key: the table reports the argument
     // itself in that column (relationship_column).
-    return "SELECT " + select_list(s) + ", k.value, " + s.rowid + ", " + s.keyed_present + ", k.value, k.seq FROM " +
+    return "SELECT " + select_list(s) + ", k.value, " + rowid_column(s) + ", " + s.keyed_present + ", k.value, k.seq FROM " +
            s.keyed_from;
 }
 
-std::string scan_sql(const RelationshipSpec& s) { return every_key(s, s.from, s.rowid.empty() ? "" : ", " + s.rowid); }
+std::string scan_sql(const RelationshipSpec& s) {
+    return every_key(s, s.from, s.rowid.empty() ? "" : ", " + (s.general ? s.rowid : rowid_column(s)));
+}
 
 std::string view_select(const RelationshipSpec& s) { return every_key(s, s.view_from, ""); }
 

@@ -210,8 +210,13 @@ struct RelationshipSpec {
 //             view on the key column gets the function's rows for that
 //             key, and SQLite flattens the view, so it is the same seek;
 //   view_columns: the names of view_select's columns, the arguments last.
+// Where an output column reads the rowid itself (the integer path: a
+// child's id, say), the rowid's own column is NULL instead of a second read
+// of it (about 170 instructions a row), and rowid_output names the column
+// to read it from; else -1.
 std::string seek_sql(const RelationshipSpec& spec);
 std::string scan_sql(const RelationshipSpec& spec);
+int rowid_output(const RelationshipSpec& spec);
 // keyed_sql: the seek's columns, then keyed_present, k.value and k.seq, over
 //             keyed_from; empty where the spec has none.
 std::string keyed_sql(const RelationshipSpec& spec);

@@ -205,8 +205,8 @@ std::vector<PathCase> path_cases() {
     JoinPath plain = from_authors("notes", "author_id", {{"id", "INTEGER"}, {"body", "TEXT"}});
     cases.push_back(
         {"one_to_many_plain", plain, "one-to-many",
-         R"sql(SELECT t."id", t."body", s."id", t."id" FROM main."authors" AS s JOIN main."notes" AS t ON t."author_id" = s."id" WHERE s."id" >= ?1 ORDER BY s."id", t."id")sql",
-         R"sql(SELECT t."id", t."body", s."id", t."id" FROM main."authors" AS s JOIN main."notes" AS t ON t."author_id" = s."id" WHERE s."id" IS NOT NULL ORDER BY s."id", t."id")sql",
+         R"sql(SELECT t."id", t."body", s."id", NULL FROM main."authors" AS s JOIN main."notes" AS t ON t."author_id" = s."id" WHERE s."id" >= ?1 ORDER BY s."id", t."id")sql",
+         R"sql(SELECT t."id", t."body", s."id", NULL FROM main."authors" AS s JOIN main."notes" AS t ON t."author_id" = s."id" WHERE s."id" IS NOT NULL ORDER BY s."id", t."id")sql",
          "", R"sql(CREATE TABLE x("id" INTEGER, "body" TEXT, "author_id" INTEGER HIDDEN))sql", 0, 10, false});
 
     // books.author_id is INTEGER: the seek ranges over it alone and asks
@@ -215,8 +215,8 @@ std::vector<PathCase> path_cases() {
     numeric.fk_numeric = true;
     cases.push_back(
         {"one_to_many_numeric_fk", numeric, "one-to-many",
-         R"sql(SELECT t."id", t."title", t."author_id", t."id" FROM main."books" AS t WHERE t."author_id" >= ?1 ORDER BY t."author_id", t."id")sql",
-         R"sql(SELECT t."id", t."title", s."id", t."id" FROM main."authors" AS s JOIN main."books" AS t ON t."author_id" = s."id" WHERE s."id" IS NOT NULL ORDER BY s."id", t."id")sql",
+         R"sql(SELECT t."id", t."title", t."author_id", NULL FROM main."books" AS t WHERE t."author_id" >= ?1 ORDER BY t."author_id", t."id")sql",
+         R"sql(SELECT t."id", t."title", s."id", NULL FROM main."authors" AS s JOIN main."books" AS t ON t."author_id" = s."id" WHERE s."id" IS NOT NULL ORDER BY s."id", t."id")sql",
          R"sql(SELECT s."id" FROM main."authors" AS s WHERE s."id" >= ?1 ORDER BY s."id")sql",
          R"sql(CREATE TABLE x("id" INTEGER, "title" TEXT, "author_id" INTEGER HIDDEN))sql", 0, 10, false});
 
@@ -227,8 +227,8 @@ std::vector<PathCase> path_cases() {
     trusted.fk_numeric = true;  // irrelevant once trusted
     cases.push_back(
         {"one_to_many_fk_names_a_row", trusted, "one-to-many",
-         R"sql(SELECT t."id", t."title", t."author_id", t."id" FROM main."books" AS t WHERE t."author_id" >= ?1 ORDER BY t."author_id", t."id")sql",
-         R"sql(SELECT t."id", t."title", t."author_id", t."id" FROM main."books" AS t WHERE t."author_id" IS NOT NULL ORDER BY t."author_id", t."id")sql",
+         R"sql(SELECT t."id", t."title", t."author_id", NULL FROM main."books" AS t WHERE t."author_id" >= ?1 ORDER BY t."author_id", t."id")sql",
+         R"sql(SELECT t."id", t."title", t."author_id", NULL FROM main."books" AS t WHERE t."author_id" IS NOT NULL ORDER BY t."author_id", t."id")sql",
          "", R"sql(CREATE TABLE x("id" INTEGER, "title" TEXT, "author_id" INTEGER HIDDEN))sql", 0, 10, false});
 
     // A unique foreign key: one-to-one, one row per key.
@@ -237,8 +237,8 @@ std::vector<PathCase> path_cases() {
     one.unique = true;
     cases.push_back(
         {"one_to_one", one, "one-to-one",
-         R"sql(SELECT t."id", t."author_id", t."id" FROM main."profiles" AS t WHERE t."author_id" >= ?1 ORDER BY t."author_id", t."id")sql",
-         R"sql(SELECT t."id", s."id", t."id" FROM main."authors" AS s JOIN main."profiles" AS t ON t."author_id" = s."id" WHERE s."id" IS NOT NULL ORDER BY s."id", t."id")sql",
+         R"sql(SELECT t."id", t."author_id", NULL FROM main."profiles" AS t WHERE t."author_id" >= ?1 ORDER BY t."author_id", t."id")sql",
+         R"sql(SELECT t."id", s."id", NULL FROM main."authors" AS s JOIN main."profiles" AS t ON t."author_id" = s."id" WHERE s."id" IS NOT NULL ORDER BY s."id", t."id")sql",
          R"sql(SELECT s."id" FROM main."authors" AS s WHERE s."id" >= ?1 ORDER BY s."id")sql",
          R"sql(CREATE TABLE x("id" INTEGER, "author_id" INTEGER HIDDEN))sql", 0, 1, true});
 
@@ -251,8 +251,8 @@ std::vector<PathCase> path_cases() {
     by_code.argument = "authors_id";
     cases.push_back(
         {"one_to_many_to_unique_column", by_code, "one-to-many",
-         R"sql(SELECT t."id", t."author_code", s."id", t."id" FROM main."authors" AS s JOIN main."editions" AS t ON t."author_code" = s."code" WHERE s."id" >= ?1 ORDER BY s."id", t."id")sql",
-         R"sql(SELECT t."id", t."author_code", s."id", t."id" FROM main."authors" AS s JOIN main."editions" AS t ON t."author_code" = s."code" WHERE s."id" IS NOT NULL ORDER BY s."id", t."id")sql",
+         R"sql(SELECT t."id", t."author_code", s."id", NULL FROM main."authors" AS s JOIN main."editions" AS t ON t."author_code" = s."code" WHERE s."id" >= ?1 ORDER BY s."id", t."id")sql",
+         R"sql(SELECT t."id", t."author_code", s."id", NULL FROM main."authors" AS s JOIN main."editions" AS t ON t."author_code" = s."code" WHERE s."id" IS NOT NULL ORDER BY s."id", t."id")sql",
          "", R"sql(CREATE TABLE x("id" INTEGER, "author_code" INTEGER, "authors_id" INTEGER HIDDEN))sql", 0, 10, false});
 
     // A book's author: the key and the rowid are the book's id.
@@ -316,8 +316,8 @@ std::vector<PathCase> path_cases() {
     odd.argument = "odd\"ref";
     cases.push_back(
         {"quoted_identifiers", odd, "one-to-many",
-         R"sql(SELECT t."kid id", t."age", t."odd""ref", t."kid id" FROM main."odd kids" AS t WHERE t."odd""ref" >= ?1 ORDER BY t."odd""ref", t."kid id")sql",
-         R"sql(SELECT t."kid id", t."age", s."id", t."kid id" FROM main."my ""odd"" table" AS s JOIN main."odd kids" AS t ON t."odd""ref" = s."id" WHERE s."id" IS NOT NULL ORDER BY s."id", t."kid id")sql",
+         R"sql(SELECT t."kid id", t."age", t."odd""ref", NULL FROM main."odd kids" AS t WHERE t."odd""ref" >= ?1 ORDER BY t."odd""ref", t."kid id")sql",
+         R"sql(SELECT t."kid id", t."age", s."id", NULL FROM main."my ""odd"" table" AS s JOIN main."odd kids" AS t ON t."odd""ref" = s."id" WHERE s."id" IS NOT NULL ORDER BY s."id", t."kid id")sql",
          R"sql(SELECT s."id" FROM main."my ""odd"" table" AS s WHERE s."id" >= ?1 ORDER BY s."id")sql",
          R"sql(CREATE TABLE x("kid id" INTEGER, "age" INTEGER, "odd""ref" INTEGER HIDDEN))sql", 0, 10, false});
     return cases;
@@ -486,8 +486,8 @@ std::vector<TheaterCase> theater_cases() {
     // whose role_id names no role).
     return {
         {"role_auditions", role_auditions_spec,
-         R"sql(SELECT t."id", t."actor", t."location", t."phone", t."hired", t."role_id", t."id" FROM main."auditions" AS t WHERE t."role_id" >= ?1 ORDER BY t."role_id", t."id")sql",
-         R"sql(SELECT t."id", t."actor", t."location", t."phone", t."hired", t."role_id", t."id" FROM main."auditions" AS t WHERE t."role_id" IS NOT NULL ORDER BY t."role_id", t."id")sql",
+         R"sql(SELECT t."id", t."actor", t."location", t."phone", t."hired", t."role_id", NULL FROM main."auditions" AS t WHERE t."role_id" >= ?1 ORDER BY t."role_id", t."id")sql",
+         R"sql(SELECT t."id", t."actor", t."location", t."phone", t."hired", t."role_id", NULL FROM main."auditions" AS t WHERE t."role_id" IS NOT NULL ORDER BY t."role_id", t."id")sql",
          R"sql(CREATE TABLE x("id" INTEGER, "actor" TEXT, "location" TEXT, "phone" INTEGER, "hired" INTEGER, "role_id" INTEGER HIDDEN))sql"},
         {"role_actors", role_actors_spec,
          R"sql(SELECT t."actor", t."role_id", t."id" FROM main."auditions" AS t WHERE t."role_id" >= ?1 ORDER BY t."role_id", t."id")sql",
