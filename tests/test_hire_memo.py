@@ -236,20 +236,23 @@ def deny_memo_put(action, arg1, arg2, db, source):
     return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_FUNCTION and arg2 == "theater_memo_put" else sqlite3.SQLITE_OK
 
 
+def unordered(conn, relationship, seed):
+    """Fills `keys` with every role (role_lead) or audition (audition_role)
+    twice in random order; returns (the function's query, the plain SQL)."""
+    if relationship == "role_lead":
+        fill_keys(conn, random_roles(seed, [r for (r,) in conn.execute("SELECT id FROM roles")]))
+        return both()
+    fill_keys(conn, random_roles(seed, [a for (a,) in conn.execute("SELECT id FROM auditions")]))
+    return ("SELECT k.rowid, t.id, t.character_name FROM keys k CROSS JOIN audition_role(k.id) AS t ORDER BY k.rowid",
+            "SELECT k.rowid, r.id, r.character_name FROM keys k JOIN auditions a ON a.id = k.id "
+            "JOIN roles r ON r.id = a.role_id ORDER BY k.rowid")
+
+
 @pytest.mark.parametrize("relationship", ["role_lead", "audition_role"])
 def test_an_authorizer_that_denies_the_pass_leaves_the_keyed_statement_serving(bare, relationship):
-    role_ids = make_roles(bare, 11)
+    make_roles(bare, 11)
     bare.set_authorizer(deny_memo_put)
-    if relationship == "role_lead":
-        fill_keys(bare, random_roles(11, role_ids))
-        query, plain = both()
-    else:
-        auditions = [a for (a,) in bare.execute("SELECT id FROM auditions")]
-        fill_keys(bare, random_roles(11, auditions))
-        query = ("SELECT k.rowid, t.id, t.character_name FROM keys k CROSS JOIN audition_role(k.id) AS t "
-                 "ORDER BY k.rowid")
-        plain = ("SELECT k.rowid, r.id, r.character_name FROM keys k JOIN auditions a ON a.id = k.id "
-                 "JOIN roles r ON r.id = a.role_id ORDER BY k.rowid")
+    query, plain = unordered(bare, relationship, 11)
     assert_same(rows(bare, query), rows(bare, plain))
     assert pass_runs(bare) == 0
 
@@ -258,17 +261,8 @@ def test_an_authorizer_that_denies_the_pass_leaves_the_keyed_statement_serving(b
 def test_an_application_function_registered_over_theater_memo_put_builds_no_memo(bare, relationship):
     """Whatever an application registers under the name, the pass's count
     tells that its rows did not reach the memo, which is then not used."""
-    role_ids = make_roles(bare, 12)
+    make_roles(bare, 12)
     bare.create_function("theater_memo_put", 3, lambda p, k, v: 1)
-    if relationship == "role_lead":
-        fill_keys(bare, random_roles(12, role_ids))
-        query, plain = both()
-    else:
-        auditions = [a for (a,) in bare.execute("SELECT id FROM auditions")]
-        fill_keys(bare, random_roles(12, auditions))
-        query = ("SELECT k.rowid, t.id, t.character_name FROM keys k CROSS JOIN audition_role(k.id) AS t "
-                 "ORDER BY k.rowid")
-        plain = ("SELECT k.rowid, r.id, r.character_name FROM keys k JOIN auditions a ON a.id = k.id "
-                 "JOIN roles r ON r.id = a.role_id ORDER BY k.rowid")
+    query, plain = unordered(bare, relationship, 12)
     assert_same(rows(bare, query), rows(bare, plain))
     assert pass_runs(bare) >= 1

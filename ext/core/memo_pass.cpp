@@ -24,12 +24,8 @@ std::string memo_pass_sql(const std::string& select) {
 }
 
 bool run_memo_pass(StatementPool& pass, MemoSink& sink) {
-    StatementLease query;
-    try {
-        query = pass.take();
-    } catch (const SqlError&) {
-        return false;  // an authorizer denies it, a table of the user's shadows one it reads
-    }
+    StatementLease query = pass.take_if_prepared();
+    if (!query) return false;
     Pass state;
     state.sink = &sink;
     if (sqlite3_bind_pointer(query.get(), 1, &state, kMemoPointer, nullptr) != SQLITE_OK) return false;

@@ -76,6 +76,18 @@ public:
         return StatementLease(this, stmt);
     }
 
+    // take(), or an empty lease where the statement cannot be prepared (an
+    // authorizer denies it, a table of the user's shadows one it reads):
+    // for the statements that only make things faster, whose owner then
+    // goes on without them. Out of memory still throws.
+    StatementLease take_if_prepared() {
+        try {
+            return take();
+        } catch (const SqlError&) {
+            return {};
+        }
+    }
+
     // No statement of the pool is on loan.
     bool idle() const noexcept { return on_loan_ == 0; }
 

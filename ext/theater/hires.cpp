@@ -141,13 +141,8 @@ bool HireStream::keyed_plan_keeps_order() {
 bool HireStream::role_bounds() {
     if (!bounds_read_) {
         bounds_read_ = true;
-        StatementLease bounds;
-        try {
-            bounds = conn_.pool(kRoleBounds).take();
-        } catch (const SqlError&) {
-            return false;
-        }
-        have_bounds_ = bounds.step() && sqlite3_column_type(bounds.get(), 0) == SQLITE_INTEGER &&
+        StatementLease bounds = conn_.pool(kRoleBounds).take_if_prepared();
+        have_bounds_ = bounds && bounds.step() && sqlite3_column_type(bounds.get(), 0) == SQLITE_INTEGER &&
                        sqlite3_column_type(bounds.get(), 1) == SQLITE_INTEGER;
         if (have_bounds_) {
             first_role_ = sqlite3_column_int64(bounds.get(), 0);
@@ -170,13 +165,8 @@ bool HireStream::roles_fill_span(bool now) {
     if (!role_bounds()) return false;
     if (!now && static_cast<unsigned long long>(calls_) * kCountShare < role_span()) return false;
     count_read_ = true;
-    StatementLease count;
-    try {
-        count = conn_.pool(kRoleCount).take();
-    } catch (const SqlError&) {
-        return false;
-    }
-    roles_fill_span_ = count.step() && static_cast<unsigned long long>(sqlite3_column_int64(count.get(), 0)) == role_span();
+    StatementLease count = conn_.pool(kRoleCount).take_if_prepared();
+    roles_fill_span_ = count && count.step() && static_cast<unsigned long long>(sqlite3_column_int64(count.get(), 0)) == role_span();
     return roles_fill_span_;
 }
 
