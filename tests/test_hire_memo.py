@@ -23,7 +23,7 @@ from test_keyed_lookups import assert_same, fill_keys, lead_sql, replay
 from theater_data import error_of, rows
 
 SEEDS = [1, 2, 3]
-PASS = "%theater_memo_put(?1, k, v)%"
+PASS = "%theater_memo_put(?1, k, v)%"  # every memo pass
 HIRES_PASS = "%FROM main.auditions WHERE hired = 1)%theater_memo_put%"
 ROLES_PASS = "%FROM main.roles)%theater_memo_put%"
 
@@ -257,12 +257,15 @@ def test_an_authorizer_that_denies_the_pass_leaves_the_keyed_statement_serving(b
     assert pass_runs(bare) == 0
 
 
+@pytest.mark.parametrize("returns", [1, 0, None])
 @pytest.mark.parametrize("relationship", ["role_lead", "audition_role"])
-def test_an_application_function_registered_over_theater_memo_put_builds_no_memo(bare, relationship):
-    """Whatever an application registers under the name, the pass's count
-    tells that its rows did not reach the memo, which is then not used."""
+def test_an_application_function_registered_over_theater_memo_put_builds_no_memo(bare, relationship, returns):
+    """Whatever an application registers under the name, and whatever it
+    returns, the pass's probe tells that its rows did not reach the memo,
+    which is then not used (a second reader's finding: with a count alone,
+    a function returning 0 made an empty memo pass for a full one)."""
     make_roles(bare, 12)
-    bare.create_function("theater_memo_put", 3, lambda p, k, v: 1)
+    bare.create_function("theater_memo_put", 3, lambda p, k, v: returns)
     query, plain = unordered(bare, relationship, 12)
     assert_same(rows(bare, query), rows(bare, plain))
     assert pass_runs(bare) >= 1

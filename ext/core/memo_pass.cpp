@@ -14,13 +14,15 @@ constexpr const char* kMemoPointer = "theater_memo_pass";
 struct Pass {
     MemoSink* sink = nullptr;
     long long rows = 0;    // rows the function was called for
+    bool probed = false;   // the pass's own call (the memo as key and value) reached this function
     bool refused = false;  // the sink said no, or had no memory: it takes nothing more
 };
 
 }  // namespace
 
 std::string memo_pass_sql(const std::string& select) {
-    return "WITH m(k, v) AS (" + select + ") SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v)";
+    return "WITH m(k, v) AS (" + select +
+           ") SELECT theater_memo_put(?1, ?1, ?1), (SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v))";
 }
 
 bool run_memo_pass(StatementPool& pass, MemoSink& sink) {
@@ -30,10 +32,10 @@ bool run_memo_pass(StatementPool& pass, MemoSink& sink) {
     state.sink = &sink;
     if (sqlite3_bind_pointer(query.get(), 1, &state, kMemoPointer, nullptr) != SQLITE_OK) return false;
     if (!query.step()) return false;
-    // A count short of the calls (or a NULL count) means the rows went to
-    // another function of that name.
-    return !state.refused && sqlite3_column_type(query.get(), 0) == SQLITE_INTEGER &&
-           sqlite3_column_int64(query.get(), 0) == state.rows;
+    // Without the probe, or with a count other than the calls, the rows went
+    // to another function of that name (whatever it returns).
+    return state.probed && !state.refused && sqlite3_column_type(query.get(), 1) == SQLITE_INTEGER &&
+           sqlite3_column_int64(query.get(), 1) == state.rows;
 }
 
 void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -41,6 +43,11 @@ void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     if (!state) {
         report_error(ctx, "theater_memo_put", "for theater's own statements only (it fills a memo bound from C)",
                      SQLITE_ERROR);
+        return;
+    }
+    if (sqlite3_value_pointer(argv[1], kMemoPointer) == state) {
+        state->probed = true;  // the probe: no row of the data can hold a pointer
+        sqlite3_result_int(ctx, 0);
         return;
     }
     ++state->rows;

@@ -4,12 +4,15 @@
 // a query. Stepping that query from C costs a sqlite3_step and its column
 // reads per row: about 1,070 instructions, most of it the virtual machine's
 // entry and exit and the connection's mutex on every call. The same rows
-// handed to a function that the query itself calls cost about a fifth of
-// that: the query runs once, in one step, as
-//   WITH m(k, v) AS (<the memo's query>) SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v)
+// handed to a function that the query itself calls cost less: the query
+// runs once, in one step, as
+//   WITH m(k, v) AS (<the memo's query>)
+//   SELECT theater_memo_put(?1, ?1, ?1), (SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v))
 // where ?1 is the memo, bound with sqlite3_bind_pointer, which SQL cannot
-// make. The count tells that every row reached this extension's
-// theater_memo_put (and not a function an application registered over it).
+// make. The first call (the memo as its own key: no row can hold that)
+// tells that this extension's theater_memo_put is the one SQLite calls,
+// not a function an application registered over the name; the count, that
+// every row reached it.
 #pragma once
 
 #include "core/statement_pool.hpp"

@@ -77,9 +77,10 @@ public:
     }
 
     // take(), or an empty lease where the statement cannot be prepared (an
-    // authorizer denies it, a table of the user's shadows one it reads):
-    // for the statements that only make things faster, whose owner then
-    // goes on without them. Out of memory still throws.
+    // authorizer denies it, a table of the user's shadows one it reads, no
+    // memory, an interrupt): for the statements that only make things
+    // faster, whose owner then goes on without them (an interrupt still
+    // ends the outer statement, which sees it too).
     StatementLease take_if_prepared() {
         try {
             return take();

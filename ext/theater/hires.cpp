@@ -104,8 +104,12 @@ void HireStream::forget_if_written() {
         use_memo_ = false;
         memo_refused_ = false;
         unordered_calls_ = 0;
+        // What was read before the write no longer holds, also where reading
+        // it again fails halfway (out of memory) after its flag is set.
         bounds_read_ = false;
+        have_bounds_ = false;
         count_read_ = false;
+        roles_fill_span_ = false;
         keyed_checked_ = false;
         have_last_ = false;
     }
