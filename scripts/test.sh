@@ -16,11 +16,12 @@
 #      (scripts/test-clients.sh);
 #   3. starts a sqld primary and two replicas on 127.0.0.1 loading the
 #      extension, and tests replication and backups (deploy/test.sh);
+#      while 2 and 3 run, fuzzes for a minute in the background
+#      (scripts/test-fuzz.sh; long runs: fuzz/README.md);
 #   4. rebuilds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
 #      pytest suite against that build (scripts/test-sanitizers.sh);
 #   5. runs the C++ out-of-memory tests with ctest, then under valgrind
-#      memcheck (scripts/test-cpp.sh);
-#   6. fuzzes for a minute (scripts/test-fuzz.sh; long runs: fuzz/README.md).
+#      memcheck (scripts/test-cpp.sh).
 # Arguments go to pytest in step 1 (e.g. -k migrate; -n 0 runs it in one
 # process, which --pdb needs).
 set -euo pipefail
@@ -55,6 +56,13 @@ finish_client_packages() {
     echo "clients/install-deps.sh (in the background) failed too" >&2
   fi
   rm -f "$clients_log"
+  # A failure while the fuzzer runs in the background (the clients, the
+  # deployment) stops it rather than leaving it running after the exit.
+  if [[ -n ${fuzz_run:-} ]]; then
+    kill -- "-$fuzz_run" 2>/dev/null || true
+    wait "$fuzz_run" 2>/dev/null || true
+    rm -f "$fuzz_log"
+  fi
 }
 trap finish_client_packages EXIT
 echo "== include floors (scripts/check-layers.py)"
@@ -76,12 +84,27 @@ THEATER_SWEEP_STRIDE=5 THEATER_CRASH_STRIDE=3 THEATER_ENFORCE_CASES=1000 THEATER
 echo "(other SQLite releases: $((SECONDS - start)) s)"
 echo "== install and .deb package (scripts/test-package.sh)"
 bash scripts/test-package.sh
+# The clients and the sqld deployment mostly wait on npm, one compiler
+# process or a server; the minute of fuzzing (one process) and its build run
+# beside them on the other core. Its log is shown when it is waited for.
+fuzz_log=$(mktemp)
+fuzz_start=$SECONDS
+# setsid: its own process group, so that an early exit stops the fuzzer too.
+setsid bash scripts/test-fuzz.sh > "$fuzz_log" 2>&1 &
+fuzz_run=$!
+echo "== fuzzing (short run, scripts/test-fuzz.sh) started in the background"
 echo "== clients (scripts/test-clients.sh)"
 bash scripts/test-clients.sh
 echo "== sqld primary and replicas, Litestream (deploy/test.sh)"
 bash deploy/test.sh
+echo "== fuzzing (short run), waited for"
+fuzz_status=0
+wait "$fuzz_run" || fuzz_status=$?
+fuzz_run=
+cat "$fuzz_log"
+rm -f "$fuzz_log"
+echo "(fuzzing: $((SECONDS - fuzz_start)) s since it started)"
+((fuzz_status == 0)) || { echo "FAIL: scripts/test-fuzz.sh (exit $fuzz_status)" >&2; exit 1; }
 echo "== pytest under ASan/UBSan (build-asan/)"
 bash scripts/test-sanitizers.sh
 bash scripts/test-cpp.sh
-echo "== fuzzing (short run)"
-bash scripts/test-fuzz.sh
