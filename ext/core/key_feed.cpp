@@ -304,4 +304,18 @@ bool plan_keeps_index_order(Connection& conn, const std::string& sql, const std:
     }
 }
 
+bool plan_sorts(Connection& conn, const std::string& sql) noexcept {
+    try {
+        sqlite3* db = conn.db();
+        Stmt plan = prepare(db, "EXPLAIN QUERY PLAN " + sql);
+        while (step(db, plan.get())) {
+            const unsigned char* text = sqlite3_column_text(plan.get(), 3);
+            if (text && std::strstr(reinterpret_cast<const char*>(text), "TEMP B-TREE")) return true;
+        }
+        return false;
+    } catch (...) {
+        return true;
+    }
+}
+
 }  // namespace theater

@@ -104,4 +104,9 @@ bool plan_keeps_index_order(Connection& conn, const std::string& sql, const std:
                             const std::vector<std::vector<std::string>>& accepted,
                             const std::string& unique = "") noexcept;
 
+// Whether `sql`'s plan sorts (a temporary B-tree for ORDER BY, DISTINCT or
+// GROUP BY): its first step would then read every row. True also when the
+// plan cannot be read.
+bool plan_sorts(Connection& conn, const std::string& sql) noexcept;
+
 }  // namespace theater

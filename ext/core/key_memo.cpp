@@ -82,4 +82,29 @@ bool IntegerMemo::find(sqlite3_int64 key, sqlite3_int64* value) const noexcept {
     return true;
 }
 
+void KeyWindow::clear() noexcept {
+    pairs_.clear();
+    next_ = 0;
+    last_ = false;
+}
+
+bool KeyWindow::fill(StatementPool& pass, sqlite3_int64 after_value, sqlite3_int64 after_key, int limit) {
+    clear();
+    limit_ = static_cast<std::size_t>(limit);
+    pairs_.reserve(limit_);
+    if (!run_memo_pass(pass, *this, {after_value, after_key, limit})) {
+        clear();
+        return false;
+    }
+    last_ = pairs_.size() < limit_;
+    return true;
+}
+
+bool KeyWindow::put(sqlite3_value* key, sqlite3_value* value) {
+    if (sqlite3_value_type(key) != SQLITE_INTEGER || sqlite3_value_type(value) != SQLITE_INTEGER) return false;
+    if (pairs_.size() >= limit_) return false;  // more rows than the LIMIT: not the query it was made for
+    pairs_.push_back({sqlite3_value_int64(key), sqlite3_value_int64(value)});
+    return true;
+}
+
 }  // namespace theater

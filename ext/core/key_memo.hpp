@@ -56,4 +56,40 @@ private:
     std::vector<bool> present_;
 };
 
+// The next rows of an ordered query, read a window at a time by a memo
+// pass (core/memo_pass.hpp): for a caller that expects its keys in that
+// query's order and checks each against the window's next pair. Bounded by
+// the window's size; integers only, as IntegerMemo.
+class KeyWindow final : public MemoSink {
+public:
+    struct Pair {
+        sqlite3_int64 key;
+        sqlite3_int64 value;
+    };
+    // Reads the window from `pass`, memo_pass_sql of "SELECT key, value ...
+    // WHERE (value, key) > (?2, ?3) ORDER BY value, key LIMIT ?4": at most
+    // `limit` pairs after (after_value, after_key). False, and the window is
+    // empty, when the pass did not run whole or a key or value is not an
+    // integer.
+    bool fill(StatementPool& pass, sqlite3_int64 after_value, sqlite3_int64 after_key, int limit);
+    void clear() noexcept;
+    // The pairs not yet taken; next() takes one.
+    bool empty() const noexcept { return next_ == pairs_.size(); }
+    const Pair& peek() const noexcept { return pairs_[next_]; }
+    void take() noexcept { ++next_; }
+    // The query had no rows past this window.
+    bool last() const noexcept { return last_; }
+    // The window's last pair (after a fill with rows).
+    const Pair& back() const noexcept { return pairs_.back(); }
+    std::size_t size() const noexcept { return pairs_.size(); }
+
+    bool put(sqlite3_value* key, sqlite3_value* value) override;
+
+private:
+    std::vector<Pair> pairs_;
+    std::size_t next_ = 0;
+    std::size_t limit_ = 0;
+    bool last_ = false;
+};
+
 }  // namespace theater

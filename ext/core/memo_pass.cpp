@@ -25,12 +25,16 @@ std::string memo_pass_sql(const std::string& select) {
            ") SELECT theater_memo_put(?1, ?1, ?1), (SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v))";
 }
 
-bool run_memo_pass(StatementPool& pass, MemoSink& sink) {
+bool run_memo_pass(StatementPool& pass, MemoSink& sink, std::initializer_list<sqlite3_int64> parameters) {
     StatementLease query = pass.take_if_prepared();
     if (!query) return false;
     Pass state;
     state.sink = &sink;
     if (sqlite3_bind_pointer(query.get(), 1, &state, kMemoPointer, nullptr) != SQLITE_OK) return false;
+    int index = 2;
+    for (sqlite3_int64 value : parameters) {
+        if (sqlite3_bind_int64(query.get(), index++, value) != SQLITE_OK) return false;
+    }
     if (!query.step()) return false;
     // Without the probe, or with a count other than the calls, the rows went
     // to another function of that name (whatever it returns).

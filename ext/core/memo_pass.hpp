@@ -17,6 +17,7 @@
 
 #include "core/statement_pool.hpp"
 
+#include <initializer_list>
 #include <string>
 
 namespace theater {
@@ -38,8 +39,9 @@ std::string memo_pass_sql(const std::string& select);
 // Runs the pass (prepared from memo_pass_sql) into `sink`: true when every
 // row reached it and it took them all. False, and the memo cannot be used,
 // also when the pass cannot be prepared (an authorizer that denies the
-// function). An error while it runs (an interrupt) is thrown.
-bool run_memo_pass(StatementPool& pass, MemoSink& sink);
+// function). An error while it runs (an interrupt) is thrown. `parameters`
+// are bound to the query's ?2, ?3 and on.
+bool run_memo_pass(StatementPool& pass, MemoSink& sink, std::initializer_list<sqlite3_int64> parameters = {});
 
 // theater_memo_put(memo, key, value): the function the pass calls. With
 // anything but a memo bound by run_memo_pass it fails, naming itself.

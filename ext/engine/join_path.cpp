@@ -257,6 +257,9 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
                                " LEFT JOIN " + table(p.to_table) + " AS t ON " + eq(ref, "k.value");
                 d.memo_span = "SELECT (SELECT min(" + key + ") FROM " + from + " AS s), (SELECT max(" + key + ") FROM " +
                               from + " AS s)";
+                d.memo_follow = "SELECT " + key + ", " + fk + " FROM " + from + " AS s WHERE (" + fk + ", " + key + ") > (?2, ?3) ORDER BY " + fk + ", " + key +
+                                " LIMIT ?4";
+                d.memo_follow_index = p.fk;
             }
             break;
         case JoinPath::kManyToMany: {

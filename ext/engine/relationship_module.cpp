@@ -15,6 +15,7 @@
 #include "core/statement_pool.hpp"
 #include "engine/write_sql.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -58,6 +59,7 @@ struct RelationshipTable {
             memo_keyed = &conn.pool(spec.memo_keyed);
             memo_span = &conn.pool(spec.memo_span);
         }
+        if (!spec.memo_follow.empty()) memo_follow = &conn.pool(memo_pass_sql(spec.memo_follow));
     }
 
     sqlite3_vtab base{};
@@ -82,6 +84,7 @@ struct RelationshipTable {
     StatementPool* memo_target = nullptr;
     StatementPool* memo_keyed = nullptr;
     StatementPool* memo_span = nullptr;
+    StatementPool* memo_follow = nullptr;  // only when spec.memo_follow is set
     int rowid_output = -1;              // the output column that holds the rowid (rowid_output())
     StatementPool* roots = nullptr;     // only for a tree
     StatementPool* children = nullptr;  // only for a tree with spec.children
@@ -165,6 +168,24 @@ struct RelationshipCursor {
     bool memo_span_read = false;
     sqlite3_int64 memo_first = 0;
     sqlite3_int64 memo_last = 0;
+    // spec.memo_follow, tried while the keyed statement serves and before
+    // any memo: once a key's foreign key is known, the window holds the
+    // pairs that follow that key in the foreign key's index (follow_on), and
+    // as long as the next keys are its next pairs, each call is a look at
+    // the window and a forward scan of the parents, which in that order
+    // ascend. Windows grow from kFollowFirst to kFollowLast pairs. Keys it
+    // did not predict go back to the keyed statement; too many, and it is
+    // not tried again until the next write (follow_refused).
+    KeyWindow follow;
+    int follow_size = 0;  // the next window's
+    bool follow_on = false;
+    bool follow_refused = false;
+    bool follow_plan_checked = false;
+    long long follow_hits = 0;
+    long long follow_misses = 0;
+    // This key's rows are its parent's, from memo_rows or memo_keyed (the
+    // memo or the follow scan gave the foreign key).
+    bool by_parent = false;
     sqlite3_int64 key = 0;
     int changes = -1;
     // Live relationships: this cursor's checks inside a write transaction.
@@ -185,7 +206,7 @@ struct RelationshipCursor {
     sqlite3_stmt* current() const {
         if (general && tree && tree->children) return child_level.get();
         if (general) return from_level ? level.get() : rows.get();
-        if (plan == kSeekKey && use_memo) return memo_by_key ? memo_keyed.row() : memo_rows.row();
+        if (plan == kSeekKey && by_parent) return memo_by_key ? memo_keyed.row() : memo_rows.row();
         if (plan == kSeekKey) return use_keyed ? keyed.row() : seek.row();
         return rows.get();
     }
@@ -574,6 +595,113 @@ void try_memo(RelationshipCursor& cursor, RelationshipTable& table) {
     cursor.keyed.forget();
 }
 
+// The follow window (RelationshipCursor::follow) is searched at most
+// kFollowReach pairs past the one it predicted (a WHERE on the outer table
+// skips some of the index's rows); it is given up until the next write
+// once it missed more than kFollowMisses times and more than once in
+// kFollowShare keys. A window's pass costs about as much per pair as a
+// memo's; the first is small, so that keys in no order waste little.
+constexpr int kFollowReach = 16;
+constexpr long long kFollowMisses = 4;
+constexpr long long kFollowShare = 32;
+constexpr int kFollowFirst = 16;
+constexpr int kFollowLast = 1024;
+
+void follow_missed(RelationshipCursor& cursor) noexcept {
+    cursor.follow_on = false;
+    cursor.follow.clear();
+    ++cursor.follow_misses;
+    if (cursor.follow_misses > kFollowMisses && cursor.follow_misses * kFollowShare > cursor.follow_hits) {
+        cursor.follow_refused = true;
+    }
+}
+
+// Reads the follow window of the pairs after (fk, key) in the foreign
+// key's index: false, and the follow window is given up until the next
+// write, where the pass cannot run whole (a foreign key that is not an
+// integer, as 5.0 in a REAL column, is the keyed statement's to answer, as
+// it is the memo's; an authorizer that denies the pass; no memory).
+bool follow_fill(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_int64 fk, sqlite3_int64 key) {
+    bool filled = false;
+    try {
+        filled = cursor.follow.fill(*table.memo_follow, fk, key, cursor.follow_size);
+    } catch (const std::bad_alloc&) {
+        cursor.follow.clear();
+    }
+    if (!filled) {
+        cursor.follow_on = false;
+        cursor.follow_refused = true;
+        return false;
+    }
+    cursor.follow_size = std::min(cursor.follow_size * 2, kFollowLast);
+    return true;
+}
+
+// Finds cursor.key among the follow window's next pairs, at most
+// kFollowReach on: true, with its foreign key in *fk.
+bool follow_find(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_int64* fk) {
+    for (int i = 0; i < kFollowReach; ++i) {
+        if (cursor.follow.empty()) {
+            if (cursor.follow.size() == 0 || cursor.follow.last()) break;
+            KeyWindow::Pair after = cursor.follow.back();
+            if (!follow_fill(cursor, table, after.value, after.key)) return false;
+            if (cursor.follow.empty()) break;
+        }
+        KeyWindow::Pair pair = cursor.follow.peek();
+        cursor.follow.take();
+        if (pair.key == cursor.key) {
+            *fk = pair.value;
+            return true;
+        }
+    }
+    follow_missed(cursor);
+    return false;
+}
+
+// Starts the follow window just past cursor.key, whose foreign key the
+// keyed statement found to be `fk`: if the next keys walk the foreign key's
+// index, each is then the window's next pair. Its plan is checked once per
+// write: it must read from_table through the index on the foreign key
+// alone, without sorting (ORDER BY fk, key is that index's order only
+// where the key is the rowid).
+void follow_start(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_int64 fk) {
+    if (!cursor.follow_plan_checked) {
+        cursor.follow_plan_checked = true;
+        const RelationshipSpec& spec = table.spec;
+        if (!plan_keeps_index_order(table.conn, spec.memo_follow, "s", {{spec.memo_follow_index}}) ||
+            plan_sorts(table.conn, spec.memo_follow)) {
+            cursor.follow_refused = true;
+            return;
+        }
+    }
+    cursor.follow_size = kFollowFirst;
+    cursor.follow_on = follow_fill(cursor, table, fk, cursor.key);
+}
+
+// The rows of the parent `fk`, the key's foreign key (from the memo or the
+// follow scan): a forward scan of the parents, or a keyed statement once
+// that scan seeks afresh for a large share of them.
+void serve_parent(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3_int64 fk) {
+    cursor.by_parent = true;
+    ++cursor.memo_calls;
+    int parent_seeks = cursor.memo_rows.seeks();
+    if (!cursor.memo_by_key && parent_seeks > kSeeksBeforeKeyed && parent_seeks * kSeekShare > cursor.memo_calls &&
+        cursor.memo_keyed.ready()) {
+        cursor.memo_by_key = true;
+        cursor.memo_rows.forget();
+    }
+    if (cursor.memo_by_key) {
+        bool found = cursor.memo_keyed.seek(fk);
+        if (found || cursor.memo_keyed.usable()) {
+            int present = static_cast<int>(table.spec.columns.size()) + 2;
+            cursor.eof = !found || sqlite3_column_type(cursor.memo_keyed.row(), present) == SQLITE_NULL;
+            return;
+        }
+        cursor.memo_by_key = false;  // the keyed statement cannot serve: back to the scan
+    }
+    cursor.eof = !cursor.memo_rows.position_at(fk) || !cursor.memo_rows.key_is(fk);
+}
+
 // Whether the keyed statement's current row is one of the relationship's
 // (not the LEFT JOIN's row of NULLs for a join that found nothing).
 bool keyed_row_present(const RelationshipCursor& cursor) {
@@ -666,6 +794,12 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
                 cursor.filters = 0;
                 cursor.use_keyed = false;
                 cursor.keyed_refused = false;
+                cursor.follow.clear();
+                cursor.follow_on = false;
+                cursor.follow_refused = false;
+                cursor.follow_plan_checked = false;
+                cursor.follow_hits = 0;
+                cursor.follow_misses = 0;
                 if (cursor.use_memo || cursor.keyed_calls > 0) {
                     cursor.memo.clear();
                     cursor.memo_rows.forget();
@@ -677,6 +811,7 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
             }
             cursor.changes = changes;
             cursor.key = *key;
+            cursor.by_parent = false;
             ++cursor.filters;
             int seeks = cursor.seek.seeks() + cursor.parent.seeks();
             if (!cursor.use_keyed && !cursor.keyed_refused && table.keyed && seeks > kSeeksBeforeKeyed &&
@@ -689,6 +824,14 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
                     cursor.parent.forget();
                 }
             }
+            if (cursor.use_keyed && cursor.follow_on && !cursor.use_memo) {
+                sqlite3_int64 fk = 0;
+                if (follow_find(cursor, table, &fk)) {
+                    ++cursor.follow_hits;
+                    serve_parent(cursor, table, fk);
+                    return SQLITE_OK;
+                }
+            }
             if (cursor.use_keyed && !cursor.use_memo && table.memo && !cursor.memo_refused &&
                 ++cursor.keyed_calls >= kSeeksBeforeKeyed) {
                 try_memo(cursor, table);
@@ -696,25 +839,7 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
             if (cursor.use_memo) {
                 sqlite3_int64 fk = 0;
                 if (!cursor.memo.find(cursor.key, &fk)) return SQLITE_OK;  // no such child, or no parent named
-                ++cursor.memo_calls;
-                int parent_seeks = cursor.memo_rows.seeks();
-                if (!cursor.memo_by_key && parent_seeks > kSeeksBeforeKeyed && parent_seeks * kSeekShare > cursor.memo_calls &&
-                    cursor.memo_keyed.ready()) {
-                    cursor.memo_by_key = true;
-                    cursor.memo_rows.forget();
-                }
-                if (cursor.memo_by_key) {
-                    bool found = cursor.memo_keyed.seek(fk);
-                    if (found || cursor.memo_keyed.usable()) {
-                        int present = static_cast<int>(table.spec.columns.size()) + 2;
-                        cursor.eof = !found || sqlite3_column_type(cursor.memo_keyed.row(), present) == SQLITE_NULL;
-                        return SQLITE_OK;
-                    }
-                    cursor.memo_by_key = false;  // the keyed statement cannot serve: back to the scan
-                }
-                {
-                    cursor.eof = !cursor.memo_rows.position_at(fk) || !cursor.memo_rows.key_is(fk);
-                }
+                serve_parent(cursor, table, fk);
                 return SQLITE_OK;
             }
             if (cursor.use_keyed) {
@@ -723,6 +848,14 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
                     // Every row to the mark, even for a "unique" relationship:
                     // a UNIQUE TEXT key holds '5' and '5.0', which both equal 5.
                     if (!cursor.eof && !keyed_row_present(cursor)) cursor.eof = !keyed_next(cursor);
+                    if (!cursor.eof && table.memo_follow && !cursor.follow_on && !cursor.follow_refused &&
+                        !cursor.use_memo) {
+                        // The parent's rowid, which is the key's foreign key.
+                        int present = sqlite3_column_count(cursor.keyed.row()) - 3;
+                        if (sqlite3_column_type(cursor.keyed.row(), present) == SQLITE_INTEGER) {
+                            follow_start(cursor, table, sqlite3_column_int64(cursor.keyed.row(), present));
+                        }
+                    }
                     return SQLITE_OK;
                 }
                 cursor.use_keyed = false;  // the keyed statement cannot serve: back to the scans
@@ -757,7 +890,7 @@ int relationship_next(sqlite3_vtab_cursor* cur) {
             if (table.spec.recursive) cursor.eof = !tree_step(cursor, table);
             else cursor.eof = !(cursor.from_level ? cursor.level.step() : cursor.rows.step());
             if (!cursor.eof) ++cursor.row_number;
-        } else if (cursor.plan == kSeekKey && cursor.use_memo) {
+        } else if (cursor.plan == kSeekKey && cursor.by_parent) {
             cursor.eof = true;  // a parent's rowid: one row
         } else if (cursor.plan == kSeekKey && cursor.use_keyed) {
             cursor.eof = !keyed_next(cursor);
@@ -813,7 +946,7 @@ int relationship_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
         *rowid = cursor.row_number;
         return SQLITE_OK;
     }
-    if (cursor.use_memo && cursor.plan == kSeekKey) {
+    if (cursor.by_parent && cursor.plan == kSeekKey) {
         *rowid = cursor.key;  // a many-to-one's rowid is its key (spec.rowid)
         return SQLITE_OK;
     }

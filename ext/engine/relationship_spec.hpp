@@ -107,10 +107,19 @@ struct RelationshipSpec {
     // the memo's size, before it is built.
     // `memo_keyed` is memo_target as a keyed statement (keyed_sql's
     // columns), for parents asked in no order.
+    // `memo_follow`, "SELECT key, fk ... WHERE (fk, key) > (?2, ?3) ORDER BY
+    // fk, key LIMIT ?4" (a memo pass's query: core/key_memo.hpp, KeyWindow),
+    // predicts the keys of a statement that reads from_table through the
+    // index on the foreign key alone (`memo_follow_index`), as SQLite plans
+    // SELECT ... FROM child c, rel(c.id): the keys then come in that index's
+    // order, and each key's foreign key is the next pair of a window read
+    // in that order.
     std::string memo;
     std::string memo_target;
     std::string memo_keyed;
     std::string memo_span;
+    std::string memo_follow;
+    std::string memo_follow_index;
     // Expression unique per row of the result, across keys: the rowid the
     // table reports (SQLite relies on it, e.g. to merge the branches of an
     // OR into one result without duplicates). A general relationship has

@@ -1,0 +1,231 @@
+"""The follow window (ext/engine/relationship_module.cpp, KeyWindow in
+ext/core/key_memo.hpp): a many-to-one asked as SQLite plans the join users
+write, SELECT ... FROM auditions a, audition_role(a.id) x, gets its keys in
+the order of the index on the foreign key. After the keyed statement has
+answered one key, the pairs (key, foreign key) that follow it in that index
+are read a window at a time by a memo pass, and each next key is checked
+against the window's next pair: a match is answered from the parents'
+forward scan, anything else by the keyed statement. No table-wide memo is
+built, so the cost per row stays flat however large the table is.
+
+None of that may show. The oracle is the plain join over the same tables
+with the same WHERE, compared as multisets (both read the outer table in
+whatever order SQLite plans). sqlite_stmt shows whether the window's pass
+and the table-wide memo's pass ran."""
+import random
+import sqlite3
+
+import pytest
+
+from test_hire_memo import deny_memo_put
+from test_keyed_lookups import LIBRARY, assert_same, bare, declare, make_dense_cast  # noqa: F401 (bare: a fixture)
+from theater_data import rows
+
+SEEDS = [1, 2, 3]
+WINDOW = "%LIMIT ?4) SELECT theater_memo_put%"  # the follow window's pass
+MEMO = "%IS NOT NULL) SELECT theater_memo_put%"  # the table-wide memo's pass
+
+AUDITION_ROLE = ("SELECT a.id, x.id, x.character_name FROM auditions a, audition_role(a.id) x",
+                 "SELECT a.id, r.id, r.character_name FROM auditions a JOIN roles r ON r.id = a.role_id")
+BOOK_AUTHOR = ("SELECT b.id, x.id, x.name FROM books b, book_author(b.id) x",
+               "SELECT b.id, t.id, t.name FROM books b JOIN authors t ON t.id = b.author_id")
+
+
+def runs(conn, pattern):
+    return conn.execute("SELECT coalesce(sum(run), 0) FROM sqlite_stmt WHERE sql LIKE ?", (pattern,)).fetchone()[0]
+
+
+def plan(conn, sql):
+    return [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+
+
+def where(pair, condition):
+    """Both queries of `pair` with `condition` on the outer table (alias a or b)."""
+    return tuple(f"{q} WHERE {condition}" for q in pair)
+
+
+def assert_join(conn, pair):
+    got, expected = rows(conn, pair[0]), rows(conn, pair[1])
+    assert_same(sorted(got, key=repr), sorted(expected, key=repr))
+    return got
+
+
+def make_library(conn, seed, books=3000, authors=200, owners=lambda rng: rng.randint(1, 200)):
+    """Authors 1..authors and books 1..books with an index on author_id;
+    `owners` picks each book's author_id (orphans and NULLs included)."""
+    rng = random.Random(seed)
+    conn.executescript(LIBRARY)
+    conn.execute("DROP INDEX books_author_code")  # else SQLite scans books through it, in id order
+    conn.executemany("INSERT INTO authors (id, name) VALUES (?, ?)", [(a, f"author {a}") for a in range(1, authors + 1)])
+    conn.executemany("INSERT INTO books (id, title, author_id) VALUES (?, 't', ?)",
+                     [(b, owners(rng)) for b in range(1, books + 1)])
+    declare(conn, "book_author", "books", "authors", None, '{"column": "author_id"}')
+
+
+# ---------------------------------------------------------------------------
+# 1. In the planner's order the window answers, and answers as the join
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_audition_role_in_the_planners_order_is_the_join_and_builds_no_memo(bare, seed):
+    make_dense_cast(bare, seed)
+    assert plan(bare, AUDITION_ROLE[0])[0].endswith("USING COVERING INDEX auditions_role_id")
+    got = assert_join(bare, AUDITION_ROLE)
+    assert [a for a, _, _ in got] != sorted(a for a, _, _ in got)  # the keys really came in no id order
+    assert runs(bare, WINDOW) >= 1
+    assert runs(bare, MEMO) == 0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_declared_many_to_one_with_orphans_and_nulls_in_the_planners_order_is_the_join(bare, seed):
+    """Books naming no author (999) and NULL author_ids: the index holds
+    them, the join leaves them out, and so must the window's answers."""
+    make_library(bare, seed, owners=lambda rng: rng.choice([rng.randint(1, 200)] * 3 + [999, None]))
+    assert plan(bare, BOOK_AUTHOR[0])[0].endswith("USING COVERING INDEX books_author")
+    assert_join(bare, BOOK_AUTHOR)
+    assert runs(bare, WINDOW) >= 1
+    assert runs(bare, MEMO) == 0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_one_parent_with_thousands_of_children_is_the_join(bare, seed):
+    """Most books by one author: a window may start in the middle of a long
+    run of one foreign key, and must start right after the key it was given
+    (within that run, ids ascend, and the forward scans may serve instead)."""
+    make_library(bare, seed, owners=lambda rng: 7 if rng.random() < 0.9 else rng.randint(1, 200))
+    assert_join(bare, BOOK_AUTHOR)
+
+
+# ---------------------------------------------------------------------------
+# 2. Keys it does not predict: the keyed statement answers them
+
+CONDITIONS = {
+    "a WHERE that skips a few rows of the index": "a.hired = 1",
+    "a WHERE that skips many": "a.id % 40 = 0",
+    "every other row": "a.id % 2 = 0",
+    "one stretch only": "a.id BETWEEN 1000 AND 1400",
+}
+
+
+@pytest.mark.parametrize("condition", CONDITIONS.values(), ids=list(CONDITIONS))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_where_on_the_outer_table_is_the_join(bare, seed, condition):
+    make_dense_cast(bare, seed)
+    assert_join(bare, where(AUDITION_ROLE, condition))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_key_asked_twice_in_a_row_is_the_join(bare, seed):
+    """The second ask of a key is never the window's next pair."""
+    make_dense_cast(bare, seed)
+    query = ("SELECT a.id, x.id, x.character_name FROM auditions a CROSS JOIN (SELECT 1 UNION ALL SELECT 2) "
+             "CROSS JOIN audition_role(a.id) x")
+    plain = ("SELECT a.id, r.id, r.character_name FROM auditions a CROSS JOIN (SELECT 1 UNION ALL SELECT 2) "
+             "JOIN roles r ON r.id = a.role_id")
+    assert_join(bare, (query, plain))
+
+
+def test_keys_read_backwards_are_the_join(bare):
+    """reverse_unordered_selects: the outer table's index is read from its
+    end, so no key is the window's next one."""
+    make_dense_cast(bare, 4)
+    bare.execute("PRAGMA reverse_unordered_selects = ON")
+    assert_join(bare, AUDITION_ROLE)
+
+
+@pytest.mark.parametrize("affinity", ["REAL", "", "NUMERIC"])
+def test_foreign_keys_that_are_not_all_integers_are_the_join(bare, affinity):
+    """5.0 in a REAL column, and 5, 5.0 and '5' in a column without
+    affinity: the join finds the parent for each (SQLite's comparison
+    rules), and none for 5.5 or 'x5'; the window takes integers only and
+    leaves the rest to the keyed statement."""
+    rng = random.Random(5)
+    bare.executescript(f"""
+        CREATE TABLE owners (id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE items (id INTEGER PRIMARY KEY, owner {affinity} REFERENCES owners(id),
+                            note TEXT DEFAULT 'a note long enough that the index is the cheaper scan');
+        CREATE INDEX items_owner ON items(owner);""")
+    bare.executemany("INSERT INTO owners VALUES (?, ?)", [(o, f"owner {o}") for o in range(1, 101)])
+    spellings = [lambda o: o, lambda o: float(o), lambda o: str(o), lambda o: o + 0.5, lambda o: f"x{o}"]
+    bare.executemany("INSERT INTO items (id, owner) VALUES (?, ?)",
+                     [(i, rng.choice(spellings)(rng.randint(1, 100))) for i in range(1, 2001)])
+    declare(bare, "item_owner", "items", "owners", None, '{"column": "owner"}')
+    query = "SELECT i.id, x.id, x.name FROM items i, item_owner(i.id) x"
+    assert plan(bare, query)[0].endswith("USING COVERING INDEX items_owner")
+    assert_join(bare, (query, "SELECT i.id, o.id, o.name FROM items i JOIN owners o ON o.id = i.owner"))
+    assert runs(bare, WINDOW) >= 1
+
+
+# ---------------------------------------------------------------------------
+# 3. Writes between two fetches of one statement
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("transaction", [False, True], ids=["autocommit", "in a transaction"])
+def test_writes_between_fetches_are_seen_by_the_rows_after_them(bare, seed, transaction):
+    """Half the rows fetched, then the same connection moves auditions to
+    other roles and renames roles: every row fetched after that is the
+    join as it is after the write (the window read before it is dropped)."""
+    make_dense_cast(bare, seed)
+    rng = random.Random(seed)
+    before = {a: (r, n) for a, r, n in rows(bare, AUDITION_ROLE[1])}
+    if transaction:
+        bare.execute("BEGIN")
+    reading = bare.execute(AUDITION_ROLE[0])
+    first = reading.fetchmany(1500)
+    moved = rng.sample(range(1, 3001), 300)
+    bare.executemany("UPDATE auditions SET role_id = ? WHERE id = ?", [(rng.randint(1, 300), a) for a in moved])
+    bare.execute("UPDATE roles SET character_name = character_name || ' (renamed)' WHERE id % 7 = 0")
+    rest = reading.fetchall()
+    after = {a: (r, n) for a, r, n in rows(bare, AUDITION_ROLE[1])}
+    if transaction:
+        bare.execute("COMMIT")
+    assert all(before[a] == (r, n) for a, r, n in first)
+    assert rest and all(after[a] == (r, n) for a, r, n in rest)
+
+
+# ---------------------------------------------------------------------------
+# 4. When the pass cannot run as ours, the keyed statement serves
+
+def test_an_authorizer_that_denies_the_pass_leaves_the_keyed_statement_serving(bare):
+    make_dense_cast(bare, 6)
+    bare.set_authorizer(deny_memo_put)
+    assert_join(bare, AUDITION_ROLE)
+    assert runs(bare, WINDOW) == 0
+
+
+@pytest.mark.parametrize("returns", [1, 0, None])
+def test_an_application_function_over_theater_memo_put_predicts_nothing(bare, returns):
+    """Its probe tells that the window's rows did not reach the window: the
+    keyed statement answers every key."""
+    make_dense_cast(bare, 7)
+    bare.create_function("theater_memo_put", 3, lambda p, k, v: returns)
+    assert_join(bare, AUDITION_ROLE)
+
+
+def test_a_window_query_over_a_table_without_the_index_is_not_used(bare):
+    """Without an index on the foreign key, the window's ORDER BY would sort
+    the whole table on every read: its plan is refused, and no window runs."""
+    make_dense_cast(bare, 8)
+    bare.execute("DROP INDEX auditions_role_id")
+    # Keys in no order from a table of keys, so that the keyed statement serves.
+    bare.execute("CREATE TABLE keys (id INTEGER)")
+    ids = list(range(1, 3001))
+    random.Random(8).shuffle(ids)
+    bare.executemany("INSERT INTO keys VALUES (?)", [(i,) for i in ids])
+    assert_join(bare, ("SELECT k.id, x.id, x.character_name FROM keys k CROSS JOIN audition_role(k.id) x",
+                       "SELECT k.id, r.id, r.character_name FROM keys k JOIN auditions a ON a.id = k.id "
+                       "JOIN roles r ON r.id = a.role_id"))
+    assert runs(bare, WINDOW) == 0
+
+
+def test_a_cancel_while_the_window_serves_leaves_the_connection_usable(bare):
+    """Half the rows read (the window serving), then an interrupt: the
+    statement fails with it, and the next one is the join again."""
+    make_dense_cast(bare, 9)
+    reading = bare.execute(AUDITION_ROLE[0])
+    reading.fetchmany(1500)
+    assert runs(bare, WINDOW) >= 1
+    bare.set_progress_handler(lambda: 1, 1)
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        reading.fetchall()
+    bare.set_progress_handler(None, 0)
+    assert_join(bare, AUDITION_ROLE)
