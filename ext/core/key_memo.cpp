@@ -88,11 +88,17 @@ void KeyWindow::clear() noexcept {
     last_ = false;
 }
 
-bool KeyWindow::fill(StatementPool& pass, sqlite3_int64 after_value, sqlite3_int64 after_key, int limit) {
+bool KeyWindow::fill(StatementPool& rest, StatementPool& next, sqlite3_int64 after_value, sqlite3_int64 after_key,
+                     int limit) {
     clear();
     limit_ = static_cast<std::size_t>(limit);
     pairs_.reserve(limit_);
-    if (!run_memo_pass(pass, *this, {after_value, after_key, limit})) {
+    bool whole = run_memo_pass(rest, *this, {after_value, after_key, limit});
+    if (whole && pairs_.size() < limit_) {
+        int more = limit - static_cast<int>(pairs_.size());
+        whole = run_memo_pass(next, *this, {after_value, more});
+    }
+    if (!whole) {
         clear();
         return false;
     }

@@ -66,12 +66,13 @@ public:
         sqlite3_int64 key;
         sqlite3_int64 value;
     };
-    // Reads the window from `pass`, memo_pass_sql of "SELECT key, value ...
-    // WHERE (value, key) > (?2, ?3) ORDER BY value, key LIMIT ?4": at most
-    // `limit` pairs after (after_value, after_key). False, and the window is
-    // empty, when the pass did not run whole or a key or value is not an
-    // integer.
-    bool fill(StatementPool& pass, sqlite3_int64 after_value, sqlite3_int64 after_key, int limit);
+    // Reads the window: at most `limit` pairs after (after_value,
+    // after_key) in the order (value, key), from `rest` (memo_pass_sql of
+    // the pairs (key, value) of the value ?2 after the key ?3, LIMIT ?4),
+    // then, if that was not enough, from `next` (those of the values after
+    // ?2, LIMIT ?3). False, and the window is empty, when a pass did not run
+    // whole or a key or value is not an integer.
+    bool fill(StatementPool& rest, StatementPool& next, sqlite3_int64 after_value, sqlite3_int64 after_key, int limit);
     void clear() noexcept;
     // The pairs not yet taken; next() takes one.
     bool empty() const noexcept { return next_ == pairs_.size(); }

@@ -257,8 +257,15 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
                                " LEFT JOIN " + table(p.to_table) + " AS t ON " + eq(ref, "k.value");
                 d.memo_span = "SELECT (SELECT min(" + key + ") FROM " + from + " AS s), (SELECT max(" + key + ") FROM " +
                               from + " AS s)";
-                d.memo_follow = "SELECT " + key + ", " + fk + " FROM " + from + " AS s WHERE (" + fk + ", " + key + ") > (?2, ?3) ORDER BY " + fk + ", " + key +
-                                " LIMIT ?4";
+                // The rest of ?2's run, then the runs after it: two queries,
+                // each one seek on the index ((fk, rowid), then fk), where
+                // (fk, key) > (?2, ?3) on a rowid table seeks on fk alone and
+                // walks ?2's run from its start at every window (a parent
+                // with many children); a UNION ALL of the two costs two
+                // co-routines a row.
+                const std::string pairs = "SELECT " + key + ", " + fk + " FROM " + from + " AS s WHERE ";
+                d.memo_follow = pairs + fk + " = ?2 AND " + key + " > ?3 ORDER BY " + key + " LIMIT ?4";
+                d.memo_follow_next = pairs + fk + " > ?2 ORDER BY " + fk + ", " + key + " LIMIT ?3";
                 d.memo_follow_index = p.fk;
             }
             break;

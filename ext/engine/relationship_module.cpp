@@ -59,7 +59,10 @@ struct RelationshipTable {
             memo_keyed = &conn.pool(spec.memo_keyed);
             memo_span = &conn.pool(spec.memo_span);
         }
-        if (!spec.memo_follow.empty()) memo_follow = &conn.pool(memo_pass_sql(spec.memo_follow));
+        if (!spec.memo_follow.empty()) {
+            memo_follow = &conn.pool(memo_pass_sql(spec.memo_follow));
+            memo_follow_next = &conn.pool(memo_pass_sql(spec.memo_follow_next));
+        }
     }
 
     sqlite3_vtab base{};
@@ -84,7 +87,8 @@ struct RelationshipTable {
     StatementPool* memo_target = nullptr;
     StatementPool* memo_keyed = nullptr;
     StatementPool* memo_span = nullptr;
-    StatementPool* memo_follow = nullptr;  // only when spec.memo_follow is set
+    StatementPool* memo_follow = nullptr;  // these two only when spec.memo_follow is set
+    StatementPool* memo_follow_next = nullptr;
     int rowid_output = -1;              // the output column that holds the rowid (rowid_output())
     StatementPool* roots = nullptr;     // only for a tree
     StatementPool* children = nullptr;  // only for a tree with spec.children
@@ -624,7 +628,7 @@ void follow_missed(RelationshipCursor& cursor) noexcept {
 bool follow_fill(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_int64 fk, sqlite3_int64 key) {
     bool filled = false;
     try {
-        filled = cursor.follow.fill(*table.memo_follow, fk, key, cursor.follow_size);
+        filled = cursor.follow.fill(*table.memo_follow, *table.memo_follow_next, fk, key, cursor.follow_size);
     } catch (const std::bad_alloc&) {
         cursor.follow.clear();
     }
@@ -668,8 +672,12 @@ void follow_start(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_
     if (!cursor.follow_plan_checked) {
         cursor.follow_plan_checked = true;
         const RelationshipSpec& spec = table.spec;
-        if (!plan_keeps_index_order(table.conn, spec.memo_follow, "s", {{spec.memo_follow_index}}) ||
-            plan_sorts(table.conn, spec.memo_follow)) {
+        bool forward = true;
+        for (const std::string* sql : {&spec.memo_follow, &spec.memo_follow_next}) {
+            forward = forward && plan_keeps_index_order(table.conn, *sql, "s", {{spec.memo_follow_index}}) &&
+                      !plan_sorts(table.conn, *sql);
+        }
+        if (!forward) {
             cursor.follow_refused = true;
             return;
         }
@@ -800,10 +808,14 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
                 cursor.follow_plan_checked = false;
                 cursor.follow_hits = 0;
                 cursor.follow_misses = 0;
+                // The parents' scans serve the memo and the follow window
+                // alike: always forgotten.
+                cursor.memo_rows.forget();
+                cursor.memo_keyed.forget();
+                cursor.memo_by_key = false;
+                cursor.memo_calls = 0;
                 if (cursor.use_memo || cursor.keyed_calls > 0) {
                     cursor.memo.clear();
-                    cursor.memo_rows.forget();
-                    cursor.memo_keyed.forget();
                     cursor.use_memo = false;
                     cursor.keyed_calls = 0;
                     cursor.memo_span_read = false;

@@ -107,9 +107,10 @@ struct RelationshipSpec {
     // the memo's size, before it is built.
     // `memo_keyed` is memo_target as a keyed statement (keyed_sql's
     // columns), for parents asked in no order.
-    // `memo_follow`, "SELECT key, fk ... WHERE (fk, key) > (?2, ?3) ORDER BY
-    // fk, key LIMIT ?4" (a memo pass's query: core/key_memo.hpp, KeyWindow),
-    // predicts the keys of a statement that reads from_table through the
+    // `memo_follow`, the pairs (key, fk) of the foreign key ?2 after the key
+    // ?3, at most ?4, and `memo_follow_next`, those of the foreign keys after
+    // ?2, at most ?3, both in the order (fk, key) (memo passes' queries:
+    // core/key_memo.hpp, KeyWindow), predict the keys of a statement that reads from_table through the
     // index on the foreign key alone (`memo_follow_index`), as SQLite plans
     // SELECT ... FROM child c, rel(c.id): the keys then come in that index's
     // order, and each key's foreign key is the next pair of a window read
@@ -119,6 +120,7 @@ struct RelationshipSpec {
     std::string memo_keyed;
     std::string memo_span;
     std::string memo_follow;
+    std::string memo_follow_next;
     std::string memo_follow_index;
     // Expression unique per row of the result, across keys: the rowid the
     // table reports (SQLite relies on it, e.g. to merge the branches of an
