@@ -4,7 +4,11 @@
 # operator new, with a real SQLite loading build/theater.so.
 #   1. builds build/ with the tests (the main build directory);
 #   2. runs them with ctest, every allocation N of every path (one process per
-#      test, in parallel);
+#      test, in parallel); after each failure every check runs, but the same
+#      call made again (on the connection, and on the file reopened) runs at
+#      every N to 50 and every THEATER_OOM_AGAIN_STRIDE-th N past it (default
+#      4 here: it is a whole run of the path, and halves the stage; 1 makes
+#      it every N);
 #   3. runs the test binary again under valgrind memcheck: no memory error and
 #      no definite leak. Every N would take some 13 CPU-minutes there (step 2
 #      already tries every N natively), so it tries every N up to
@@ -22,7 +26,8 @@ bash scripts/build.sh -DTHEATER_WERROR=ON -DTHEATER_BUILD_TESTING=ON
 
 echo "== C++ tests (ctest)"
 start=$SECONDS
-ctest --test-dir build -L cpp --output-on-failure -j"$(nproc)" "$@"
+THEATER_OOM_AGAIN_STRIDE=${THEATER_OOM_AGAIN_STRIDE:-4} \
+  ctest --test-dir build -L cpp --output-on-failure -j"$(nproc)" "$@"
 echo "(ctest: $((SECONDS - start)) s)"
 
 echo "== C++ tests under valgrind memcheck"

@@ -34,12 +34,17 @@
 //   THEATER_OOM_STRIDE=k   past THEATER_OOM_DENSE, test every k-th N only
 //                          (default 1: every N)
 //   THEATER_OOM_DENSE=d    test every N up to d even with a stride (default 150)
+//   THEATER_OOM_AGAIN_STRIDE=k  past N=50, make the same call again after
+//                          the failure (on the connection, and on the file
+//                          reopened) at every k-th N only; every other check
+//                          runs at every N (default 1: every N)
 //   THEATER_OOM_VERBOSE=1  print every failing N's outcome
 // and, to study one failure: THEATER_OOM_FIRST=n (start at N=n) and
 // THEATER_OOM_TRACE=1 (print the stack of every injected failure).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -640,6 +645,10 @@ struct Expected {
     std::string rows;
     std::string schema_before;  // the database's schema before the call
     std::string schema_after;   // and after it
+    // A script of several statements: the schema after each statement that
+    // ends outside a transaction (what the file may hold when a later one
+    // fails).
+    std::vector<std::string> schema_between;
 };
 
 constexpr const char* kSchema = "SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY type, name";
@@ -658,6 +667,16 @@ struct Tally {
 bool verbose() {
     static const bool v = env_long("THEATER_OOM_VERBOSE", 0) != 0;
     return v;
+}
+
+// Whether the iteration at N makes the call again after the failure
+// (THEATER_OOM_AGAIN_STRIDE): it costs a whole run of the path, the most of
+// an iteration on the long paths. Without it, a script of several
+// statements leaves the file as its statements before the failure left it
+// (Expected::schema_between).
+bool call_again_at(long n) {
+    static const long stride = std::max(1L, env_long("THEATER_OOM_AGAIN_STRIDE", 1));
+    return n <= 50 || n % stride == 0;
 }
 
 // The call under test, on a connection set up for it. Allocation-free in the
@@ -777,7 +796,7 @@ bool iterate(const Case& c, long n, const Expected& expected, bool check_new_liv
         EXPECT_EQ(seen, version_text(s.version_after)) << where;
     }
     EXPECT_EQ(must_run(db, "PRAGMA integrity_check"), "ok\n") << where;
-    if (s.version_before == s.version_after && s.act == Act::kSql) {
+    if (s.version_before == s.version_after && s.act == Act::kSql && call_again_at(n)) {
         RunResult again;
         run_sql(db, s.sql, again);
         EXPECT_EQ(again.rc, SQLITE_OK) << where << ": the same call fails afterwards: " << again.message;
@@ -808,9 +827,12 @@ bool iterate(const Case& c, long n, const Expected& expected, bool check_new_liv
         std::string schema = must_run(check, kSchema);
         if (s.version_before == s.version_after) {
             // No migration: the call's own schema change (a table, triggers)
-            // happened whole or not at all.
-            EXPECT_TRUE(schema == expected.schema_before || schema == expected.schema_after)
-                << where << " (reopened): a schema neither before nor after the call:\n" << schema;
+            // happened whole or not at all (each statement of a script).
+            bool known = schema == expected.schema_before || schema == expected.schema_after;
+            for (const std::string& between : expected.schema_between) known = known || schema == between;
+            EXPECT_TRUE(known) << where << " (reopened): a schema neither before nor after the call (or one of its "
+                                            "statements):\n"
+                               << schema;
         } else if (seen == version_text(s.version_before)) {
             EXPECT_EQ(schema, expected.schema_before) << where << " (reopened): schema at version " << seen;
         } else {
@@ -819,7 +841,7 @@ bool iterate(const Case& c, long n, const Expected& expected, bool check_new_liv
     }
     must_load(check);
     EXPECT_EQ(version_of(check), seen) << where << " (reopened)";
-    if (s.act == Act::kSql) {
+    if (s.act == Act::kSql && call_again_at(n)) {
         RunResult again;
         run_sql(check, s.sql, again);
         EXPECT_EQ(again.rc, SQLITE_OK) << where << " (reopened): " << again.message;
@@ -857,6 +879,29 @@ Expected reference_run(const Case& c) {
     if (!sqlite3_get_autocommit(db)) must_run(db, "COMMIT");
     e.schema_after = must_run(db, kSchema);
     must_close(db, "reference run");
+    // The script again, one statement at a time, on a fresh copy.
+    remove_db(path);
+    spill(path, template_bytes(s.start));
+    db = open_db(path);
+    must_load(db);
+    const char* rest = s.sql;
+    while (rest && *rest) {
+        sqlite3_stmt* stmt = nullptr;
+        const char* tail = nullptr;
+        if (sqlite3_prepare_v2(db, rest, -1, &stmt, &tail) != SQLITE_OK) {
+            ADD_FAILURE() << "reference run: cannot prepare " << rest << ": " << sqlite3_errmsg(db);
+            break;
+        }
+        if (stmt) {
+            std::string one(rest, static_cast<std::size_t>(tail - rest));
+            sqlite3_finalize(stmt);
+            must_run(db, one.c_str());
+            if (sqlite3_get_autocommit(db)) e.schema_between.push_back(must_run(db, kSchema));
+        }
+        rest = tail;
+    }
+    if (!sqlite3_get_autocommit(db)) must_run(db, "COMMIT");
+    must_close(db, "reference run, statement by statement");
     return e;
 }
 
