@@ -31,8 +31,10 @@ BOOK_AUTHOR = ("SELECT b.id, x.id, x.name FROM books b, book_author(b.id) x",
                "SELECT b.id, t.id, t.name FROM books b JOIN authors t ON t.id = b.author_id")
 
 
-def runs(conn, pattern):
-    return conn.execute("SELECT coalesce(sum(run), 0) FROM sqlite_stmt WHERE sql LIKE ?", (pattern,)).fetchone()[0]
+def runs(conn, pattern, column="run"):
+    """The statements of `pattern` summed over sqlite_stmt's `column`: how
+    many times they ran, or (nstep) their virtual machine steps."""
+    return conn.execute(f"SELECT coalesce(sum({column}), 0) FROM sqlite_stmt WHERE sql LIKE ?", (pattern,)).fetchone()[0]
 
 
 def plan(conn, sql):
@@ -50,7 +52,21 @@ def assert_join(conn, pair):
     return got
 
 
-def make_library(conn, seed, books=3000, authors=200, owners=lambda rng: rng.randint(1, 200)):
+def make_items(conn, owners, items, owner_of, affinity="INTEGER"):
+    """Owners 1..owners and items 1..items, each item's owner column (of
+    `affinity`) given by owner_of(item), with an index on it that a padding
+    column makes the cheaper scan; the many-to-one item_owner declared."""
+    conn.executescript(f"""
+        CREATE TABLE owners (id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE items (id INTEGER PRIMARY KEY, owner {affinity} REFERENCES owners(id),
+                            note TEXT DEFAULT 'a note long enough that the index is the cheaper scan');
+        CREATE INDEX items_owner ON items(owner);""")
+    conn.executemany("INSERT INTO owners VALUES (?, ?)", [(o, f"owner {o}") for o in range(1, owners + 1)])
+    conn.executemany("INSERT INTO items (id, owner) VALUES (?, ?)", ((i, owner_of(i)) for i in range(1, items + 1)))
+    declare(conn, "item_owner", "items", "owners", None, '{"column": "owner"}')
+
+
+def make_books(conn, seed, books=3000, authors=200, owners=lambda rng: rng.randint(1, 200)):
     """Authors 1..authors and books 1..books with an index on author_id;
     `owners` picks each book's author_id (orphans and NULLs included)."""
     rng = random.Random(seed)
@@ -79,7 +95,7 @@ def test_audition_role_in_the_planners_order_is_the_join_and_builds_no_memo(bare
 def test_a_declared_many_to_one_with_orphans_and_nulls_in_the_planners_order_is_the_join(bare, seed):
     """Books naming no author (999) and NULL author_ids: the index holds
     them, the join leaves them out, and so must the window's answers."""
-    make_library(bare, seed, owners=lambda rng: rng.choice([rng.randint(1, 200)] * 3 + [999, None]))
+    make_books(bare, seed, owners=lambda rng: rng.choice([rng.randint(1, 200)] * 3 + [999, None]))
     assert plan(bare, BOOK_AUTHOR[0])[0].endswith("USING COVERING INDEX books_author")
     assert_join(bare, BOOK_AUTHOR)
     assert runs(bare, WINDOW) >= 1
@@ -91,7 +107,7 @@ def test_one_parent_with_thousands_of_children_is_the_join(bare, seed):
     """Most books by one author: a window may start in the middle of a long
     run of one foreign key, and must start right after the key it was given
     (within that run, ids ascend, and the forward scans may serve instead)."""
-    make_library(bare, seed, owners=lambda rng: 7 if rng.random() < 0.9 else rng.randint(1, 200))
+    make_books(bare, seed, owners=lambda rng: 7 if rng.random() < 0.9 else rng.randint(1, 200))
     assert_join(bare, BOOK_AUTHOR)
 
 
@@ -139,16 +155,8 @@ def test_foreign_keys_that_are_not_all_integers_are_the_join(bare, affinity):
     rules), and none for 5.5 or 'x5'; the window takes integers only and
     leaves the rest to the keyed statement."""
     rng = random.Random(5)
-    bare.executescript(f"""
-        CREATE TABLE owners (id INTEGER PRIMARY KEY, name TEXT);
-        CREATE TABLE items (id INTEGER PRIMARY KEY, owner {affinity} REFERENCES owners(id),
-                            note TEXT DEFAULT 'a note long enough that the index is the cheaper scan');
-        CREATE INDEX items_owner ON items(owner);""")
-    bare.executemany("INSERT INTO owners VALUES (?, ?)", [(o, f"owner {o}") for o in range(1, 101)])
     spellings = [lambda o: o, lambda o: float(o), lambda o: str(o), lambda o: o + 0.5, lambda o: f"x{o}"]
-    bare.executemany("INSERT INTO items (id, owner) VALUES (?, ?)",
-                     [(i, rng.choice(spellings)(rng.randint(1, 100))) for i in range(1, 2001)])
-    declare(bare, "item_owner", "items", "owners", None, '{"column": "owner"}')
+    make_items(bare, 100, 2000, lambda i: rng.choice(spellings)(rng.randint(1, 100)), affinity)
     query = "SELECT i.id, x.id, x.name FROM items i, item_owner(i.id) x"
     assert plan(bare, query)[0].endswith("USING COVERING INDEX items_owner")
     assert_join(bare, (query, "SELECT i.id, o.id, o.name FROM items i JOIN owners o ON o.id = i.owner"))
@@ -242,17 +250,9 @@ def test_a_write_between_fetches_is_seen_even_where_the_memo_was_refused(bare):
     it: the parents' scan is forgotten at every write, not only where a memo
     was built (a second reader's finding: 85 rows kept the old name)."""
     rng = random.Random(1)
-    bare.executescript("""
-        CREATE TABLE owners (id INTEGER PRIMARY KEY, name TEXT);
-        CREATE TABLE items (id INTEGER PRIMARY KEY, owner INTEGER REFERENCES owners(id),
-                            note TEXT DEFAULT 'a note long enough that the index is the cheaper scan');
-        CREATE INDEX items_owner ON items(owner);
-        CREATE TABLE keys (pos INTEGER PRIMARY KEY, id INTEGER);
-        CREATE TABLE log (x);""")
-    bare.executemany("INSERT INTO owners VALUES (?, ?)", [(o, f"owner {o}") for o in range(1, 51)])
-    bare.executemany("INSERT INTO items (id, owner) VALUES (?, ?)", [(i, rng.randint(1, 50)) for i in range(1, 10001)])
+    make_items(bare, 50, 10000, lambda i: rng.randint(1, 50))
+    bare.executescript("CREATE TABLE keys (pos INTEGER PRIMARY KEY, id INTEGER); CREATE TABLE log (x);")
     bare.execute("UPDATE items SET owner = 1000.5 WHERE id = 5000")
-    declare(bare, "item_owner", "items", "owners", None, '{"column": "owner"}')
     # Keys in no order (the keyed statement takes over), then in the index's order (the window serves).
     shuffled = random.Random(2).sample(range(1, 10001), 1500)
     ordered = [i for (i,) in bare.execute("SELECT id FROM items ORDER BY owner, id")]
@@ -294,15 +294,8 @@ def test_a_parent_with_thousands_of_children_costs_the_window_no_more_per_row(ba
     about 13 here, 64 with the walk from the run's start."""
     parents, children = 10, 100000
     rng = random.Random(parents)
-    bare.executescript("""
-        CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);
-        CREATE TABLE c (id INTEGER PRIMARY KEY, fk INTEGER REFERENCES p(id), pad TEXT DEFAULT 'padding padding padding');
-        CREATE INDEX c_fk ON c(fk);""")
-    bare.executemany("INSERT INTO p VALUES (?, ?)", [(i, f"p{i}") for i in range(1, parents + 1)])
-    bare.executemany("INSERT INTO c (id, fk) VALUES (?, ?)", ((i, rng.randint(1, parents)) for i in range(1, children + 1)))
-    declare(bare, "c_p", "c", "p", None, '{"column": "fk"}')
-    assert_join(bare, ("SELECT c.id, x.id, x.name FROM c, c_p(c.id) x",
-                       "SELECT c.id, p.id, p.name FROM c JOIN p ON p.id = c.fk"))
-    steps = bare.execute("SELECT coalesce(sum(nstep), 0) FROM sqlite_stmt WHERE sql LIKE ?", (WINDOW,)).fetchone()[0]
+    make_items(bare, parents, children, lambda i: rng.randint(1, parents))
+    assert_join(bare, ("SELECT i.id, x.id, x.name FROM items i, item_owner(i.id) x",
+                       "SELECT i.id, o.id, o.name FROM items i JOIN owners o ON o.id = i.owner"))
     assert runs(bare, WINDOW) >= 1
-    assert steps < 30 * children
+    assert runs(bare, WINDOW, "nstep") < 30 * children

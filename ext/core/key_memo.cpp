@@ -85,7 +85,6 @@ bool IntegerMemo::find(sqlite3_int64 key, sqlite3_int64* value) const noexcept {
 void KeyWindow::clear() noexcept {
     pairs_.clear();
     next_ = 0;
-    last_ = false;
 }
 
 bool KeyWindow::fill(StatementPool& rest, StatementPool& next, sqlite3_int64 after_value, sqlite3_int64 after_key,
@@ -102,7 +101,6 @@ bool KeyWindow::fill(StatementPool& rest, StatementPool& next, sqlite3_int64 aft
         clear();
         return false;
     }
-    last_ = pairs_.size() < limit_;
     return true;
 }
 

@@ -78,8 +78,8 @@ public:
     bool empty() const noexcept { return next_ == pairs_.size(); }
     const Pair& peek() const noexcept { return pairs_[next_]; }
     void take() noexcept { ++next_; }
-    // The query had no rows past this window.
-    bool last() const noexcept { return last_; }
+    // The query had no rows past this window (it filled less than its limit).
+    bool last() const noexcept { return pairs_.size() < limit_; }
     // The window's last pair (after a fill with rows).
     const Pair& back() const noexcept { return pairs_.back(); }
     std::size_t size() const noexcept { return pairs_.size(); }
@@ -90,7 +90,6 @@ private:
     std::vector<Pair> pairs_;
     std::size_t next_ = 0;
     std::size_t limit_ = 0;
-    bool last_ = false;
 };
 
 }  // namespace theater

@@ -710,11 +710,16 @@ void serve_parent(RelationshipCursor& cursor, const RelationshipTable& table, sq
     cursor.eof = !cursor.memo_rows.position_at(fk) || !cursor.memo_rows.key_is(fk);
 }
 
-// Whether the keyed statement's current row is one of the relationship's
-// (not the LEFT JOIN's row of NULLs for a join that found nothing).
+// The keyed statement's column `keyed_present` (keyed_sql): NULL in the
+// LEFT JOIN's row of NULLs for a join that found nothing; for a
+// many-to-one, the parent's rowid.
+int keyed_present_column(const RelationshipCursor& cursor) {
+    return static_cast<int>(cursor.keyed.row() ? sqlite3_column_count(cursor.keyed.row()) : 0) - 3;
+}
+
+// Whether the keyed statement's current row is one of the relationship's.
 bool keyed_row_present(const RelationshipCursor& cursor) {
-    int present = static_cast<int>(cursor.keyed.row() ? sqlite3_column_count(cursor.keyed.row()) : 0) - 3;
-    return sqlite3_column_type(cursor.keyed.row(), present) != SQLITE_NULL;
+    return sqlite3_column_type(cursor.keyed.row(), keyed_present_column(cursor)) != SQLITE_NULL;
 }
 
 // The key's next row from the keyed statement; false at its end.
@@ -863,7 +868,7 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
                     if (!cursor.eof && table.memo_follow && !cursor.follow_on && !cursor.follow_refused &&
                         !cursor.use_memo) {
                         // The parent's rowid, which is the key's foreign key.
-                        int present = sqlite3_column_count(cursor.keyed.row()) - 3;
+                        int present = keyed_present_column(cursor);
                         if (sqlite3_column_type(cursor.keyed.row(), present) == SQLITE_INTEGER) {
                             follow_start(cursor, table, sqlite3_column_int64(cursor.keyed.row(), present));
                         }

@@ -283,8 +283,10 @@ void append_row(RunResult& out, sqlite3_stmt* stmt) noexcept {
     out.append("\n", 1);
 }
 
-// Runs every statement of `sql` in turn, stopping at the first error.
-void run_sql(sqlite3* db, const char* sql, RunResult& out) noexcept {
+// Runs every statement of `sql` in turn, stopping at the first error;
+// `after_each(db, context)`, when given, after each statement that completed.
+void run_sql(sqlite3* db, const char* sql, RunResult& out, void (*after_each)(sqlite3*, void*) = nullptr,
+             void* context = nullptr) noexcept {
     out.clear();
     const char* next = sql;
     while (next && *next) {
@@ -301,6 +303,7 @@ void run_sql(sqlite3* db, const char* sql, RunResult& out) noexcept {
             out.rc = rc;
             return;
         }
+        if (stmt && after_each) after_each(db, context);
         next = tail;
     }
 }
@@ -875,33 +878,18 @@ Expected reference_run(const Case& c) {
     }
     must_load(db);
     e.schema_before = must_run(db, kSchema);
-    e.rows = must_run(db, s.sql);
+    RunResult run;
+    run_sql(
+        db, s.sql, run,
+        [](sqlite3* on, void* expected) {
+            if (sqlite3_get_autocommit(on)) static_cast<Expected*>(expected)->schema_between.push_back(must_run(on, kSchema));
+        },
+        &e);
+    if (run.rc != SQLITE_OK) ADD_FAILURE() << "reference run: error " << run.rc << " (" << run.message << ") from: " << s.sql;
+    e.rows = run.text();
     if (!sqlite3_get_autocommit(db)) must_run(db, "COMMIT");
     e.schema_after = must_run(db, kSchema);
     must_close(db, "reference run");
-    // The script again, one statement at a time, on a fresh copy.
-    remove_db(path);
-    spill(path, template_bytes(s.start));
-    db = open_db(path);
-    must_load(db);
-    const char* rest = s.sql;
-    while (rest && *rest) {
-        sqlite3_stmt* stmt = nullptr;
-        const char* tail = nullptr;
-        if (sqlite3_prepare_v2(db, rest, -1, &stmt, &tail) != SQLITE_OK) {
-            ADD_FAILURE() << "reference run: cannot prepare " << rest << ": " << sqlite3_errmsg(db);
-            break;
-        }
-        if (stmt) {
-            std::string one(rest, static_cast<std::size_t>(tail - rest));
-            sqlite3_finalize(stmt);
-            must_run(db, one.c_str());
-            if (sqlite3_get_autocommit(db)) e.schema_between.push_back(must_run(db, kSchema));
-        }
-        rest = tail;
-    }
-    if (!sqlite3_get_autocommit(db)) must_run(db, "COMMIT");
-    must_close(db, "reference run, statement by statement");
     return e;
 }
 
