@@ -31,9 +31,11 @@ bash scripts/install-deps.sh test
 # mostly download and unpack: they install in the background while the
 # build and the first pytest run use the two cores, and are waited for
 # before anything else runs apt or needs them (step 1's other releases use
-# npm). The log is shown only when the install fails.
+# npm). Node's packages for clients/node follow them there (npm ci: about a
+# minute of download and better-sqlite3's compile, which was on step 2's
+# path). The log is shown only when the install fails.
 clients_log=$(mktemp)
-bash clients/install-deps.sh > "$clients_log" 2>&1 &
+{ bash clients/install-deps.sh && bash clients/node/test.sh --install-only; } > "$clients_log" 2>&1 &
 clients_install=$!
 clients_waited=
 wait_for_client_packages() {
@@ -42,7 +44,7 @@ wait_for_client_packages() {
   wait "$clients_install" || status=$?
   if ((status != 0)); then
     cat "$clients_log" >&2
-    echo "FAIL: clients/install-deps.sh could not install the clients' packages" >&2
+    echo "FAIL: clients/install-deps.sh or clients/node's npm ci could not install the clients' packages" >&2
     exit 1
   fi
   echo "(clients' packages installed in the background; waited $((SECONDS - t)) s for them)"
