@@ -54,7 +54,7 @@ void ForwardScan::read_key() noexcept {
 }
 
 void ForwardScan::seek(sqlite3_int64 key) {
-    if (!rows_) rows_ = pool_.take();
+    if (!rows_) rows_ = pool_->take();
     sqlite3_reset(rows_.get());
     sqlite3_bind_int64(rows_.get(), 1, key);
     positioned_ = true;

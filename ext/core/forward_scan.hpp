@@ -23,7 +23,16 @@ bool connection_may_have_written(sqlite3* db, int* changes) noexcept;
 
 class ForwardScan {
 public:
-    ForwardScan(StatementPool& pool, int key_column) noexcept : pool_(pool), key_column_(key_column) {}
+    ForwardScan(StatementPool& pool, int key_column) noexcept : pool_(&pool), key_column_(key_column) {}
+
+    // Walks `pool`'s query from now on (the same rows and key column, other
+    // columns: the ones a statement reads); a change forgets the position.
+    void use(StatementPool& pool) noexcept {
+        if (&pool == pool_) return;
+        rows_.release();
+        positioned_ = false;
+        pool_ = &pool;
+    }
 
     // Moves to the first unconsumed row whose key is >= `key`; false when
     // there is none.
@@ -54,7 +63,7 @@ private:
     void seek(sqlite3_int64 key);
     void read_key() noexcept;
 
-    StatementPool& pool_;
+    StatementPool* pool_;
     int key_column_;
     StatementLease rows_;
     bool positioned_ = false;

@@ -133,7 +133,7 @@ bool KeyedRows::ready() noexcept {
     if (!usable_) return false;
     if (rows_) return true;
     try {
-        rows_ = pool_.take();
+        rows_ = pool_->take();
     } catch (...) {
         usable_ = false;
         return false;

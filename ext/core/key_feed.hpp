@@ -48,7 +48,7 @@ extern const sqlite3_module kKeyFeedModule;
 // columns `tag` and `tag + 1` must be k.value and k.seq; ?1 is the feed.
 class KeyedRows {
 public:
-    KeyedRows(StatementPool& pool, int tag) noexcept : pool_(pool), tag_(tag) {}
+    KeyedRows(StatementPool& pool, int tag) noexcept : pool_(&pool), tag_(tag) {}
     // The statement holds a pointer to feed_.
     KeyedRows(const KeyedRows&) = delete;
     KeyedRows& operator=(const KeyedRows&) = delete;
@@ -72,6 +72,13 @@ public:
         rows_.release();
         in_key_ = false;
     }
+    // Answers from `pool`'s statement from now on (the same rows and tag
+    // columns, other columns: the ones a statement reads).
+    void use(StatementPool& pool) noexcept {
+        if (&pool == pool_) return;
+        forget();
+        pool_ = &pool;
+    }
 
     // What theater_keys reads: the key posted, and the number that tags it.
     struct Feed {
@@ -81,7 +88,7 @@ public:
     };
 
 private:
-    StatementPool& pool_;
+    StatementPool* pool_;
     int tag_;
     StatementLease rows_;
     Feed feed_;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <initializer_list>
@@ -63,7 +64,37 @@ struct RelationshipTable {
             memo_follow = &conn.pool(memo_pass_sql(spec.memo_follow));
             memo_follow_next = &conn.pool(memo_pass_sql(spec.memo_follow_next));
         }
+        readings.push_back({~std::uint64_t{0}, seek, scan, keyed, keyed ? keyed_sql(spec) : std::string()});
     }
+
+    // The queries that compute only some output columns (reading_columns):
+    // the seek, the scan and the keyed statement, which serve a cursor's own
+    // rows (a many-to-one's parents, from the memo or the follow window,
+    // keep every column). The first computes them all.
+    struct Reading {
+        std::uint64_t col_used;
+        StatementPool* seek;
+        StatementPool* scan;
+        StatementPool* keyed;  // only when spec.keyed_from is set
+        std::string keyed_sql;
+    };
+    // The reading for a statement whose plan passed idxStr `idx_str`
+    // (relationship_best_index): the one that computes every column when it
+    // passed none, or when kReadingsKept others are kept already.
+    const Reading& reading_for(const char* idx_str) {
+        if (!idx_str) return readings.front();
+        std::uint64_t col_used = std::strtoull(idx_str, nullptr, 16);
+        for (const Reading& r : readings) {
+            if (r.col_used == col_used) return r;
+        }
+        if (readings.size() > kReadingsKept) return readings.front();
+        RelationshipSpec read = reading_columns(spec, col_used);
+        StatementPool* some_keyed = keyed ? &conn.pool(keyed_sql(read)) : nullptr;
+        readings.push_back({col_used, &conn.pool(seek_sql(read)), &conn.pool(scan_sql(read)), some_keyed,
+                            keyed ? keyed_sql(read) : std::string()});
+        return readings.back();
+    }
+    static constexpr std::size_t kReadingsKept = 16;
 
     sqlite3_vtab base{};
     Connection& conn;
@@ -92,6 +123,8 @@ struct RelationshipTable {
     int rowid_output = -1;              // the output column that holds the rowid (rowid_output())
     StatementPool* roots = nullptr;     // only for a tree
     StatementPool* children = nullptr;  // only for a tree with spec.children
+    // A deque: a cursor keeps a reference to its reading.
+    std::deque<Reading> readings;
     // The table's first hidden argument column (a tree's depth comes before).
     int argument_column() const { return static_cast<int>(spec.columns.size()) + (spec.recursive ? 1 : 0); }
     int argument_count() const { return static_cast<int>(spec.arguments.size()); }
@@ -140,6 +173,9 @@ struct RelationshipCursor {
     sqlite3_vtab_cursor base{};
     Plan plan = kScanAll;
     bool eof = true;
+    // The queries that compute the columns this cursor's statement reads,
+    // chosen at its first xFilter (the plan's idxStr is the same at each).
+    const RelationshipTable::Reading* reading = nullptr;
     // kScanAll: every row in key order.
     StatementLease rows;
     // kSeekKey: the rows of `key`, read from a forward scan that lives as
@@ -362,6 +398,12 @@ int relationship_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
             info->orderByConsumed = 1;
         }
     }
+    // The output columns the statement reads (relationship_filter computes
+    // only those). Without memory for the string, every column.
+    if (reads_fewer_columns(d, info->colUsed)) {
+        info->idxStr = sqlite3_mprintf("%llx", static_cast<unsigned long long>(info->colUsed));
+        info->needToFreeIdxStr = info->idxStr != nullptr;
+    }
     if (table.live) {
         // Whether this table may no longer be what the declaration means
         // (SQLite connected it before a change, and hands it to every
@@ -561,9 +603,9 @@ bool tree_step(RelationshipCursor& cursor, const RelationshipTable& table) {
 // schema or PRAGMA reverse_unordered_selects may have changed since); a
 // plan it cannot read is taken for one that does not (the scans then serve
 // every key).
-bool keyed_plan_follows_order(RelationshipTable& table) {
+bool keyed_plan_follows_order(RelationshipTable& table, const RelationshipTable::Reading& reading) {
     const RelationshipSpec& spec = table.spec;
-    return plan_keeps_index_order(table.conn, keyed_sql(spec), spec.keyed_ordered_alias,
+    return plan_keeps_index_order(table.conn, reading.keyed_sql, spec.keyed_ordered_alias,
                                   {spec.keyed_index_columns});
 }
 
@@ -763,7 +805,7 @@ void general_filter(RelationshipCursor& cursor, RelationshipTable& table, int ar
     if (!cursor.eof) ++cursor.row_number;
 }
 
-int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
+int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc, sqlite3_value** argv) {
     RelationshipCursor& cursor = cursor_of(cur);
     RelationshipTable& table = table_of(cur->pVtab);
     bool restart = false;
@@ -791,6 +833,11 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
         if (table.spec.general) {
             general_filter(cursor, table, argc, argv);
             return SQLITE_OK;
+        }
+        if (!cursor.reading) {
+            cursor.reading = &table.reading_for(idx_str);
+            cursor.seek.use(*cursor.reading->seek);
+            if (cursor.reading->keyed) cursor.keyed.use(*cursor.reading->keyed);
         }
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
@@ -834,7 +881,7 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
             if (!cursor.use_keyed && !cursor.keyed_refused && table.keyed && seeks > kSeeksBeforeKeyed &&
                 seeks * kSeekShare > cursor.filters) {
                 // Asked once until the next write: a refusal stands.
-                cursor.keyed_refused = !keyed_plan_follows_order(table) || !cursor.keyed.ready();
+                cursor.keyed_refused = !keyed_plan_follows_order(table, *cursor.reading) || !cursor.keyed.ready();
                 if (!cursor.keyed_refused) {
                     cursor.use_keyed = true;
                     cursor.seek.forget();
@@ -892,7 +939,7 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int 
             }
             return SQLITE_OK;
         }
-        cursor.rows = table.scan->take();
+        cursor.rows = cursor.reading->scan->take();
         cursor.eof = !cursor.rows.step();
         return SQLITE_OK;
     });

@@ -66,6 +66,34 @@ int rowid_output(const RelationshipSpec& s) {
     return -1;
 }
 
+namespace {
+
+// Whether the statement reads output column i (reading_columns); `kept`:
+// rowid_output(s).
+bool column_read(const RelationshipSpec& s, std::uint64_t col_used, int kept, std::size_t i) {
+    if (s.general || static_cast<int>(i) == kept) return true;
+    return ((col_used >> (i < 63 ? i : 63)) & 1) != 0;
+}
+
+}  // namespace
+
+bool reads_fewer_columns(const RelationshipSpec& s, std::uint64_t col_used) {
+    int kept = rowid_output(s);
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        if (!column_read(s, col_used, kept, i)) return true;
+    }
+    return false;
+}
+
+RelationshipSpec reading_columns(const RelationshipSpec& s, std::uint64_t col_used) {
+    RelationshipSpec out = s;
+    int kept = rowid_output(s);
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        if (!column_read(s, col_used, kept, i)) out.columns[i].expr = "NULL";
+    }
+    return out;
+}
+
 bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
     return name == o.name && arguments == o.arguments && columns == o.columns && from == o.from &&
            view_from == o.view_from && keys == o.keys && general == o.general && recursive == o.recursive &&

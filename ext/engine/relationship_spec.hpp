@@ -6,6 +6,7 @@
 // theater_relate (model/).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -228,6 +229,16 @@ struct RelationshipSpec {
 std::string seek_sql(const RelationshipSpec& spec);
 std::string scan_sql(const RelationshipSpec& spec);
 int rowid_output(const RelationshipSpec& spec);
+// The spec whose queries compute only the output columns a statement reads
+// (`col_used` as sqlite3_index_info.colUsed gives it: bit i for column i,
+// bit 63 for every column from the 64th on) and NULL for the others: SQLite
+// then neither reads those from the record nor copies them into the row
+// (about 60 instructions a column a row). The rowid's output column is kept
+// (xRowid reads it), and so is every column of a general spec, whose
+// queries serve writes and trees. Same rows, same order, same columns.
+RelationshipSpec reading_columns(const RelationshipSpec& spec, std::uint64_t col_used);
+// Whether reading_columns(spec, col_used) computes fewer columns than spec.
+bool reads_fewer_columns(const RelationshipSpec& spec, std::uint64_t col_used);
 // keyed_sql: the seek's columns, then keyed_present, k.value and k.seq, over
 //             keyed_from; empty where the spec has none.
 std::string keyed_sql(const RelationshipSpec& spec);

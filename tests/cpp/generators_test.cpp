@@ -393,6 +393,14 @@ TEST_P(SpecFor, ViewColumnsAreTheColumnsThenTheArgument) {
     EXPECT_EQ(view_columns(s), expected);
 }
 
+// The queries that compute only the columns read still prepare, with the
+// same columns: NULL in place of each one not read.
+TEST_P(SpecFor, ReadingNoColumnPreparesInRealSqlite) {
+    oracle::Database db;
+    ASSERT_EQ(db.exec(kLibrarySchema), "");
+    expect_prepares(db, reading_columns(spec(), 0));
+}
+
 INSTANTIATE_TEST_SUITE_P(JoinPaths, SpecFor, ::testing::ValuesIn(path_cases()), CaseName());
 
 // ---- The plain view of a declared relationship (model/plain_view.hpp) ----
@@ -1698,6 +1706,57 @@ TEST(StoredSheet, KeepsTheSheetThroughWritesInRealSqlite) {
     EXPECT_EQ(db.rows(stored_sheet_matches_sql()), Rows({"0"}));
 }
 
+
+// ---- Only the columns a statement reads (reading_columns) ----
+
+RelationshipSpec path_spec(const std::string& name) { return spec_for("x", path_case(name).path); }
+
+TEST(ReadingColumns, ComputesEachUnreadColumnAsNull) {
+    RelationshipSpec s = reading_columns(path_spec("many_to_one"), 0b010);  // name only
+    EXPECT_EQ(seek_sql(s),
+              R"sql(SELECT NULL, t."name", NULL, s."id", s."id" FROM main."books" AS s JOIN main."authors" AS t ON t."id" = s."author_id" WHERE s."id" >= ?1 ORDER BY s."id")sql");
+    EXPECT_EQ(scan_sql(s),
+              R"sql(SELECT NULL, t."name", NULL, s."id", s."id" FROM main."books" AS s JOIN main."authors" AS t ON t."id" = s."author_id" WHERE s."id" IS NOT NULL ORDER BY s."id")sql");
+    EXPECT_TRUE(reads_fewer_columns(path_spec("many_to_one"), 0b010));
+}
+
+TEST(ReadingColumns, KeepsTheColumnTheRowidIsReadFrom) {
+    // books.id is both an output column and the rowid (rowid_output).
+    RelationshipSpec s = reading_columns(path_spec("one_to_many_numeric_fk"), 0);
+    EXPECT_EQ(seek_sql(s),
+              R"sql(SELECT t."id", NULL, t."author_id", NULL FROM main."books" AS t WHERE t."author_id" >= ?1 ORDER BY t."author_id", t."id")sql");
+    EXPECT_EQ(rowid_output(s), rowid_output(path_spec("one_to_many_numeric_fk")));
+}
+
+TEST(ReadingColumns, EveryColumnReadIsTheSpecUnchanged) {
+    for (const PathCase& c : path_cases()) {
+        RelationshipSpec s = spec_for("x", c.path);
+        std::uint64_t all = (std::uint64_t{1} << s.columns.size()) - 1;
+        EXPECT_FALSE(reads_fewer_columns(s, all)) << c.name;
+        EXPECT_EQ(reading_columns(s, all), s) << c.name;
+        // Bits past the columns (the hidden arguments) change nothing.
+        EXPECT_EQ(reading_columns(s, ~std::uint64_t{0}), s) << c.name;
+    }
+}
+
+TEST(ReadingColumns, TheSixtyFourthBitStandsForEveryLaterColumn) {
+    RelationshipSpec s = path_spec("one_to_many_plain");
+    s.columns.clear();
+    for (int i = 0; i < 70; ++i) s.columns.push_back({"c" + std::to_string(i), "INTEGER", "t.c" + std::to_string(i)});
+    RelationshipSpec read = reading_columns(s, std::uint64_t{1} << 63);
+    for (int i = 0; i < 70; ++i) {
+        EXPECT_EQ(read.columns[static_cast<std::size_t>(i)].expr, i < 63 ? "NULL" : "t.c" + std::to_string(i)) << i;
+    }
+    EXPECT_FALSE(reads_fewer_columns(s, ~std::uint64_t{0}));
+    EXPECT_TRUE(reads_fewer_columns(s, ~std::uint64_t{0} >> 1));  // columns 63 to 69 not read
+}
+
+TEST(ReadingColumns, AGeneralSpecComputesEveryColumn) {
+    // Its queries also serve writes and trees: never pruned.
+    RelationshipSpec s = spec_for("marks", general_path());
+    EXPECT_FALSE(reads_fewer_columns(s, 0));
+    EXPECT_EQ(reading_columns(s, 0), s);
+}
 
 }  // namespace
 }  // namespace theater
