@@ -13,7 +13,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTHEATER_WERROR=ON -DTHEATER_
   -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 # Only what pytest loads and runs: the C++ tests run natively and under
 # valgrind (scripts/test-cpp.sh), not here.
-cmake --build build-asan -j"$(nproc)" --target theater theater_failing_migrations old_sqlite_host >/dev/null
+cmake --build build-asan -j"$(nproc)" --target theater theater_failing_migrations theater_cancel_at old_sqlite_host >/dev/null
 export LD_PRELOAD="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:detect_stack_use_after_return=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

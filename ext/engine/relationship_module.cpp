@@ -310,7 +310,7 @@ RelationshipTable* connect_live(sqlite3* db, RelationshipContext& context) {
         // table is resolved again at each use, until it fits).
         made->use.epoch = epoch;
         made->use.epoch_outside_write = sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE;
-        sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &made->use.epoch_data_version);
+        made->use.epoch_data_version = main_data_version(db);
     }
     context.live->connected(made);
     return made;

@@ -108,8 +108,7 @@ bool DeclaredRelationship::suspect(Connection& conn, const UseCheck& table) {
         // connection's commit since: its schema is the one the table was
         // checked against. (One committed since that it has not seen yet
         // makes SQLite prepare the statement again before it runs.)
-        unsigned int version = 0;
-        sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
+        unsigned int version = main_data_version(db);
         return !table.epoch_outside_write || version != table.epoch_data_version;
     }
     // Inside a write transaction no other connection can change the schema,
@@ -135,8 +134,7 @@ std::shared_ptr<const RelationshipSpec> DeclaredRelationship::check(Connection& 
     // writes without having completed (nothing here can) or a ROLLBACK TO
     // undoing a declaration made after the cursor began leave it serving
     // what it began with.
-    unsigned int version = 0;
-    sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
+    unsigned int version = main_data_version(db);
     if (!writing) {
         if (table.confirmed && changes == table.changes && version == table.data_version) return nullptr;
     } else if (cursor.confirmed && changes == cursor.changes && version == cursor.data_version &&

@@ -310,8 +310,7 @@ const std::string& query_for(Connection& conn, const std::string& table, const s
     SchemaEpoch now = schema_epoch(conn);
     sqlite3* db = conn.db();
     int changes = sqlite3_total_changes(db);
-    unsigned int data_version = 0;
-    sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &data_version);
+    unsigned int data_version = main_data_version(db);
     bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
     auto found = cache.entries.find(id);
     if (found != cache.entries.end() && found->second.epoch == now && !writing &&
@@ -374,8 +373,7 @@ void theater_json_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         sqlite3* db = conn.db();
         bool every = sqlite3_value_type(argv[1]) == SQLITE_NULL;
         int changes = sqlite3_total_changes(db);
-        unsigned int data_version = 0;
-        sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &data_version);
+        unsigned int data_version = main_data_version(db);
         bool writing = sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE;
         auto* cached = static_cast<StatementCache*>(sqlite3_get_auxdata(ctx, 2));
         bool reuse = cached && !writing && cached->every == every && cached->changes == changes &&

@@ -511,6 +511,15 @@ constexpr const char* kPlannersOrderAuditions =
     "SELECT n.value, a.id, x.* FROM json_each('[1, 2, 3, 4]') AS n CROSS JOIN auditions AS a "
     "CROSS JOIN audition_role(a.id) AS x";
 
+// Statements that read some of a relationship's columns (reading_columns):
+// roles in order (the forward scan), in no order (the keyed statement) and
+// every key (the scan), each with its own queries.
+constexpr const char* kSomeColumns =
+    "SELECT r.id, a.actor FROM roles AS r JOIN role_auditions(r.id) AS a; "
+    "SELECT v.value, a.location, a.id FROM json_each('[5, 1, 4, 2, 3, 5, 1, 4, 2, 3, 5, 1, 4, 2, 3, 5, 1, 4, 2, 3, "
+    "5, 1, 4, 2, 3]') AS v, role_auditions(v.value) AS a; "
+    "SELECT count(hired) FROM role_auditions";
+
 const Scenario kScenarios[] = {
     {"load_extension", Start::kEmpty, Act::kLoad, nullptr, nullptr, 0, 0},
     {"load_extension_sql", Start::kEmpty, Act::kLoadSql, "SELECT load_extension('" THEATER_EXTENSION_PATH "')", nullptr, 0, 0},
@@ -552,6 +561,7 @@ const Scenario kScenarios[] = {
      kHead, kHead},
     {"role_auditions_arg", Start::kMigrated, Act::kSql, "SELECT * FROM role_auditions(1)", "SELECT * FROM role_auditions(1)", kHead, kHead},
     {"role_auditions_all", Start::kMigrated, Act::kSql, "SELECT *, role_id FROM role_auditions", "SELECT *, role_id FROM role_auditions", kHead, kHead},
+    {"role_auditions_some_columns", Start::kMigrated, Act::kSql, kSomeColumns, kSomeColumns, kHead, kHead},
     {"role_auditions_join", Start::kMigrated, Act::kSql, "SELECT r.id, a.* FROM roles AS r JOIN role_auditions(r.id) AS a",
      "SELECT r.id, a.* FROM roles AS r JOIN role_auditions(r.id) AS a", kHead, kHead},
     {"role_actors_arg", Start::kMigrated, Act::kSql, "SELECT * FROM role_actors(5)", "SELECT * FROM role_actors(5)", kHead, kHead},
