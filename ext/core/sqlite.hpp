@@ -96,6 +96,11 @@ void exec(sqlite3* db, const char* sql);
 // read as an empty string.
 std::string column_bytes(sqlite3_stmt* stmt, int column);
 // The same into a buffer whose capacity is reused.
+void column_bytes(sqlite3_stmt* stmt, int column, std::string& out);
+// The same for a value (one read of sqlite3_column_value serves its type
+// and its bytes).
+void value_bytes(sqlite3_value* value, std::string& out);
+
 // Returns column `column` of `row` as the function's or table's result:
 // by type, so that SQLite copies text and blobs into the result's own buffer,
 // which it keeps from row to row, where sqlite3_result_value frees and
@@ -110,8 +115,6 @@ void result_column(sqlite3_context* ctx, sqlite3_stmt* row, int column) noexcept
 // malloc, about 500 instructions a text column a row; bench/RESULTS.md,
 // issue 17).
 void result_terminated_text(sqlite3_context* ctx, const char* z, int n) noexcept;
-
-void column_bytes(sqlite3_stmt* stmt, int column, std::string& out);
 
 // Makes SQLite prepare again, before it next starts, every statement of the
 // connection: for a statement that keeps a virtual table SQLite connected

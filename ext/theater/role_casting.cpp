@@ -73,17 +73,21 @@ struct CastingCursor {
     StatementLease roles;
     StatementLease hires;
     bool hires_left = false;  // hires is on a row not yet consumed
+    sqlite3_int64 hire_role = 0;  // and this is its role_id
     bool actors = true;       // the statement reads lead_actor or understudy_actor
     bool eof = true;
     sqlite3_int64 role_id = 0;
     LeadAndUnderstudy<Hire> cast;
 
+    // One sqlite3_column_value per column read: each sqlite3_column_* call
+    // takes the connection's mutex.
     static void keep_actor(Hire& slot, sqlite3_stmt* h) {
-        slot.actor_type = sqlite3_column_type(h, kHireActor);
+        sqlite3_value* actor = sqlite3_column_value(h, kHireActor);
+        slot.actor_type = sqlite3_value_type(actor);
         if (slot.actor_type == SQLITE_TEXT || slot.actor_type == SQLITE_BLOB) {
-            column_bytes(h, kHireActor, slot.actor_bytes);
+            value_bytes(actor, slot.actor_bytes);
         } else {
-            slot.actor_other = duplicate(sqlite3_column_value(h, kHireActor));
+            slot.actor_other = duplicate(actor);
         }
     }
 
@@ -97,18 +101,23 @@ struct CastingCursor {
         role_id = sqlite3_value_int64(sqlite3_column_value(roles.get(), 0));
         cast.clear();
         sqlite3_stmt* h = hires.get();
-        auto role_of_hire = [h] { return sqlite3_value_int64(sqlite3_column_value(h, kHireRole)); };
         // Hires of roles before this one cannot exist (integrity); skip any.
-        while (hires_left && role_of_hire() < role_id) hires_left = hires.step();
+        while (hires_left && hire_role < role_id) step_hires();
         // The run of this role's hires. The scan is ordered by role_id alone
         // (so the planner picks the covering index), which leaves the order
         // within a run unspecified.
-        while (hires_left && role_of_hire() == role_id) {
+        while (hires_left && hire_role == role_id) {
             sqlite3_int64 id = sqlite3_value_int64(sqlite3_column_value(h, kHireId));
             if (actors) cast.offer(id, [h](Hire& slot) { keep_actor(slot, h); });
             else cast.offer(id, [](Hire&) {});
-            hires_left = hires.step();
+            step_hires();
         }
+    }
+
+    // The next hire, and its role read once (hire_role).
+    void step_hires() {
+        hires_left = hires.step();
+        if (hires_left) hire_role = sqlite3_value_int64(sqlite3_column_value(hires.get(), kHireRole));
     }
 };
 
@@ -224,7 +233,7 @@ int casting_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, i
             cursor.roles = table.roles_scan[name]->take();
             cursor.hires = table.hires_scan[actors]->take();
         }
-        cursor.hires_left = cursor.hires.step();
+        cursor.step_hires();
         cursor.advance();
         return SQLITE_OK;
     });
