@@ -157,17 +157,18 @@ bool KeyedRows::seek(sqlite3_int64 key) {
     try {
         // Rows of an earlier key that its owner did not read to the end
         // come first: skipped by their tag.
+        // One sqlite3_column_value per tag column: each sqlite3_column_*
+        // call takes the connection's mutex.
         while (rows_.step()) {
-            if (sqlite3_column_type(rows_.get(), tag_ + 1) == SQLITE_NULL) break;  // an authorizer's IGNORE
+            sqlite3_value* seq = sqlite3_column_value(rows_.get(), tag_ + 1);
+            if (sqlite3_value_type(seq) == SQLITE_NULL) break;  // an authorizer's IGNORE
             fresh = false;
-            if (sqlite3_column_int64(rows_.get(), tag_ + 1) != feed_.seq) continue;
+            if (sqlite3_value_int64(seq) != feed_.seq) continue;
             // The key's first row carries the key: anything else means an
             // authorizer hid a column of theater_keys (k.value, or k.live,
             // whose filter then drops the key's rows down to the mark).
-            if (sqlite3_column_type(rows_.get(), tag_) != SQLITE_INTEGER ||
-                sqlite3_column_int64(rows_.get(), tag_) != key) {
-                break;
-            }
+            sqlite3_value* value = sqlite3_column_value(rows_.get(), tag_);
+            if (sqlite3_value_type(value) != SQLITE_INTEGER || sqlite3_value_int64(value) != key) break;
             in_key_ = true;
             return true;
         }
@@ -196,7 +197,7 @@ bool KeyedRows::next() {
         forget();
         return false;
     }
-    if (sqlite3_column_type(rows_.get(), tag_) == SQLITE_NULL) {
+    if (sqlite3_value_type(sqlite3_column_value(rows_.get(), tag_)) == SQLITE_NULL) {
         in_key_ = false;
         return false;
     }

@@ -760,8 +760,10 @@ int keyed_present_column(const RelationshipCursor& cursor) {
 }
 
 // Whether the keyed statement's current row is one of the relationship's.
+// (sqlite3_column_count takes no mutex; sqlite3_column_value's type is read
+// without a second call that would.)
 bool keyed_row_present(const RelationshipCursor& cursor) {
-    return sqlite3_column_type(cursor.keyed.row(), keyed_present_column(cursor)) != SQLITE_NULL;
+    return sqlite3_value_type(sqlite3_column_value(cursor.keyed.row(), keyed_present_column(cursor))) != SQLITE_NULL;
 }
 
 // The key's next row from the keyed statement; false at its end.
