@@ -13,12 +13,14 @@ forward scan) and shuffled (the keyed statement), and over every key
 (the scan)."""
 import random
 import re
+import sqlite3
 
 import pytest
 
 from test_follow_window import runs
 from test_keyed_lookups import (DECLARED_CASES, THEATER_CASES, assert_same, fill_keys, library_keys_for,
                                 make_dense_cast, make_library)
+from conftest import scalar
 from theater_data import rows
 
 CASES = {**{k: v for k, v in THEATER_CASES.items() if v[0] != "roles only"}, **DECLARED_CASES}
@@ -173,3 +175,31 @@ def test_a_relationship_of_seventy_columns_reads_any_one(conn):
         expected = rows(conn, f"SELECT o.id, w.c{i} FROM owners o JOIN wide w ON w.owner = o.id ORDER BY o.id, w.id")
         assert_same(got, expected, f"c{i}")
         assert all(v is not None for _, v in got)
+
+
+def test_a_delete_through_the_relationship_reads_the_columns_its_where_names(conn):
+    """DELETE through a writable relationship, its WHERE on a column nothing
+    else reads: the rows it deletes are the ones the plain WHERE names. Where
+    SQLite takes RETURNING on a virtual table, the columns it returns are the
+    rows' own (3.40.1 and 3.54.1 refuse it: "DELETE RETURNING is not
+    available on virtual tables")."""
+    prepare(conn, "one-to-many", "ascending")
+    author = scalar(conn, "SELECT author_id FROM books WHERE year IS NOT NULL AND author_id IN (SELECT id FROM authors)"
+                          " GROUP BY author_id HAVING count(*) > 1 AND count(DISTINCT year) > 1 LIMIT 1")
+    year = scalar(conn, "SELECT min(year) FROM books WHERE author_id = ?", (author,))
+    doomed = rows(conn, "SELECT id, title FROM books WHERE author_id = ? AND year = ? ORDER BY id", (author, year))
+    kept = rows(conn, "SELECT * FROM books WHERE NOT coalesce(author_id = ? AND year = ?, 0) ORDER BY id",
+                (author, year))
+    assert doomed
+    try:
+        returned = rows(conn, "DELETE FROM author_books WHERE author_id = ? AND year = ? RETURNING id, title",
+                        (author, year))
+    except sqlite3.OperationalError as e:
+        # Before 3.35.0 SQLite has no RETURNING at all.
+        expected = "RETURNING is not available on virtual tables" if sqlite3.sqlite_version_info >= (3, 35) \
+            else 'near "RETURNING": syntax error'
+        assert expected in str(e)
+        conn.execute("DELETE FROM author_books WHERE author_id = ? AND year = ?", (author, year))
+    else:
+        assert sorted(returned) == doomed
+    assert rows(conn, "SELECT * FROM books ORDER BY id") == kept
