@@ -360,6 +360,10 @@ def seeds():
     s["regress-3-close-busy-leaves-statement"] = [SEEDED | NO_FINAL_CHECK] \
         + slot_open(0, "read", "SELECT role_lead(role_id), role_understudy(role_id) FROM auditions") + slot_step(0, 1) \
         + simple("close_try") + slot_step(0, 8) + slot_end(0, 1)
+    # fz_lead declared with its filter and order, then again under the same
+    # name without them: the oracle that reads it as role_lead must not run.
+    s["regress-5-fz-lead-redeclared"] = [SEEDED] + write("theater_relate('fz_lead', 'roles', 'auditions', '{") \
+        + write("theater_relate('fz_lead', 'roles', 'auditions', ?1)", NULL()) + oracle("FROM fz_lead(r.id)") + CHECK
     # Not a defect: without a rollback journal a failed migration undone by
     # ROLLBACK TO leaves a page unaccounted (SQLite leaves ROLLBACK undefined).
     s["journal-off-failed-migrate"] = [MIGRATE] + schema("PRAGMA journal_mode = OFF") + txn("BEGIN") \

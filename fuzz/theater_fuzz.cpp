@@ -304,8 +304,17 @@ const char* const kWrites[] = {
 
 const char* const kOracles[] = {
     // The theater's role_lead as a declaration plus LIMIT 1 (model-layer.md,
-    // "Order and filter"), when fz_lead is declared so.
-    "SELECT r.id, (SELECT id FROM fz_lead(r.id) LIMIT 1), " LEAD_ID_OF("r.id") " FROM main.roles r ORDER BY r.id",
+    // "Order and filter"), when fz_lead is declared so: its stored
+    // declaration is the one kWrites makes with that filter and order (and
+    // not another the fuzzer made under the same name, with options of its
+    // own or none).
+    "SELECT r.id, (SELECT id FROM fz_lead(r.id) LIMIT 1), " LEAD_ID_OF("r.id") " FROM main.roles r "
+    "WHERE EXISTS (SELECT 1 FROM main.theater_relationships WHERE name = 'fz_lead' AND from_table = 'roles' "
+    "AND to_table = 'auditions' AND through_table IS NULL AND CASE WHEN json_valid(options) THEN "
+    "(SELECT count(*) FROM json_each(options)) = 5 AND json_extract(options, '$.from_column') = 'id' "
+    "AND json_extract(options, '$.to_column') = 'role_id' AND json_extract(options, '$.direction') = 'one-to-many' "
+    "AND json_extract(options, '$.where') = 'hired = 1' AND json_extract(options, '$.order_by') = 'id' END) "
+    "ORDER BY r.id",
     "SELECT r.id, role_lead(r.id), " LEAD_OF("r.id") ", role_understudy(r.id), " UNDERSTUDY_OF("r.id")
     " FROM main.roles r ORDER BY r.id",
     "SELECT r.id, role_lead(r.id), " LEAD_OF("r.id") ", role_understudy(r.id), " UNDERSTUDY_OF("r.id")

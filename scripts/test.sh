@@ -31,11 +31,9 @@ bash scripts/install-deps.sh test
 # mostly download and unpack: they install in the background while the
 # build and the first pytest run use the two cores, and are waited for
 # before anything else runs apt or needs them (step 1's other releases use
-# npm). Node's packages for clients/node follow them there (npm ci: about a
-# minute of download and better-sqlite3's compile, which was on step 2's
-# path). The log is shown only when the install fails.
+# npm). The log is shown only when the install fails.
 clients_log=$(mktemp)
-{ bash clients/install-deps.sh && bash clients/node/test.sh --install-only; } > "$clients_log" 2>&1 &
+bash clients/install-deps.sh > "$clients_log" 2>&1 &
 clients_install=$!
 clients_waited=
 wait_for_client_packages() {
@@ -44,7 +42,7 @@ wait_for_client_packages() {
   wait "$clients_install" || status=$?
   if ((status != 0)); then
     cat "$clients_log" >&2
-    echo "FAIL: clients/install-deps.sh or clients/node's npm ci could not install the clients' packages" >&2
+    echo "FAIL: clients/install-deps.sh could not install the clients' packages" >&2
     exit 1
   fi
   echo "(clients' packages installed in the background; waited $((SECONDS - t)) s for them)"
@@ -58,6 +56,10 @@ finish_client_packages() {
     echo "clients/install-deps.sh (in the background) failed too" >&2
   fi
   rm -f "$clients_log"
+  if [[ -n ${node_install:-} ]]; then
+    wait "$node_install" 2>/dev/null || true
+    rm -f "$node_log"
+  fi
   # A failure while the fuzzer runs in the background (the clients, the
   # deployment) stops it rather than leaving it running after the exit.
   if [[ -n ${fuzz_run:-} ]]; then
@@ -76,6 +78,12 @@ start=$SECONDS
 /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 tests "$@"
 echo "(pytest: $((SECONDS - start)) s)"
 wait_for_client_packages
+# clients/node's npm ci (a minute of download and better-sqlite3's compile,
+# which was on the clients' step) runs beside the other releases' pytest
+# runs, once Node.js is installed; waited for before the clients.
+node_log=$(mktemp)
+bash clients/node/test.sh --install-only > "$node_log" 2>&1 &
+node_install=$!
 echo "== pytest on the newest and the oldest supported SQLite (scripts/test-sqlite-versions.sh)"
 start=$SECONDS
 # Every test runs there too; the sweeps take every 5th cancellation point and
@@ -96,6 +104,15 @@ fuzz_start=$SECONDS
 setsid bash scripts/test-fuzz.sh > "$fuzz_log" 2>&1 &
 fuzz_run=$!
 echo "== fuzzing (short run, scripts/test-fuzz.sh) started in the background"
+node_status=0
+wait "$node_install" || node_status=$?
+node_install=
+if ((node_status != 0)); then
+  cat "$node_log" >&2
+  echo "FAIL: clients/node's npm ci (in the background) failed" >&2
+  exit 1
+fi
+rm -f "$node_log"
 echo "== clients (scripts/test-clients.sh)"
 bash scripts/test-clients.sh
 echo "== sqld primary and replicas, Litestream (deploy/test.sh)"

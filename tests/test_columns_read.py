@@ -11,6 +11,7 @@ subquery, through a CTE or a view, and so on. Each shape runs with every
 output column as the one read, with the keys in ascending order (the
 forward scan) and shuffled (the keyed statement), and over every key
 (the scan)."""
+import itertools
 import random
 import re
 import sqlite3
@@ -203,3 +204,49 @@ def test_a_delete_through_the_relationship_reads_the_columns_its_where_names(con
     else:
         assert sorted(returned) == doomed
     assert rows(conn, "SELECT * FROM books ORDER BY id") == kept
+
+
+def scan_queries(conn):
+    """The texts of author_books's scan that the connection has prepared."""
+    return {s for (s,) in conn.execute(
+        "SELECT sql FROM sqlite_stmt WHERE sql LIKE 'SELECT %FROM main.\"authors\" AS s JOIN main.\"books\" AS t%'"
+        " AND sql NOT LIKE '%sqlite_stmt%'")}
+
+
+def test_statements_that_compute_the_same_columns_share_one_reading(conn):
+    """The kept rowid column and the hidden argument change nothing that is
+    computed: statements that differ only in them share one set of queries,
+    so the 16 a table keeps are not spent on copies (a second reader's
+    finding: 16 such statements made 4 texts, 16 readings, and a seventeenth
+    statement then computed every column)."""
+    prepare(conn, "one-to-many", "ascending")
+    shapes = [["t.year"], ["t.year", "t.author_code"], ["t.author_code"], ["t.title", "t.year"]]
+    for with_id, with_argument in itertools.product([False, True], repeat=2):
+        for columns in shapes:
+            listed = columns + (["t.id"] if with_id else []) + (["t.author_id"] if with_argument else [])
+            rows(conn, f"SELECT {', '.join(listed)} FROM author_books t")
+    assert len(scan_queries(conn)) == len(shapes)
+    rows(conn, "SELECT t.title FROM author_books t")
+    assert 'SELECT t."id", t."title", NULL, NULL, s."id", NULL FROM' in " ".join(scan_queries(conn))
+
+
+def test_a_covering_index_that_fewer_columns_would_use_does_not_cost_the_keyed_statement(conn):
+    """Reading only `year`, the keyed statement's plan would read the index on
+    (author_id, year), whose order within a key is by year, not by id: the
+    plan is refused, and the keyed statement that computes every column
+    (whose plan reads the index on author_id alone) serves the keys in no
+    order instead of a seek per key. Rows and their order are the plain
+    join's either way."""
+    prepare(conn, "one-to-many", "shuffled")
+    # Without ANALYZE: with it SQLite reads that index for every column too,
+    # and the keyed statement is refused whatever the statement reads.
+    conn.execute("CREATE INDEX books_author_year ON books(author_id, year)")
+    got = rows(conn, "SELECT k.rowid, t.year FROM keys k CROSS JOIN author_books(k.id) AS t")
+    expected = rows(conn, "SELECT k.rowid, t.year FROM keys k JOIN authors s ON s.id = k.id "
+                          "JOIN books t ON t.author_id = s.id ORDER BY k.rowid, t.id")
+    assert_same(got, expected)
+    # Prepared only once its plan was accepted (the cursor's statement may
+    # still be on loan, not yet counted as a run).
+    keyed = scalar(conn, "SELECT count(*) FROM sqlite_stmt WHERE sql LIKE ?",
+                   ('%theater_keys(?1) AS k LEFT JOIN %main."books" AS t%',))
+    assert keyed == 1

@@ -79,8 +79,9 @@ struct RelationshipTable {
         std::string keyed_sql;
     };
     // The reading for a statement whose plan passed idxStr `idx_str`
-    // (relationship_best_index): the one that computes every column when it
-    // passed none, or when kReadingsKept others are kept already.
+    // (relationship_best_index: columns_read, so that statements computing
+    // the same columns share one): the one that computes every column when
+    // it passed none, or when kReadingsKept others are kept already.
     const Reading& reading_for(const char* idx_str) {
         if (!idx_str) return readings.front();
         std::uint64_t col_used = std::strtoull(idx_str, nullptr, 16);
@@ -401,7 +402,7 @@ int relationship_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     // The output columns the statement reads (relationship_filter computes
     // only those). Without memory for the string, every column.
     if (reads_fewer_columns(d, info->colUsed)) {
-        info->idxStr = sqlite3_mprintf("%llx", static_cast<unsigned long long>(info->colUsed));
+        info->idxStr = sqlite3_mprintf("%llx", static_cast<unsigned long long>(columns_read(d, info->colUsed)));
         info->needToFreeIdxStr = info->idxStr != nullptr;
     }
     if (table.live) {
@@ -882,8 +883,18 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_s
             int seeks = cursor.seek.seeks() + cursor.parent.seeks();
             if (!cursor.use_keyed && !cursor.keyed_refused && table.keyed && seeks > kSeeksBeforeKeyed &&
                 seeks * kSeekShare > cursor.filters) {
-                // Asked once until the next write: a refusal stands.
-                cursor.keyed_refused = !keyed_plan_follows_order(table, *cursor.reading) || !cursor.keyed.ready();
+                // Asked once until the next write: a refusal stands. Fewer
+                // columns may make another index covering, whose plan gives a
+                // key's rows in another order: then the keyed statement that
+                // computes every column (same layout) serves instead.
+                const RelationshipTable::Reading& every = table.readings.front();
+                cursor.keyed.use(*cursor.reading->keyed);
+                bool follows = keyed_plan_follows_order(table, *cursor.reading);
+                if (!follows && cursor.reading != &every) {
+                    cursor.keyed.use(*every.keyed);
+                    follows = keyed_plan_follows_order(table, every);
+                }
+                cursor.keyed_refused = !follows || !cursor.keyed.ready();
                 if (!cursor.keyed_refused) {
                     cursor.use_keyed = true;
                     cursor.seek.forget();

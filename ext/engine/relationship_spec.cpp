@@ -77,12 +77,17 @@ bool column_read(const RelationshipSpec& s, std::uint64_t col_used, int kept, st
 
 }  // namespace
 
-bool reads_fewer_columns(const RelationshipSpec& s, std::uint64_t col_used) {
+std::uint64_t columns_read(const RelationshipSpec& s, std::uint64_t col_used) {
     int kept = rowid_output(s);
+    std::uint64_t out = 0;
     for (std::size_t i = 0; i < s.columns.size(); ++i) {
-        if (!column_read(s, col_used, kept, i)) return true;
+        if (column_read(s, col_used, kept, i)) out |= std::uint64_t{1} << (i < 63 ? i : 63);
     }
-    return false;
+    return out;
+}
+
+bool reads_fewer_columns(const RelationshipSpec& s, std::uint64_t col_used) {
+    return columns_read(s, col_used) != columns_read(s, ~std::uint64_t{0});
 }
 
 RelationshipSpec reading_columns(const RelationshipSpec& s, std::uint64_t col_used) {

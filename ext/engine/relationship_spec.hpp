@@ -239,6 +239,11 @@ int rowid_output(const RelationshipSpec& spec);
 RelationshipSpec reading_columns(const RelationshipSpec& spec, std::uint64_t col_used);
 // Whether reading_columns(spec, col_used) computes fewer columns than spec.
 bool reads_fewer_columns(const RelationshipSpec& spec, std::uint64_t col_used);
+// The columns reading_columns(spec, col_used) computes, as colUsed bits:
+// without the bits that change nothing (the hidden arguments, a kept rowid
+// column read or not, columns past the last), so that two statements that
+// compute the same columns get the same mask.
+std::uint64_t columns_read(const RelationshipSpec& spec, std::uint64_t col_used);
 // keyed_sql: the seek's columns, then keyed_present, k.value and k.seq, over
 //             keyed_from; empty where the spec has none.
 std::string keyed_sql(const RelationshipSpec& spec);

@@ -1751,6 +1751,20 @@ TEST(ReadingColumns, TheSixtyFourthBitStandsForEveryLaterColumn) {
     EXPECT_TRUE(reads_fewer_columns(s, ~std::uint64_t{0} >> 1));  // columns 63 to 69 not read
 }
 
+TEST(ReadingColumns, TheMaskNamesOnlyWhatIsComputed) {
+    // books.id (column 0) is the rowid's column, computed whether read or
+    // not; bit 2 is the hidden argument; bits past it name no column.
+    RelationshipSpec s = path_spec("one_to_many_numeric_fk");
+    const std::uint64_t title = 0b010;
+    for (std::uint64_t noise : {std::uint64_t{0}, std::uint64_t{0b001}, std::uint64_t{0b100},
+                                std::uint64_t{0b101}, std::uint64_t{1} << 40}) {
+        EXPECT_EQ(columns_read(s, title | noise), 0b011u) << noise;
+        EXPECT_EQ(reading_columns(s, columns_read(s, title | noise)), reading_columns(s, title)) << noise;
+    }
+    EXPECT_EQ(columns_read(s, 0), 0b001u);
+    EXPECT_EQ(columns_read(s, ~std::uint64_t{0}), 0b011u);
+}
+
 TEST(ReadingColumns, AGeneralSpecComputesEveryColumn) {
     // Its queries also serve writes and trees: never pruned.
     RelationshipSpec s = spec_for("marks", general_path());
