@@ -64,7 +64,8 @@ struct RelationshipTable {
             memo_follow = &conn.pool(memo_pass_sql(spec.memo_follow));
             memo_follow_next = &conn.pool(memo_pass_sql(spec.memo_follow_next));
         }
-        readings.push_back({~std::uint64_t{0}, seek, scan, keyed, keyed ? keyed_sql(spec) : std::string()});
+        readings.push_back({columns_read(spec, ~std::uint64_t{0}), seek, scan, keyed,
+                            keyed ? keyed_sql(spec) : std::string()});
     }
 
     // The queries that compute only some output columns (reading_columns):
@@ -72,7 +73,7 @@ struct RelationshipTable {
     // rows (a many-to-one's parents, from the memo or the follow window,
     // keep every column). The first computes them all.
     struct Reading {
-        std::uint64_t col_used;
+        std::uint64_t col_used;  // columns_read()
         StatementPool* seek;
         StatementPool* scan;
         StatementPool* keyed;  // only when spec.keyed_from is set
@@ -90,9 +91,10 @@ struct RelationshipTable {
         }
         if (readings.size() > kReadingsKept) return readings.front();
         RelationshipSpec read = reading_columns(spec, col_used);
-        StatementPool* some_keyed = keyed ? &conn.pool(keyed_sql(read)) : nullptr;
-        readings.push_back({col_used, &conn.pool(seek_sql(read)), &conn.pool(scan_sql(read)), some_keyed,
-                            keyed ? keyed_sql(read) : std::string()});
+        std::string some_keyed = keyed ? keyed_sql(read) : std::string();
+        StatementPool* some_keyed_pool = keyed ? &conn.pool(some_keyed) : nullptr;
+        readings.push_back({col_used, &conn.pool(seek_sql(read)), &conn.pool(scan_sql(read)), some_keyed_pool,
+                            std::move(some_keyed)});
         return readings.back();
     }
     static constexpr std::size_t kReadingsKept = 16;
@@ -400,9 +402,11 @@ int relationship_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         }
     }
     // The output columns the statement reads (relationship_filter computes
-    // only those). Without memory for the string, every column.
-    if (reads_fewer_columns(d, info->colUsed)) {
-        info->idxStr = sqlite3_mprintf("%llx", static_cast<unsigned long long>(columns_read(d, info->colUsed)));
+    // only those), where that is fewer than the first reading's (all).
+    // Without memory for the string, every column.
+    std::uint64_t read = columns_read(d, info->colUsed);
+    if (read != table.readings.front().col_used) {
+        info->idxStr = sqlite3_mprintf("%llx", static_cast<unsigned long long>(read));
         info->needToFreeIdxStr = info->idxStr != nullptr;
     }
     if (table.live) {
@@ -838,9 +842,9 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_s
             return SQLITE_OK;
         }
         if (!cursor.reading) {
+            // (The keyed statement is chosen where the cursor turns to it.)
             cursor.reading = &table.reading_for(idx_str);
             cursor.seek.use(*cursor.reading->seek);
-            if (cursor.reading->keyed) cursor.keyed.use(*cursor.reading->keyed);
         }
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
@@ -928,9 +932,9 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_s
                     if (!cursor.eof && table.memo_follow && !cursor.follow_on && !cursor.follow_refused &&
                         !cursor.use_memo) {
                         // The parent's rowid, which is the key's foreign key.
-                        int present = keyed_present_column(cursor);
-                        if (sqlite3_column_type(cursor.keyed.row(), present) == SQLITE_INTEGER) {
-                            follow_start(cursor, table, sqlite3_column_int64(cursor.keyed.row(), present));
+                        sqlite3_value* parent = sqlite3_column_value(cursor.keyed.row(), keyed_present_column(cursor));
+                        if (sqlite3_value_type(parent) == SQLITE_INTEGER) {
+                            follow_start(cursor, table, sqlite3_value_int64(parent));
                         }
                     }
                     return SQLITE_OK;

@@ -86,10 +86,6 @@ std::uint64_t columns_read(const RelationshipSpec& s, std::uint64_t col_used) {
     return out;
 }
 
-bool reads_fewer_columns(const RelationshipSpec& s, std::uint64_t col_used) {
-    return columns_read(s, col_used) != columns_read(s, ~std::uint64_t{0});
-}
-
 RelationshipSpec reading_columns(const RelationshipSpec& s, std::uint64_t col_used) {
     RelationshipSpec out = s;
     int kept = rowid_output(s);

@@ -237,12 +237,11 @@ int rowid_output(const RelationshipSpec& spec);
 // (xRowid reads it), and so is every column of a general spec, whose
 // queries serve writes and trees. Same rows, same order, same columns.
 RelationshipSpec reading_columns(const RelationshipSpec& spec, std::uint64_t col_used);
-// Whether reading_columns(spec, col_used) computes fewer columns than spec.
-bool reads_fewer_columns(const RelationshipSpec& spec, std::uint64_t col_used);
 // The columns reading_columns(spec, col_used) computes, as colUsed bits:
 // without the bits that change nothing (the hidden arguments, a kept rowid
 // column read or not, columns past the last), so that two statements that
-// compute the same columns get the same mask.
+// compute the same columns get the same mask. It computes fewer columns
+// than spec where this differs from columns_read(spec, ~0).
 std::uint64_t columns_read(const RelationshipSpec& spec, std::uint64_t col_used);
 // keyed_sql: the seek's columns, then keyed_present, k.value and k.seq, over
 //             keyed_from; empty where the spec has none.
