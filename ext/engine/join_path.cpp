@@ -203,6 +203,11 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
     if (shortcut) {
         const char* alias = p.kind == JoinPath::kManyToMany ? "f" : "s";
         d.parent = "SELECT " + key + " FROM " + from + " AS " + alias + " WHERE " + key + " >= ?1 ORDER BY " + key;
+        if (p.from_key_is_rowid) {
+            const std::string in = " FROM " + from + " AS " + alias + ")";
+            d.parent_bounds = "SELECT (SELECT min(" + key + ")" + in + ", (SELECT max(" + key + ")" + in;
+            d.parent_count = "SELECT count(*) FROM " + from;
+        }
     }
     // A many-to-one path's join is never the foreign key alone: the key is
     // from_table's own, and the row it returns is to_table's.

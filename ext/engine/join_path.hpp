@@ -44,6 +44,10 @@ struct JoinPath {
     // from_table's integer key does: the seek of one key may range over it
     // and check once that the key names a row (RelationshipSpec::parent).
     bool fk_numeric = false;
+    // from_key is from_table's rowid: its keys are distinct integers, so
+    // when their count equals their span every integer of the span names a
+    // row (RelationshipSpec::parent_bounds).
+    bool from_key_is_rowid = false;
     std::string argument;        // the hidden column's name
     bool unique = false;         // at most one row per key
     // kManyToOne: to_table.ref is its rowid, so a parent is found by an

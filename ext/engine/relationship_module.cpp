@@ -53,6 +53,10 @@ struct RelationshipTable {
         if (spec.recursive) roots = &conn.pool(spec.roots);
         if (!spec.children.empty()) children = &conn.pool(spec.children);
         if (!spec.parent.empty()) parent = &conn.pool(spec.parent);
+        if (!spec.parent_bounds.empty()) {
+            parent_bounds = &conn.pool(spec.parent_bounds);
+            parent_count = &conn.pool(spec.parent_count);
+        }
         if (!spec.keyed_from.empty()) keyed = &conn.pool(keyed_sql(spec));
         if (!spec.memo.empty()) {
             memo = &conn.pool(memo_pass_sql(spec.memo));
@@ -116,6 +120,8 @@ struct RelationshipTable {
     StatementPool* seek = nullptr;
     StatementPool* scan = nullptr;
     StatementPool* parent = nullptr;  // only when spec.parent is set
+    StatementPool* parent_bounds = nullptr;  // these two only when spec.parent_bounds is set
+    StatementPool* parent_count = nullptr;
     StatementPool* keyed = nullptr;   // only when spec.keyed_from is set
     StatementPool* memo = nullptr;    // these three only when spec.memo is set
     StatementPool* memo_target = nullptr;
@@ -187,6 +193,15 @@ struct RelationshipCursor {
     // When the seek ranges over the foreign key alone (spec.parent): the keys
     // of from_table, walked forward alongside (unused otherwise).
     ForwardScan parent;
+    // Once the keys fill from_table's key span (parent_fills_span), a key
+    // names a row exactly when it lies in [parent_first, parent_last], and
+    // `parent` is not walked. Read once per cursor until the next write;
+    // parent_fills means something only once parent_count_read is set.
+    bool parent_bounds_read = false;
+    bool parent_count_read = false;
+    bool parent_fills = false;
+    sqlite3_int64 parent_first = 0;
+    sqlite3_int64 parent_last = 0;
     // Once `seek` and `parent` seek afresh for a large share of the keys
     // (kSeeksBeforeKeyed), the keys go to the keyed statement instead for
     // the rest of this cursor's life (`use_keyed`).
@@ -265,6 +280,11 @@ constexpr int kSeekShare = 4;
 // so a statement pays at most about twice what the better choice would have
 // cost (the ski-rental rule).
 constexpr long long kMemoBreakEven = 16;
+// As in theater/hires.cpp (roles_fill_span): from_table's key span is read
+// once a statement has asked about kFiltersBeforeBounds keys, its count once
+// it has asked about a kCountShare-th of the span.
+constexpr long long kFiltersBeforeBounds = 64;
+constexpr unsigned long long kCountShare = 16;
 
 // A key as a string that is equal for keys SQLite's = finds equal among
 // one table's keys: the type, then the bytes; an integral real is the
@@ -614,6 +634,42 @@ bool keyed_plan_follows_order(RelationshipTable& table, const RelationshipTable:
                                   {spec.keyed_index_columns});
 }
 
+// Whether from_table's keys fill their span (RelationshipSpec::
+// parent_bounds), so that a key names a row exactly when it lies in it:
+// known once the statement has asked about kFiltersBeforeBounds keys (the
+// bounds) and about a kCountShare-th of the span (the count), so that a
+// statement about a few keys pays for neither, and the count's pass over
+// the table's pages costs at most a few instructions a key. Until then, and
+// where they do not fill it, false: the parent query answers.
+bool parent_fills_span(RelationshipCursor& cursor, RelationshipTable& table) {
+    if (cursor.parent_count_read) return cursor.parent_fills;
+    if (!table.parent_bounds || cursor.filters < kFiltersBeforeBounds) return false;
+    if (!cursor.parent_bounds_read) {
+        cursor.parent_bounds_read = true;
+        // Not prepared (an authorizer that denies it): the parent query answers.
+        StatementLease bounds = table.parent_bounds->take_if_prepared();
+        if (!bounds || !bounds.step() || sqlite3_column_type(bounds.get(), 0) != SQLITE_INTEGER ||
+            sqlite3_column_type(bounds.get(), 1) != SQLITE_INTEGER) {
+            cursor.parent_count_read = true;  // or no rows: not asked again until a write
+            cursor.parent_fills = false;
+            return false;
+        }
+        cursor.parent_first = sqlite3_column_int64(bounds.get(), 0);
+        cursor.parent_last = sqlite3_column_int64(bounds.get(), 1);
+    }
+    // The span less one, which fits in 64 bits where the span may not.
+    unsigned long long reach =
+        static_cast<unsigned long long>(cursor.parent_last) - static_cast<unsigned long long>(cursor.parent_first);
+    if (static_cast<unsigned long long>(cursor.filters) * kCountShare <= reach) return false;
+    cursor.parent_count_read = true;
+    StatementLease count = table.parent_count->take_if_prepared();
+    if (!count || !count.step()) return false;
+    sqlite3_int64 rows = sqlite3_column_int64(count.get(), 0);
+    cursor.parent_fills = rows > 0 && static_cast<unsigned long long>(rows) - 1 == reach;
+    if (cursor.parent_fills) cursor.parent.forget();
+    return cursor.parent_fills;
+}
+
 // Builds the cursor's memo (RelationshipCursor::memo) once the keyed
 // lookups reached kMemoBreakEven-th of the keys' range.
 void try_memo(RelationshipCursor& cursor, RelationshipTable& table) {
@@ -858,6 +914,8 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_s
                 cursor.keyed.forget();
                 cursor.seek.reset_seeks();
                 cursor.parent.reset_seeks();
+                cursor.parent_bounds_read = false;
+                cursor.parent_count_read = false;
                 cursor.filters = 0;
                 cursor.use_keyed = false;
                 cursor.keyed_refused = false;
@@ -949,9 +1007,14 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_s
                 // Rows whose foreign key is the argument, but the argument
                 // names no row of from_table: none, as in the join. Asked
                 // only for a key that has rows, once per key.
-                bool named = cursor.parent.position_at(cursor.key) && cursor.parent.key_is(cursor.key);
-                if (cursor.key < INT64_MAX) cursor.parent.consumed_below(cursor.key + 1);
-                else cursor.parent.forget();
+                bool named = false;
+                if (parent_fills_span(cursor, table)) {
+                    named = cursor.key >= cursor.parent_first && cursor.key <= cursor.parent_last;
+                } else {
+                    named = cursor.parent.position_at(cursor.key) && cursor.parent.key_is(cursor.key);
+                    if (cursor.key < INT64_MAX) cursor.parent.consumed_below(cursor.key + 1);
+                    else cursor.parent.forget();
+                }
                 cursor.eof = !named;
             }
             return SQLITE_OK;

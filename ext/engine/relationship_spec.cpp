@@ -100,7 +100,8 @@ bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
            view_from == o.view_from && keys == o.keys && general == o.general && recursive == o.recursive &&
            max_depth == o.max_depth && next == o.next && identity == o.identity && children == o.children &&
            roots == o.roots && seek_from == o.seek_from &&
-           seek_key == o.seek_key && parent == o.parent && keyed_from == o.keyed_from &&
+           seek_key == o.seek_key && parent == o.parent && parent_bounds == o.parent_bounds &&
+           parent_count == o.parent_count && keyed_from == o.keyed_from &&
            keyed_present == o.keyed_present && keyed_ordered_alias == o.keyed_ordered_alias &&
            keyed_index_columns == o.keyed_index_columns && memo == o.memo && memo_target == o.memo_target && memo_keyed == o.memo_keyed && memo_span == o.memo_span &&
            memo_follow == o.memo_follow && memo_follow_next == o.memo_follow_next &&

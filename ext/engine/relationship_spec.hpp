@@ -86,6 +86,14 @@ struct RelationshipSpec {
     std::string seek_from;
     std::string seek_key;
     std::string parent;
+    // Optional, with `parent`, where from_table's key is its rowid:
+    // `parent_bounds` reads the keys' least and greatest (two B-tree
+    // descents), `parent_count` how many there are (it reads the table's
+    // pages, not its rows). When the count fills the span, a key names a
+    // row exactly when it lies in the span, and the parent query is not
+    // needed for the rest of the statement (until a write).
+    std::string parent_bounds;
+    std::string parent_count;
     // Optional, for keys asked in no order (core/key_feed.hpp): the join as
     // a keyed statement, "theater_keys(?1) AS k LEFT JOIN ... ON <key> =
     // k.value LEFT JOIN ...", each join of `from` a LEFT JOIN in the same

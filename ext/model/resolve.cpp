@@ -316,6 +316,7 @@ Resolved resolve_integer(sqlite3* db, const Declaration& d, const Options& o) {
     JoinPath p;
     p.from_table = from.name;
     p.from_key = *key;
+    p.from_key_is_rowid = same_name(p.from_key, rowid_column(db, from));
     p.to_table = to->name;
     std::string note;
     std::optional<SchemaTable> link;

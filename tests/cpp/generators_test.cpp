@@ -403,6 +403,59 @@ TEST_P(SpecFor, ReadingNoColumnPreparesInRealSqlite) {
 
 INSTANTIATE_TEST_SUITE_P(JoinPaths, SpecFor, ::testing::ValuesIn(path_cases()), CaseName());
 
+// The span of from_table's keys (RelationshipSpec::parent_bounds): only with
+// a parent query, and only where from_table's key is its rowid, whose
+// values are distinct integers (a count that fills the span then means
+// every key in it names a row).
+TEST(ParentSpan, ReadWhereTheKeyIsTheRowid) {
+    JoinPath one_to_many = from_authors("books", "author_id", {{"id", "INTEGER"}, {"title", "TEXT"}});
+    one_to_many.fk_numeric = true;
+    one_to_many.from_key_is_rowid = true;
+    RelationshipSpec s = spec_for("books_of", one_to_many);
+    EXPECT_EQ(s.parent_bounds,
+              R"sql(SELECT (SELECT min(s."id") FROM main."authors" AS s), (SELECT max(s."id") FROM main."authors" AS s))sql");
+    EXPECT_EQ(s.parent_count, R"sql(SELECT count(*) FROM main."authors")sql");
+
+    JoinPath many_to_many = through_book_tags(true);
+    many_to_many.from_key_is_rowid = true;
+    s = spec_for("tags_of", many_to_many);
+    EXPECT_EQ(s.parent_bounds,
+              R"sql(SELECT (SELECT min(f."id") FROM main."books" AS f), (SELECT max(f."id") FROM main."books" AS f))sql");
+    EXPECT_EQ(s.parent_count, R"sql(SELECT count(*) FROM main."books")sql");
+
+    oracle::Database db;
+    ASSERT_EQ(db.exec(kLibrarySchema), "");
+    for (const RelationshipSpec& spec : {spec_for("books_of", one_to_many), s}) {
+        int columns = 0;
+        EXPECT_EQ(db.prepare(spec.parent_bounds, &columns), "") << spec.parent_bounds;
+        EXPECT_EQ(columns, 2);
+        EXPECT_EQ(db.prepare(spec.parent_count, &columns), "") << spec.parent_count;
+        EXPECT_EQ(columns, 1);
+    }
+}
+
+TEST(ParentSpan, NotReadWhereTheKeyIsAnotherColumnOrThereIsNoParentQuery) {
+    JoinPath not_rowid = from_authors("books", "author_id", {{"id", "INTEGER"}, {"title", "TEXT"}});
+    not_rowid.fk_numeric = true;  // a parent query, over an INT key that is not the rowid
+    RelationshipSpec s = spec_for("books_of", not_rowid);
+    EXPECT_FALSE(s.parent.empty());
+    EXPECT_EQ(s.parent_bounds, "");
+    EXPECT_EQ(s.parent_count, "");
+
+    JoinPath trusted = not_rowid;
+    trusted.fk_names_a_row = true;  // no parent query at all
+    trusted.from_key_is_rowid = true;
+    s = spec_for("books_of", trusted);
+    EXPECT_EQ(s.parent, "");
+    EXPECT_EQ(s.parent_bounds, "");
+
+    JoinPath text_fk = from_authors("notes", "author_id", {{"id", "INTEGER"}, {"body", "TEXT"}});
+    text_fk.from_key_is_rowid = true;  // the seek joins from_table: no parent query
+    s = spec_for("notes_of", text_fk);
+    EXPECT_EQ(s.parent, "");
+    EXPECT_EQ(s.parent_bounds, "");
+}
+
 // ---- The plain view of a declared relationship (model/plain_view.hpp) ----
 
 const PathCase& path_case(const std::string& name) {

@@ -520,6 +520,12 @@ constexpr const char* kSomeColumns =
     "5, 1, 4, 2, 3]') AS v, role_auditions(v.value) AS a; "
     "SELECT count(hired) FROM role_auditions";
 
+constexpr const char* kParentSpan =
+    "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 99) "
+    "SELECT k.n, h.id FROM k, hires(k.n % 20 + 1) AS h; "
+    "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 99) "
+    "SELECT k.n, t.name FROM k, role_tag_list(k.n % 20 + 1) AS t";
+
 const Scenario kScenarios[] = {
     {"load_extension", Start::kEmpty, Act::kLoad, nullptr, nullptr, 0, 0},
     {"load_extension_sql", Start::kEmpty, Act::kLoadSql, "SELECT load_extension('" THEATER_EXTENSION_PATH "')", nullptr, 0, 0},
@@ -599,6 +605,9 @@ const Scenario kScenarios[] = {
     {"declared_use", Start::kDeclared, Act::kSql,
      "SELECT * FROM role_tag_list(1); SELECT r.id, h.* FROM roles AS r, hires(r.id) AS h; SELECT * FROM audition_of(2);",
      "SELECT * FROM role_tag_list(3)", kHead, kHead},
+    // More than kFiltersBeforeBounds keys in runs that ascend: the parents'
+    // bounds and count are read, and the span answers for the parent query.
+    {"declared_parent_span", Start::kDeclared, Act::kSql, kParentSpan, kParentSpan, kHead, kHead},
     {"relate_general", Start::kMigrated, Act::kSql,
      "SELECT theater_relate('hired2', 'roles', 'auditions', '{\"where\": \"hired = 1 AND lower(actor) <> ''x''\", "
      "\"order_by\": \"location DESC\"}'); SELECT * FROM hired2(1);",
