@@ -35,19 +35,36 @@ for _ in range(int(sys.argv[4])):
 CASES = [(case, unit) for case, (unit, _, _) in queries.READS.items()]
 
 
+def callgrind(db, sql, runs, out):
+    """Runs `sql` `runs` times in a fresh process under callgrind, counting
+    inside sqlite3_step() only; the profile goes to `out`."""
+    subprocess.run(["valgrind", "--tool=callgrind", "--toggle-collect=sqlite3_step",
+                    f"--callgrind-out-file={out}", "/usr/bin/python3", "-c", CHILD,
+                    str(db), str(EXTENSION), sql, str(runs)],
+                   check=True, capture_output=True, text=True)
+
+
 def instructions(db, sql, runs):
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "callgrind.out"
-        subprocess.run(["valgrind", "--tool=callgrind", "--toggle-collect=sqlite3_step",
-                        f"--callgrind-out-file={out}", "/usr/bin/python3", "-c", CHILD,
-                        str(db), str(EXTENSION), sql, str(runs)],
-                       check=True, capture_output=True, text=True)
+        callgrind(db, sql, runs, out)
         summary = re.search(r"^summary:\s+(\d+)", out.read_text(), re.M)
         return int(summary.group(1))
 
 
 def per_op(db, sql, ops):
     return (instructions(db, sql, 2) - instructions(db, sql, 1)) / ops
+
+
+def unit_counts(db, roles):
+    """How many roles, rows (auditions) and links a case's count divides by."""
+    import sqlite3
+    conn = sqlite3.connect(str(db))
+    try:
+        return {"roles": roles, "rows": conn.execute("SELECT count(*) FROM auditions").fetchone()[0],
+                "links": conn.execute("SELECT count(*) FROM role_tags").fetchone()[0]}
+    finally:
+        conn.close()
 
 
 def main(argv=None):
@@ -57,11 +74,7 @@ def main(argv=None):
     parser.add_argument("--cases", nargs="+", default=[case for case, _ in CASES], help="which cases to count")
     args = parser.parse_args(argv)
     db = generate.database(args.roles, args.data, EXTENSION)
-    import sqlite3
-    conn = sqlite3.connect(str(db))
-    counts = {"roles": args.roles, "rows": conn.execute("SELECT count(*) FROM auditions").fetchone()[0],
-              "links": conn.execute("SELECT count(*) FROM role_tags").fetchone()[0]}
-    conn.close()
+    counts = unit_counts(db, args.roles)
     print(f"\nInstructions per operation (callgrind, inside sqlite3_step), {args.roles:,} roles")
     print("| case | theater | best hand-written SQL | ratio |")
     print("| --- | --- | --- | --- |")

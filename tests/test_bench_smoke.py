@@ -1,8 +1,11 @@
 """The benchmark still runs end to end (a tiny size; no timing is asserted):
 it checks every extension answer against its hand-written SQL and the ORM
 itself, and stops with an error on any difference."""
+import os
 import subprocess
 import sys
+
+import pytest
 
 from conftest import ROOT
 
@@ -104,3 +107,19 @@ def test_bulk_hire_benchmark_runs_at_smoke_size_and_every_form_hires_the_same(tm
     for order in ("random", "ascending"):
         assert f"ids, {order}," in done.stdout
     assert "MISMATCH" not in done.stdout + done.stderr
+
+
+@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
+                    reason="valgrind cannot run the sanitizer build (scripts/test-sanitizers.sh)")
+def test_floor_counts_the_extensions_own_code_apart_from_sqlites(tmp_path):
+    """bench/floor.py's split of callgrind's counts: a query that calls no
+    function of the extension has no own code; one that does has some, and
+    SQLite's work besides it."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import floor
+    import generate
+    db = generate.database(300, str(tmp_path), floor.EXTENSION)
+    total, own = floor.profile(db, "SELECT count(*) FROM roles r JOIN auditions a ON a.role_id = r.id", 1)
+    assert own == 0 < total
+    total, own = floor.profile(db, "SELECT count(*), max(lead_actor) FROM role_casting", 1)
+    assert 0 < own < total / 2
