@@ -217,3 +217,34 @@ def test_a_key_that_is_not_the_rowid_is_never_counted(conn, key):
     assert "count" not in prepared_functions(conn, function)
     assert_same(conn, "one-to-many")
     assert 200 not in {row[0] + -101 for row in conn.execute(function)}
+
+
+@pytest.mark.parametrize("write", ["DELETE FROM parents WHERE id = 301", "INSERT INTO parents VALUES (401, 'new')"])
+def test_another_connection_writing_under_read_uncommitted_is_seen_as_the_plain_join_sees_it(tmp_path, write):
+    # Shared cache with read_uncommitted: the other connection's write lands
+    # between two rows of the statement, and moves nothing this connection
+    # can see; the span is not used, the walk sees the write, as the join.
+    uri = f"file:{tmp_path.name}?mode=memory&cache=shared"
+    conn = connect(uri, uri=True)
+    other = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA read_uncommitted = 1")
+        make(conn, DENSE, [401], range(1, 402))
+
+        def keys_with_rows(sql):
+            other.execute("DELETE FROM parents WHERE id = 401")
+            other.execute("INSERT OR IGNORE INTO parents VALUES (301, 'parent 301')")
+            seen = set()
+            for row in conn.execute(sql):
+                if row[0] >= 100 and not seen.intersection(range(100, 402)):
+                    other.execute(write)
+                seen.add(row[0])
+            return seen
+
+        for relationship, (function, plain) in RELATIONSHIPS.items():
+            got, expected = keys_with_rows(function), keys_with_rows(plain)
+            assert (301 in expected, 401 in expected) == ("INSERT" in write, "INSERT" in write)
+            assert got == expected, relationship
+    finally:
+        other.close()
+        conn.close()

@@ -634,24 +634,40 @@ bool keyed_plan_follows_order(RelationshipTable& table, const RelationshipTable:
                                   {spec.keyed_index_columns});
 }
 
+// Whether the connection reads other connections' uncommitted writes
+// (shared cache with PRAGMA read_uncommitted): they show between two calls
+// of one statement and move nothing this connection can see, so what a
+// cursor learned about a table may be stale at its next call. Unknown
+// (the pragma denied): taken for yes.
+bool reads_uncommitted(Connection& conn) {
+    StatementLease pragma = conn.pool("PRAGMA read_uncommitted").take_if_prepared();
+    return !pragma || !pragma.step() || sqlite3_column_int(pragma.get(), 0) != 0;
+}
+
 // Whether from_table's keys fill their span (RelationshipSpec::
 // parent_bounds), so that a key names a row exactly when it lies in it:
 // known once the statement has asked about kFiltersBeforeBounds keys (the
 // bounds) and about a kCountShare-th of the span (the count), so that a
 // statement about a few keys pays for neither, and the count's pass over
 // the table's pages costs at most a few instructions a key. Until then, and
-// where they do not fill it, false: the parent query answers.
+// where they do not fill it, false: the parent query answers. Not with
+// read_uncommitted (reads_uncommitted): another connection's write would
+// not be seen to change the span.
 bool parent_fills_span(RelationshipCursor& cursor, RelationshipTable& table) {
     if (cursor.parent_count_read) return cursor.parent_fills;
+    cursor.parent_fills = false;  // until a count says otherwise
     if (!table.parent_bounds || cursor.filters < kFiltersBeforeBounds) return false;
     if (!cursor.parent_bounds_read) {
         cursor.parent_bounds_read = true;
+        if (reads_uncommitted(table.conn)) {
+            cursor.parent_count_read = true;
+            return false;
+        }
         // Not prepared (an authorizer that denies it): the parent query answers.
         StatementLease bounds = table.parent_bounds->take_if_prepared();
         if (!bounds || !bounds.step() || sqlite3_column_type(bounds.get(), 0) != SQLITE_INTEGER ||
             sqlite3_column_type(bounds.get(), 1) != SQLITE_INTEGER) {
             cursor.parent_count_read = true;  // or no rows: not asked again until a write
-            cursor.parent_fills = false;
             return false;
         }
         cursor.parent_first = sqlite3_column_int64(bounds.get(), 0);
