@@ -12,13 +12,13 @@
 #   3. runs the test binary again under valgrind memcheck: no memory error and
 #      no definite leak. Every N would take some 13 CPU-minutes there (step 2
 #      already tries every N natively), so it tries every N up to
-#      THEATER_VALGRIND_DENSE (default 30; it was 50) and every
+#      THEATER_VALGRIND_DENSE (default 10; it was 50, then 30) and every
 #      THEATER_VALGRIND_STRIDE-th N (default 200; it was 30, then 60, then 100)
 #      past it, split over THEATER_VALGRIND_JOBS (default: the number of cores)
 #      processes. Both were cut as the suite's CI time passed 25 minutes; the
-#      first 30 allocations of a cold path are mostly the same load and open
-#      code in every scenario. Every N under valgrind:
-#      THEATER_VALGRIND_STRIDE=1.
+#      first allocations of a cold path are the same load and open code in
+#      every scenario (every N of them runs natively in step 2). Every N under
+#      valgrind: THEATER_VALGRIND_DENSE=1000000 (or THEATER_VALGRIND_STRIDE=1).
 # Extra arguments go to ctest (e.g. -R migrate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +43,7 @@ for ((shard = 0; shard < jobs; shard++)); do
   # new (the one that fails on demand) in place; it still sees every block
   # through malloc, which that operator new calls.
   GTEST_TOTAL_SHARDS=$jobs GTEST_SHARD_INDEX=$shard \
-  THEATER_OOM_DENSE=${THEATER_VALGRIND_DENSE:-30} THEATER_OOM_STRIDE=${THEATER_VALGRIND_STRIDE:-200} \
+  THEATER_OOM_DENSE=${THEATER_VALGRIND_DENSE:-10} THEATER_OOM_STRIDE=${THEATER_VALGRIND_STRIDE:-200} \
     valgrind --tool=memcheck --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
              --soname-synonyms=somalloc=nouserintercepts "$binary" >"$log" 2>&1 &
   pids+=($!)

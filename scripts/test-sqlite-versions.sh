@@ -11,6 +11,10 @@
 #                                                         # (sqlite-autoconf-*) or a directory with sqlite3.c,
 #                                                         # sqlite3.h, sqlite3ext.h and shell.c
 #   bash scripts/test-sqlite-versions.sh 3.34.0 -- -k aux # arguments after -- go to pytest
+#   bash scripts/test-sqlite-versions.sh --build-only newest oldest
+#                                                         # builds them (in parallel) and prints their
+#                                                         # directories, one a line; runs no test
+#                                                         # (scripts/test-sanitizers.sh --sqlite uses it)
 #
 # For each release it builds libsqlite3.so.0 from the amalgamation (sqlite3.c)
 # with the compile options of Debian's libsqlite3, and a sqlite3 shell from
@@ -77,26 +81,31 @@ required_options=(ENABLE_COLUMN_METADATA ENABLE_DBSTAT_VTAB ENABLE_FTS5 ENABLE_S
 cache=build-sqlite
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 targets=()
 pytest_args=()
+build_only=
 while (($#)); do
   case $1 in
     --) shift; pytest_args=("$@"); break ;;
+    --build-only) build_only=1; shift ;;
     -h|--help) usage ;;
     *) targets+=("$1"); shift ;;
   esac
 done
 ((${#targets[@]})) || targets=(newest oldest)
+# --build-only: stdout carries only the directories; what the script says
+# goes to stderr.
+if [[ -n $build_only ]]; then exec 3>&1 1>&2; fi
 
 # The compiler and the suite's packages (Debian's); node and npm to fetch the
 # amalgamations (clients/install-deps.sh installs Debian's unless a node exists).
 bash scripts/install-deps.sh test
 command -v npm > /dev/null || bash clients/install-deps.sh node
-[[ -f build/theater.so && -f build/testing/theater.so ]] ||
+[[ -n $build_only || ( -f build/theater.so && -f build/testing/theater.so ) ]] ||
   bash scripts/build.sh -DTHEATER_WERROR=ON -DTHEATER_BUILD_TESTING=ON
 
 mkdir -p "$cache/downloads"
@@ -265,6 +274,30 @@ for i in "${!pids[@]}"; do
 done
 echo "== built ${#outs[@]} SQLite(s) ($((SECONDS - start)) s)"
 
+# check_release OUT VERSION: /usr/bin/python3 runs that release with
+# LD_LIBRARY_PATH=OUT/lib, and it has what the suite needs.
+check_release() {
+  local lib="$PWD/$1/lib" options got o
+  options=$(LD_LIBRARY_PATH=$lib /usr/bin/python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(":memory:")
+print(sqlite3.sqlite_version)
+print(*[r[0] for r in c.execute("pragma compile_options")])')
+  got=$(head -1 <<< "$options")
+  [[ $got == "$2" ]] || { echo "FAIL: /usr/bin/python3 runs SQLite $got with LD_LIBRARY_PATH=$lib, not $2" >&2; exit 1; }
+  for o in "${required_options[@]}"; do
+    grep -qw -- "$o" <<< "$options" || { echo "FAIL: SQLite $2 was built without $o" >&2; exit 1; }
+  done
+}
+
+if [[ -n $build_only ]]; then
+  for out in "${outs[@]}"; do
+    check_release "$out" "$(header_version "$out/src")"
+    echo "$out" >&3
+  done
+  exit 0
+fi
+
 failed=()
 for out in "${outs[@]}"; do
   version=$(header_version "$out/src")
@@ -273,17 +306,7 @@ for out in "${outs[@]}"; do
   if [[ -f $out/src/shell.c.origin ]]; then shell=$(cat "$out/src/shell.c.origin"); fi
   echo
   echo "== pytest on SQLite $version ($out, $shell)"
-  # What this build reports, and that it has what the suite needs.
-  options=$(LD_LIBRARY_PATH=$lib /usr/bin/python3 -c '
-import sqlite3, sys
-c = sqlite3.connect(":memory:")
-print(sqlite3.sqlite_version)
-print(*[r[0] for r in c.execute("pragma compile_options")])')
-  got=$(head -1 <<< "$options")
-  [[ $got == "$version" ]] || { echo "FAIL: /usr/bin/python3 runs SQLite $got with LD_LIBRARY_PATH=$lib, not $version" >&2; exit 1; }
-  for o in "${required_options[@]}"; do
-    grep -qw -- "$o" <<< "$options" || { echo "FAIL: SQLite $version was built without $o" >&2; exit 1; }
-  done
+  check_release "$out" "$version"
   # The extension calls SQLite only through the routine table of the headers
   # it is built with (Debian's, 3.40.1). Compiled against an older release's
   # headers, any routine that release lacks is an undeclared name.
