@@ -162,6 +162,14 @@ RelationshipSpec general_spec(const std::string& name, const JoinPath& p) {
     return d;
 }
 
+// One row, the smallest and the largest of `key` in `from` (read under
+// `alias`): NULLs when it is empty. Each aggregate alone, so that each is one
+// seek to an end of the key's b-tree (SQLite's min/max optimization).
+std::string key_span_sql(const std::string& key, const std::string& from, const std::string& alias) {
+    const std::string in = " FROM " + from + " AS " + alias + ")";
+    return "SELECT (SELECT min(" + key + ")" + in + ", (SELECT max(" + key + ")" + in;
+}
+
 }  // namespace
 
 std::string kind_name(const JoinPath& p) {
@@ -204,8 +212,7 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
         const char* alias = p.kind == JoinPath::kManyToMany ? "f" : "s";
         d.parent = "SELECT " + key + " FROM " + from + " AS " + alias + " WHERE " + key + " >= ?1 ORDER BY " + key;
         if (p.from_key_is_rowid) {
-            const std::string in = " FROM " + from + " AS " + alias + ")";
-            d.parent_bounds = "SELECT (SELECT min(" + key + ")" + in + ", (SELECT max(" + key + ")" + in;
+            d.parent_bounds = key_span_sql(key, from, alias);
             d.parent_count = "SELECT count(*) FROM " + from;
         }
     }
@@ -260,8 +267,7 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
                                 ref + " >= ?1 ORDER BY " + ref;
                 d.memo_keyed = "SELECT " + columns + ref + ", " + ref + ", " + ref + ", k.value, k.seq FROM " + feed +
                                " LEFT JOIN " + table(p.to_table) + " AS t ON " + eq(ref, "k.value");
-                d.memo_span = "SELECT (SELECT min(" + key + ") FROM " + from + " AS s), (SELECT max(" + key + ") FROM " +
-                              from + " AS s)";
+                d.memo_span = key_span_sql(key, from, "s");
                 // The rest of ?2's run, then the runs after it: two queries,
                 // each one seek on the index ((fk, rowid), then fk), where
                 // (fk, key) > (?2, ?3) on a rowid table seeks on fk alone and

@@ -664,14 +664,10 @@ bool parent_fills_span(RelationshipCursor& cursor, RelationshipTable& table) {
             return false;
         }
         // Not prepared (an authorizer that denies it): the parent query answers.
-        StatementLease bounds = table.parent_bounds->take_if_prepared();
-        if (!bounds || !bounds.step() || sqlite3_column_type(bounds.get(), 0) != SQLITE_INTEGER ||
-            sqlite3_column_type(bounds.get(), 1) != SQLITE_INTEGER) {
+        if (!read_span(table.parent_bounds->take_if_prepared(), cursor.parent_first, cursor.parent_last)) {
             cursor.parent_count_read = true;  // or no rows: not asked again until a write
             return false;
         }
-        cursor.parent_first = sqlite3_column_int64(bounds.get(), 0);
-        cursor.parent_last = sqlite3_column_int64(bounds.get(), 1);
     }
     // The span less one, which fits in 64 bits where the span may not.
     unsigned long long reach =
@@ -690,12 +686,7 @@ bool parent_fills_span(RelationshipCursor& cursor, RelationshipTable& table) {
 // lookups reached kMemoBreakEven-th of the keys' range.
 void try_memo(RelationshipCursor& cursor, RelationshipTable& table) {
     if (!cursor.memo_span_read) {
-        StatementLease span = table.memo_span->take();
-        if (span.step() && sqlite3_column_type(span.get(), 0) == SQLITE_INTEGER &&
-            sqlite3_column_type(span.get(), 1) == SQLITE_INTEGER) {
-            cursor.memo_first = sqlite3_column_int64(span.get(), 0);
-            cursor.memo_last = sqlite3_column_int64(span.get(), 1);
-        } else {
+        if (!read_span(table.memo_span->take(), cursor.memo_first, cursor.memo_last)) {
             cursor.memo_refused = true;  // no keys, or not integers
         }
         cursor.memo_span_read = true;
@@ -884,6 +875,46 @@ void general_filter(RelationshipCursor& cursor, RelationshipTable& table, int ar
     if (!cursor.eof) ++cursor.row_number;
 }
 
+// Everything a keyed cursor learned about the tables, forgotten after a
+// write (or at every call inside a write transaction): the schema or the
+// plan may differ, and any key, span or row may have moved. Each mechanism
+// starts again from its first call.
+void forget_after_write(RelationshipCursor& cursor) {
+    // The forward scans: their positions, and how often they had to seek.
+    cursor.seek.forget();
+    cursor.parent.forget();
+    cursor.seek.reset_seeks();
+    cursor.parent.reset_seeks();
+    cursor.filters = 0;
+    // The parents' span (parent_fills_span).
+    cursor.parent_bounds_read = false;
+    cursor.parent_count_read = false;
+    // The keyed statement, asked for again.
+    cursor.keyed.forget();
+    cursor.use_keyed = false;
+    cursor.keyed_refused = false;
+    // The follow window.
+    cursor.follow.clear();
+    cursor.follow_on = false;
+    cursor.follow_refused = false;
+    cursor.follow_plan_checked = false;
+    cursor.follow_hits = 0;
+    cursor.follow_misses = 0;
+    // The parents' scans serve the memo and the follow window alike: always
+    // forgotten.
+    cursor.memo_rows.forget();
+    cursor.memo_keyed.forget();
+    cursor.memo_by_key = false;
+    cursor.memo_calls = 0;
+    // The many-to-one memo, and its span.
+    if (cursor.use_memo || cursor.keyed_calls > 0) {
+        cursor.memo.clear();
+        cursor.use_memo = false;
+        cursor.keyed_calls = 0;
+        cursor.memo_span_read = false;
+    }
+}
+
 int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc, sqlite3_value** argv) {
     RelationshipCursor& cursor = cursor_of(cur);
     RelationshipTable& table = table_of(cur->pVtab);
@@ -922,38 +953,7 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_s
             if (argc < 1) throw SqlError("internal error: seek without a key");
             std::optional<sqlite3_int64> key = integer_argument(argv[0], table.spec.arguments[0].name.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
-            if (writing || changes != cursor.changes) {
-                // After a write the schema or the plan may differ: keys are
-                // counted and the keyed statement checked again.
-                cursor.seek.forget();
-                cursor.parent.forget();
-                cursor.keyed.forget();
-                cursor.seek.reset_seeks();
-                cursor.parent.reset_seeks();
-                cursor.parent_bounds_read = false;
-                cursor.parent_count_read = false;
-                cursor.filters = 0;
-                cursor.use_keyed = false;
-                cursor.keyed_refused = false;
-                cursor.follow.clear();
-                cursor.follow_on = false;
-                cursor.follow_refused = false;
-                cursor.follow_plan_checked = false;
-                cursor.follow_hits = 0;
-                cursor.follow_misses = 0;
-                // The parents' scans serve the memo and the follow window
-                // alike: always forgotten.
-                cursor.memo_rows.forget();
-                cursor.memo_keyed.forget();
-                cursor.memo_by_key = false;
-                cursor.memo_calls = 0;
-                if (cursor.use_memo || cursor.keyed_calls > 0) {
-                    cursor.memo.clear();
-                    cursor.use_memo = false;
-                    cursor.keyed_calls = 0;
-                    cursor.memo_span_read = false;
-                }
-            }
+            if (writing || changes != cursor.changes) forget_after_write(cursor);
             cursor.changes = changes;
             cursor.key = *key;
             cursor.by_parent = false;

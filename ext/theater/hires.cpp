@@ -145,13 +145,7 @@ bool HireStream::keyed_plan_keeps_order() {
 bool HireStream::role_bounds() {
     if (!bounds_read_) {
         bounds_read_ = true;
-        StatementLease bounds = conn_.pool(kRoleBounds).take_if_prepared();
-        have_bounds_ = bounds && bounds.step() && sqlite3_column_type(bounds.get(), 0) == SQLITE_INTEGER &&
-                       sqlite3_column_type(bounds.get(), 1) == SQLITE_INTEGER;
-        if (have_bounds_) {
-            first_role_ = sqlite3_column_int64(bounds.get(), 0);
-            last_role_id_ = sqlite3_column_int64(bounds.get(), 1);
-        }
+        have_bounds_ = read_span(conn_.pool(kRoleBounds).take_if_prepared(), first_role_, last_role_id_);
     }
     return have_bounds_;
 }

@@ -434,6 +434,29 @@ TEST(ParentSpan, ReadWhereTheKeyIsTheRowid) {
     }
 }
 
+// The many-to-one memo reads its keys' span with the same query, under the
+// alias the memo's pass uses.
+TEST(ParentSpan, TheManyToOneMemoReadsItsSpanTheSameWay) {
+    JoinPath to_one;
+    to_one.kind = JoinPath::kManyToOne;
+    to_one.from_table = "books";
+    to_one.from_key = "id";
+    to_one.to_table = "authors";
+    to_one.to_columns = {{"id", "INTEGER"}, {"name", "TEXT"}};
+    to_one.fk = "author_id";
+    to_one.ref = "id";
+    to_one.ref_is_rowid = true;
+    to_one.unique = true;
+    RelationshipSpec s = spec_for("author_of", to_one);
+    EXPECT_EQ(s.memo_span,
+              R"sql(SELECT (SELECT min(s."id") FROM main."books" AS s), (SELECT max(s."id") FROM main."books" AS s))sql");
+    oracle::Database db;
+    ASSERT_EQ(db.exec(kLibrarySchema), "");
+    int columns = 0;
+    EXPECT_EQ(db.prepare(s.memo_span, &columns), "") << s.memo_span;
+    EXPECT_EQ(columns, 2);
+}
+
 TEST(ParentSpan, NotReadWhereTheKeyIsAnotherColumnOrThereIsNoParentQuery) {
     JoinPath not_rowid = from_authors("books", "author_id", {{"id", "INTEGER"}, {"title", "TEXT"}});
     not_rowid.fk_numeric = true;  // a parent query, over an INT key that is not the rowid
