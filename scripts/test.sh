@@ -33,20 +33,26 @@ bash scripts/install-deps.sh test
 # build and the first pytest run use the two cores, and are waited for
 # before anything else runs apt or needs them (step 1's other releases use
 # npm). The log is shown only when the install fails.
+# Two installs, one after the other. First, during the build, the groups
+# that put modules where the suite's Python finds them (pandas, numpy,
+# matplotlib, pip, litecli's): sqlite_utils imports numpy and pandas when
+# they are there, and a Python process that starts while dpkg unpacks them
+# fails ("module 'numpy' has no attribute 'int8'", seen in a fresh run).
+# No test runs until they are installed. Then the rest, beside pytest.
 clients_log=$(mktemp)
-bash clients/install-deps.sh > "$clients_log" 2>&1 &
+bash clients/install-deps.sh python package pandas litecli > "$clients_log" 2>&1 &
 clients_install=$!
 clients_waited=
-wait_for_client_packages() {
+wait_for_client_packages() {  # what was installed
   local t=$SECONDS status=0
   clients_waited=1
   wait "$clients_install" || status=$?
   if ((status != 0)); then
     cat "$clients_log" >&2
-    echo "FAIL: clients/install-deps.sh could not install the clients' packages" >&2
+    echo "FAIL: clients/install-deps.sh could not install $1" >&2
     exit 1
   fi
-  echo "(clients' packages installed in the background; waited $((SECONDS - t)) s for them)"
+  echo "($1 installed in the background; waited $((SECONDS - t)) s for them)"
 }
 # A failure before the wait (the build, the first pytest run) must not
 # leave apt and dpkg running on their own, nor hide their failure: the exit
@@ -74,11 +80,15 @@ echo "== include floors (scripts/check-layers.py)"
 /usr/bin/python3 scripts/check-layers.py --self-test >/dev/null
 /usr/bin/python3 scripts/check-layers.py
 bash scripts/build.sh -DTHEATER_WERROR=ON -DTHEATER_BUILD_TESTING=ON
+wait_for_client_packages "the Python clients' packages"
+bash clients/install-deps.sh > "$clients_log" 2>&1 &
+clients_install=$!
+clients_waited=
 echo "== pytest (build/)"
 start=$SECONDS
 /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 tests "$@"
 echo "(pytest: $((SECONDS - start)) s)"
-wait_for_client_packages
+wait_for_client_packages "the other clients' packages"
 # clients/node's npm ci (a minute of download and better-sqlite3's compile,
 # which was on the clients' step) runs beside the other releases' pytest
 # runs, once Node.js is installed; waited for before the clients.
