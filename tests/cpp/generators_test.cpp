@@ -184,6 +184,22 @@ JoinPath through_book_tags(bool from_books) {
     return p;
 }
 
+// A book's author: many-to-one from books.id (the key and the rowid) to
+// authors by books.author_id.
+JoinPath books_author() {
+    JoinPath p;
+    p.kind = JoinPath::kManyToOne;
+    p.from_table = "books";
+    p.from_key = "id";
+    p.to_table = "authors";
+    p.to_columns = {{"id", "INTEGER"}, {"name", "TEXT"}, {"code", "INTEGER"}};
+    p.fk = "author_id";
+    p.ref = "id";
+    p.argument = "books_id";
+    p.unique = true;
+    return p;
+}
+
 struct PathCase {
     std::string name;  // of the case, and of the table-valued function
     JoinPath path;
@@ -256,18 +272,8 @@ std::vector<PathCase> path_cases() {
          "", R"sql(CREATE TABLE x("id" INTEGER, "author_code" INTEGER, "authors_id" INTEGER HIDDEN))sql", 0, 10, false});
 
     // A book's author: the key and the rowid are the book's id.
-    JoinPath to_one;
-    to_one.kind = JoinPath::kManyToOne;
-    to_one.from_table = "books";
-    to_one.from_key = "id";
-    to_one.to_table = "authors";
-    to_one.to_columns = {{"id", "INTEGER"}, {"name", "TEXT"}, {"code", "INTEGER"}};
-    to_one.fk = "author_id";
-    to_one.ref = "id";
-    to_one.argument = "books_id";
-    to_one.unique = true;
     cases.push_back(
-        {"many_to_one", to_one, "many-to-one",
+        {"many_to_one", books_author(), "many-to-one",
          R"sql(SELECT t."id", t."name", t."code", s."id", s."id" FROM main."books" AS s JOIN main."authors" AS t ON t."id" = s."author_id" WHERE s."id" >= ?1 ORDER BY s."id")sql",
          R"sql(SELECT t."id", t."name", t."code", s."id", s."id" FROM main."books" AS s JOIN main."authors" AS t ON t."id" = s."author_id" WHERE s."id" IS NOT NULL ORDER BY s."id")sql",
          "", R"sql(CREATE TABLE x("id" INTEGER, "name" TEXT, "code" INTEGER, "books_id" INTEGER HIDDEN))sql", -1, 1,
@@ -437,16 +443,8 @@ TEST(ParentSpan, ReadWhereTheKeyIsTheRowid) {
 // The many-to-one memo reads its keys' span with the same query, under the
 // alias the memo's pass uses.
 TEST(ParentSpan, TheManyToOneMemoReadsItsSpanTheSameWay) {
-    JoinPath to_one;
-    to_one.kind = JoinPath::kManyToOne;
-    to_one.from_table = "books";
-    to_one.from_key = "id";
-    to_one.to_table = "authors";
-    to_one.to_columns = {{"id", "INTEGER"}, {"name", "TEXT"}};
-    to_one.fk = "author_id";
-    to_one.ref = "id";
+    JoinPath to_one = books_author();
     to_one.ref_is_rowid = true;
-    to_one.unique = true;
     RelationshipSpec s = spec_for("author_of", to_one);
     EXPECT_EQ(s.memo_span,
               R"sql(SELECT (SELECT min(s."id") FROM main."books" AS s), (SELECT max(s."id") FROM main."books" AS s))sql");
