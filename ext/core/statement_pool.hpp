@@ -128,18 +128,4 @@ inline void StatementLease::release() noexcept {
     pool_ = nullptr;
 }
 
-// A table's span of integer keys from a statement whose one row is (min,
-// max): steps `lease` and, when both columns are INTEGER, sets first and
-// last and returns true. False, leaving them as they were, for an empty
-// lease (not prepared), no row, or a NULL (no rows in the table) or a key
-// that is not an integer. Errors while stepping throw, as step() does.
-inline bool read_span(const StatementLease& lease, sqlite3_int64& first, sqlite3_int64& last) {
-    if (!lease || !lease.step()) return false;
-    sqlite3_stmt* stmt = lease.get();
-    if (sqlite3_column_type(stmt, 0) != SQLITE_INTEGER || sqlite3_column_type(stmt, 1) != SQLITE_INTEGER) return false;
-    first = sqlite3_column_int64(stmt, 0);
-    last = sqlite3_column_int64(stmt, 1);
-    return true;
-}
-
 }  // namespace theater

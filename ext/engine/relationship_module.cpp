@@ -12,6 +12,7 @@
 #include "core/key_memo.hpp"
 #include "core/quote.hpp"
 #include "core/schema_epoch.hpp"
+#include "core/key_span.hpp"
 #include "core/statement_pool.hpp"
 #include "engine/write_sql.hpp"
 
@@ -280,11 +281,6 @@ constexpr int kSeekShare = 4;
 // so a statement pays at most about twice what the better choice would have
 // cost (the ski-rental rule).
 constexpr long long kMemoBreakEven = 16;
-// As in theater/hires.cpp (roles_fill_span): from_table's key span is read
-// once a statement has asked about kFiltersBeforeBounds keys, its count once
-// it has asked about a kCountShare-th of the span.
-constexpr long long kFiltersBeforeBounds = 64;
-constexpr unsigned long long kCountShare = 16;
 
 // A key as a string that is equal for keys SQLite's = finds equal among
 // one table's keys: the type, then the bytes; an integral real is the
@@ -646,17 +642,15 @@ bool reads_uncommitted(Connection& conn) {
 
 // Whether from_table's keys fill their span (RelationshipSpec::
 // parent_bounds), so that a key names a row exactly when it lies in it:
-// known once the statement has asked about kFiltersBeforeBounds keys (the
-// bounds) and about a kCountShare-th of the span (the count), so that a
-// statement about a few keys pays for neither, and the count's pass over
-// the table's pages costs at most a few instructions a key. Until then, and
+// known once the statement has asked about enough keys (core/key_span.hpp:
+// kCallsBeforeBounds for the bounds, worth_counting for the count). Until then, and
 // where they do not fill it, false: the parent query answers. Not with
 // read_uncommitted (reads_uncommitted): another connection's write would
 // not be seen to change the span.
 bool parent_fills_span(RelationshipCursor& cursor, RelationshipTable& table) {
     if (cursor.parent_count_read) return cursor.parent_fills;
     cursor.parent_fills = false;  // until a count says otherwise
-    if (!table.parent_bounds || cursor.filters < kFiltersBeforeBounds) return false;
+    if (!table.parent_bounds || cursor.filters < kCallsBeforeBounds) return false;
     if (!cursor.parent_bounds_read) {
         cursor.parent_bounds_read = true;
         if (reads_uncommitted(table.conn)) {
@@ -669,15 +663,10 @@ bool parent_fills_span(RelationshipCursor& cursor, RelationshipTable& table) {
             return false;
         }
     }
-    // The span less one, which fits in 64 bits where the span may not.
-    unsigned long long reach =
-        static_cast<unsigned long long>(cursor.parent_last) - static_cast<unsigned long long>(cursor.parent_first);
-    if (static_cast<unsigned long long>(cursor.filters) * kCountShare <= reach) return false;
+    if (!worth_counting(cursor.filters, cursor.parent_first, cursor.parent_last)) return false;
     cursor.parent_count_read = true;
-    StatementLease count = table.parent_count->take_if_prepared();
-    if (!count || !count.step()) return false;
-    sqlite3_int64 rows = sqlite3_column_int64(count.get(), 0);
-    cursor.parent_fills = rows > 0 && static_cast<unsigned long long>(rows) - 1 == reach;
+    cursor.parent_fills =
+        count_fills(table.parent_count->take_if_prepared(), cursor.parent_first, cursor.parent_last);
     if (cursor.parent_fills) cursor.parent.forget();
     return cursor.parent_fills;
 }

@@ -1,5 +1,6 @@
 #include "theater/hires.hpp"
 
+#include "core/key_span.hpp"
 #include "core/statement_pool.hpp"
 
 #include <cstdint>
@@ -41,11 +42,7 @@ constexpr const char* kMemoHires = "SELECT role_id, id FROM main.auditions WHERE
 // the roles (and the memo's pass over them).
 constexpr const char* kRoleBounds = "SELECT (SELECT min(id) FROM main.roles), (SELECT max(id) FROM main.roles)";
 constexpr const char* kRoleCount = "SELECT count(*) FROM main.roles";
-// The bounds are read once a statement has asked about kCallsBeforeBounds
-// roles, the count once it has asked about a kCountShare-th of the span:
-// a statement about a few roles pays for neither.
-constexpr long long kCallsBeforeBounds = 64;
-constexpr unsigned long long kCountShare = 16;
+// The bounds and the count are read by the rule of core/key_span.hpp.
 // A keyed lookup costs about 4,900 instructions more than the memo's
 // answer, and the pass over the hires about 1,200 a role (1.5 hires a role
 // at 800 each, the index scan's own steps; bench/RESULTS.md, issue 17): the
@@ -161,10 +158,9 @@ bool HireStream::roles_fill_span(bool now) {
     if (count_read_) return roles_fill_span_;
     if (!now && calls_ < kCallsBeforeBounds) return false;
     if (!role_bounds()) return false;
-    if (!now && static_cast<unsigned long long>(calls_) * kCountShare < role_span()) return false;
+    if (!now && !worth_counting(calls_, first_role_, last_role_id_)) return false;
     count_read_ = true;
-    StatementLease count = conn_.pool(kRoleCount).take_if_prepared();
-    roles_fill_span_ = count && count.step() && static_cast<unsigned long long>(sqlite3_column_int64(count.get(), 0)) == role_span();
+    roles_fill_span_ = count_fills(conn_.pool(kRoleCount).take_if_prepared(), first_role_, last_role_id_);
     return roles_fill_span_;
 }
 
