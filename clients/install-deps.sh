@@ -2,6 +2,7 @@
 # Installs, from Debian's packages, what the client recipes need and this
 # machine lacks; installs nothing when everything is there.
 #   bash clients/install-deps.sh [shell|python|package|tcl|litecli|sqlitebrowser|node|npm|odbc|pandas|r|libreoffice|evidence]...
+#   bash clients/install-deps.sh python-modules   # the groups that install Python modules
 # (no argument: all of them but evidence and libreoffice, which only their
 # separate commands ask for; libreoffice is about 90 MB to download and 77 s
 # to install here). Node.js and npm come from Debian (nodejs 18 on
@@ -39,7 +40,14 @@ packages_for() {
   esac
 }
 
-groups=("$@")
+# The groups whose packages put modules where Debian's python3 finds them:
+# scripts/test.sh installs them before any test runs (sqlite_utils imports
+# numpy and pandas when they are there, and fails on a half-unpacked one).
+python_module_groups=(python package pandas litecli)
+groups=()
+for g in "$@"; do
+  if [[ $g == python-modules ]]; then groups+=("${python_module_groups[@]}"); else groups+=("$g"); fi
+done
 ((${#groups[@]})) || groups=(shell python package tcl litecli sqlitebrowser node npm odbc pandas r)
 wanted=()
 for g in "${groups[@]}"; do

@@ -42,7 +42,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTHEATER_WERROR=ON -DTHEATER_
 cmake --build build-asan -j"$(nproc)" --target theater theater_failing_migrations theater_cancel_at old_sqlite_host >/dev/null
 [[ -z $build_only ]] || exit 0
 if [[ -n $sqlite_dir ]]; then
-  version=$(sed -n 's/^#define SQLITE_VERSION *"\([0-9.]*\)".*/\1/p' "$sqlite_dir/src/sqlite3.h")
+  version=$(basename "$sqlite_dir")  # test-sqlite-versions.sh builds a release into build-sqlite/<version>
   echo "== pytest under ASan/UBSan (build-asan/) on SQLite $version ($sqlite_dir)"
   # As scripts/test-sqlite-versions.sh runs the suite there: that release's
   # library and shell, and the suite stops if it finds another.

@@ -34,13 +34,14 @@ bash scripts/install-deps.sh test
 # before anything else runs apt or needs them (step 1's other releases use
 # npm). The log is shown only when the install fails.
 # Two installs, one after the other. First, during the build, the groups
-# that put modules where the suite's Python finds them (pandas, numpy,
-# matplotlib, pip, litecli's): sqlite_utils imports numpy and pandas when
-# they are there, and a Python process that starts while dpkg unpacks them
-# fails ("module 'numpy' has no attribute 'int8'", seen in a fresh run).
-# No test runs until they are installed. Then the rest, beside pytest.
+# that put modules where the suite's Python finds them (python-modules:
+# pandas, numpy, matplotlib, pip, litecli's): sqlite_utils imports numpy and
+# pandas when they are there, and a Python process that starts while dpkg
+# unpacks them fails ("module 'numpy' has no attribute 'int8'", seen in a
+# fresh run). No test runs until they are installed. Then the rest, beside
+# pytest.
 clients_log=$(mktemp)
-bash clients/install-deps.sh python package pandas litecli > "$clients_log" 2>&1 &
+bash clients/install-deps.sh python-modules > "$clients_log" 2>&1 &
 clients_install=$!
 clients_waited=
 wait_for_client_packages() {  # what was installed
