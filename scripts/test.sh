@@ -90,7 +90,7 @@ start=$SECONDS
 # The cancellation sweeps take every 2nd check per way to cancel, each way
 # from its own offset: every check is still cancelled, by three of the six
 # ways instead of all six (tests/test_cancel.py, sweep_points). All six at
-# every check: THEATER_SWEEP_STRIDE=1 (docs/platforms.md, "Longer runs").
+# every check: THEATER_SWEEP_STRIDE=1 (docs/platforms.md, "SQLite versions").
 THEATER_SWEEP_STRIDE=${THEATER_SWEEP_STRIDE:-2} /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 tests "$@"
 echo "(pytest: $((SECONDS - start)) s)"
 wait_for_client_packages "the other clients' packages"

@@ -42,7 +42,7 @@ TRANSACTIONS = ["autocommit", "caller"]
 STRIDE = int(os.environ.get("THEATER_SWEEP_STRIDE", "1"))
 # The call made again after a cancel: at every 8th point a sweep takes (it is a
 # second whole run of the call: at every 4th it was 28% of the sweeps' time);
-# every point with THEATER_AGAIN_STRIDE=1 (docs/platforms.md, "Longer runs").
+# every point with THEATER_AGAIN_STRIDE=1 (docs/platforms.md, "SQLite versions").
 AGAIN_STRIDE = int(os.environ.get("THEATER_AGAIN_STRIDE", "8"))
 
 
