@@ -86,11 +86,20 @@ void Connection::connect_owner() {
     if (owners_ == 0) throw SqlError("could not connect the statement cache owner");
 }
 
+namespace {
+constexpr const char* kTableExists = "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE";
+}  // namespace
+
 bool table_exists(Connection& conn, const char* name) {
-    StatementLease stmt =
-        conn.statement("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE");
+    StatementLease stmt = conn.statement(kTableExists);
     sqlite3_bind_text(stmt.get(), 1, name, -1, SQLITE_STATIC);
     return stmt.step();
+}
+
+bool table_exists_uncached(sqlite3* db, const char* name) {
+    Stmt stmt = prepare(db, kTableExists);
+    sqlite3_bind_text(stmt.get(), 1, name, -1, SQLITE_STATIC);
+    return step(db, stmt.get());
 }
 
 }  // namespace theater
