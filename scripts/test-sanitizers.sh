@@ -54,9 +54,10 @@ export LD_PRELOAD="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=lib
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:detect_stack_use_after_return=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export THEATER_BUILD="$PWD/build-asan"
-# The cancellation sweeps stop every call at every step, six ways; under the
-# sanitizers each way takes every 6th step from an offset of its own, so that
-# every step is still cancelled once, in a sixth of the time.
+# The cancellation sweeps stop every call at every step, three ways in each
+# of two transaction modes; under the sanitizers each way takes every 6th step
+# from an offset of its own: half of each mode's steps (three consecutive in
+# every six), each one way, in a sixth of the time.
 export THEATER_SWEEP_STRIDE="${THEATER_SWEEP_STRIDE:-6}"
 # The same for the enforcement differential: 1000 of its cases.
 export THEATER_ENFORCE_CASES="${THEATER_ENFORCE_CASES:-1000}"

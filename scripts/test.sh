@@ -88,9 +88,10 @@ clients_waited=
 echo "== pytest (build/)"
 start=$SECONDS
 # The cancellation sweeps take every 2nd check per way to cancel, each way
-# from its own offset: every check is still cancelled, by three of the six
-# ways instead of all six (tests/test_cancel.py, sweep_points). All six at
-# every check: THEATER_SWEEP_STRIDE=1 (docs/platforms.md, "SQLite versions").
+# from its own offset: every check of each transaction mode is still
+# cancelled, one or two of its three ways instead of all three
+# (tests/test_cancel.py, sweep_points). All three at every check:
+# THEATER_SWEEP_STRIDE=1 (docs/platforms.md, "SQLite versions").
 THEATER_SWEEP_STRIDE=${THEATER_SWEEP_STRIDE:-2} /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 tests "$@"
 echo "(pytest: $((SECONDS - start)) s)"
 wait_for_client_packages "the other clients' packages"
@@ -105,7 +106,8 @@ start=$SECONDS
 # Both releases are built here, in parallel: the newest is step 4's.
 bash scripts/test-sqlite-versions.sh --build-only newest oldest > /dev/null
 # Every test runs there too; the sweeps take every 6th cancellation point per
-# way to cancel (each check by one of the six ways) and every 3rd kill point,
+# way to cancel (half of each transaction mode's checks, each one way) and
+# every 3rd kill point,
 # and the enforcement differential runs 1000 cases of its own (seeds after
 # CI's). Longer runs on those releases: docs/platforms.md.
 THEATER_SWEEP_STRIDE=6 THEATER_CRASH_STRIDE=3 THEATER_ENFORCE_CASES=1000 THEATER_ENFORCE_SEED=5000 \

@@ -148,9 +148,8 @@ struct RegisteredNames {
 // Whether the main database has a table of that name (case-insensitive).
 bool table_exists(Connection& conn, const char* name);
 // The same through a statement of its own, for a question asked once: it does
-// not connect the owner of the connection's statements (core/connection.hpp's
-// first comment), which is most of what a load costs when it is the load's
-// only statement.
+// not connect the owner of the connection's statements (this file's first
+// comment), about a sixth of what a load costs.
 bool table_exists_uncached(sqlite3* db, const char* name);
 
 }  // namespace theater
