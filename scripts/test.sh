@@ -107,9 +107,8 @@ start=$SECONDS
 bash scripts/test-sqlite-versions.sh --build-only newest oldest > /dev/null
 # Every test runs there too; the sweeps take every 6th cancellation point per
 # way to cancel (half of each transaction mode's checks, each one way) and
-# every 3rd kill point,
-# and the enforcement differential runs 1000 cases of its own (seeds after
-# CI's). Longer runs on those releases: docs/platforms.md.
+# every 3rd kill point, and the enforcement differential runs 1000 cases of
+# its own (seeds after CI's). Longer runs on those releases: docs/platforms.md.
 THEATER_SWEEP_STRIDE=6 THEATER_CRASH_STRIDE=3 THEATER_ENFORCE_CASES=1000 THEATER_ENFORCE_SEED=5000 \
   bash scripts/test-sqlite-versions.sh oldest
 echo "(oldest SQLite release, with both releases' builds: $((SECONDS - start)) s)"
