@@ -22,8 +22,8 @@ from test_keyed_lookups import LIBRARY, assert_same, bare, declare, make_dense_c
 from theater_data import rows
 
 SEEDS = [1, 2, 3]
-WINDOW = "%LIMIT ?_) SELECT theater_memo_put%"  # the follow window's two passes
-MEMO = "%IS NOT NULL) SELECT theater_memo_put%"  # the table-wide memo's pass
+WINDOW = "%ORDER BY %) SELECT 1 FROM m WHERE NOT theater_memo_put%"  # the follow window's two passes
+MEMO = "%IS NOT NULL) SELECT 1 FROM m WHERE NOT theater_memo_put%"  # the table-wide memo's pass
 
 AUDITION_ROLE = ("SELECT a.id, x.id, x.character_name FROM auditions a, audition_role(a.id) x",
                  "SELECT a.id, r.id, r.character_name FROM auditions a JOIN roles r ON r.id = a.role_id")

@@ -92,11 +92,8 @@ bool KeyWindow::fill(StatementPool& rest, StatementPool& next, sqlite3_int64 aft
     clear();
     limit_ = static_cast<std::size_t>(limit);
     pairs_.reserve(limit_);
-    bool whole = run_memo_pass(rest, *this, {after_value, after_key, limit});
-    if (whole && pairs_.size() < limit_) {
-        int more = limit - static_cast<int>(pairs_.size());
-        whole = run_memo_pass(next, *this, {after_value, more});
-    }
+    bool whole = run_memo_pass(rest, *this, {after_value, after_key});
+    if (whole && !full()) whole = run_memo_pass(next, *this, {after_value});
     if (!whole) {
         clear();
         return false;
@@ -106,7 +103,7 @@ bool KeyWindow::fill(StatementPool& rest, StatementPool& next, sqlite3_int64 aft
 
 bool KeyWindow::put(sqlite3_value* key, sqlite3_value* value) {
     if (sqlite3_value_type(key) != SQLITE_INTEGER || sqlite3_value_type(value) != SQLITE_INTEGER) return false;
-    if (pairs_.size() >= limit_) return false;  // more rows than the LIMIT: not the query it was made for
+    if (full()) return false;  // a row after the pass was told to stop: not the query it was made for
     pairs_.push_back({sqlite3_value_int64(key), sqlite3_value_int64(value)});
     return true;
 }

@@ -68,10 +68,10 @@ public:
     };
     // Reads the window: at most `limit` pairs after (after_value,
     // after_key) in the order (value, key), from `rest` (memo_pass_sql of
-    // the pairs (key, value) of the value ?2 after the key ?3, LIMIT ?4),
-    // then, if that was not enough, from `next` (those of the values after
-    // ?2, LIMIT ?3). False, and the window is empty, when a pass did not run
-    // whole or a key or value is not an integer.
+    // the pairs (key, value) of the value ?2 after the key ?3), then, if
+    // that was not enough, from `next` (those of the values after ?2); each
+    // pass stops when the window is full. False, and the window is empty,
+    // when a pass did not run whole or a key or value is not an integer.
     bool fill(StatementPool& rest, StatementPool& next, sqlite3_int64 after_value, sqlite3_int64 after_key, int limit);
     void clear() noexcept;
     // The pairs not yet taken; next() takes one.
@@ -85,6 +85,7 @@ public:
     std::size_t size() const noexcept { return pairs_.size(); }
 
     bool put(sqlite3_value* key, sqlite3_value* value) override;
+    bool full() const noexcept override { return pairs_.size() >= limit_; }
 
 private:
     std::vector<Pair> pairs_;

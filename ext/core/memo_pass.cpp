@@ -13,7 +13,6 @@ constexpr const char* kMemoPointer = "theater_memo_pass";
 
 struct Pass {
     MemoSink* sink = nullptr;
-    long long rows = 0;    // rows the function was called for
     bool probed = false;   // the pass's own call (the memo as key and value) reached this function
     bool refused = false;  // the sink said no, or had no memory: it takes nothing more
 };
@@ -22,7 +21,7 @@ struct Pass {
 
 std::string memo_pass_sql(const std::string& select) {
     return "WITH m(k, v) AS (" + select +
-           ") SELECT theater_memo_put(?1, ?1, ?1), (SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v))";
+           ") SELECT 1 FROM m WHERE NOT theater_memo_put(?1, k, v) LIMIT 1 + (theater_memo_put(?1, ?1, ?1) IS NULL)";
 }
 
 bool run_memo_pass(StatementPool& pass, MemoSink& sink, std::initializer_list<sqlite3_int64> parameters) {
@@ -35,11 +34,11 @@ bool run_memo_pass(StatementPool& pass, MemoSink& sink, std::initializer_list<sq
     for (sqlite3_int64 value : parameters) {
         if (sqlite3_bind_int64(query.get(), index++, value) != SQLITE_OK) return false;
     }
-    if (!query.step()) return false;
-    // Without the probe, or with a count other than the calls, the rows went
-    // to another function of that name (whatever it returns).
-    return state.probed && !state.refused && sqlite3_column_type(query.get(), 1) == SQLITE_INTEGER &&
-           sqlite3_column_int64(query.get(), 1) == state.rows;
+    // A row: the function stopped the scan (the memo is full, or refused a
+    // row); none: the query had no more rows. Without the probe, the rows
+    // went to another function of that name (whatever it returned).
+    query.step();
+    return state.probed && !state.refused;
 }
 
 void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -54,7 +53,6 @@ void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         sqlite3_result_int(ctx, 0);
         return;
     }
-    ++state->rows;
     if (!state->refused) {
         try {
             state->refused = !state->sink->put(argv[1], argv[2]);
@@ -62,7 +60,8 @@ void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
             state->refused = true;  // out of memory: the memo is not built, and its owner goes on without it
         }
     }
-    sqlite3_result_int(ctx, 1);
+    // 0 ends the scan: the query returns this row, its LIMIT's one.
+    sqlite3_result_int(ctx, state->refused || state->sink->full() ? 0 : 1);
 }
 
 }  // namespace theater

@@ -275,8 +275,8 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
                 // with many children); a UNION ALL of the two costs two
                 // co-routines a row.
                 const std::string pairs = "SELECT " + key + ", " + fk + " FROM " + from + " AS s WHERE ";
-                d.memo_follow = pairs + fk + " = ?2 AND " + key + " > ?3 ORDER BY " + key + " LIMIT ?4";
-                d.memo_follow_next = pairs + fk + " > ?2 ORDER BY " + fk + ", " + key + " LIMIT ?3";
+                d.memo_follow = pairs + fk + " = ?2 AND " + key + " > ?3 ORDER BY " + key;
+                d.memo_follow_next = pairs + fk + " > ?2 ORDER BY " + fk + ", " + key;
                 d.memo_follow_index = p.fk;
             }
             break;

@@ -117,9 +117,9 @@ struct RelationshipSpec {
     // `memo_keyed` is memo_target as a keyed statement (keyed_sql's
     // columns), for parents asked in no order.
     // `memo_follow`, the pairs (key, fk) of the foreign key ?2 after the key
-    // ?3, at most ?4, and `memo_follow_next`, those of the foreign keys after
-    // ?2, at most ?3, both in the order (fk, key) (memo passes' queries:
-    // core/key_memo.hpp, KeyWindow), predict the keys of a statement that reads from_table through the
+    // ?3, and `memo_follow_next`, those of the foreign keys after ?2, both
+    // in the order (fk, key) (memo passes' queries, which stop when the
+    // window is full: core/key_memo.hpp, KeyWindow), predict the keys of a statement that reads from_table through the
     // index on the foreign key alone (`memo_follow_index`), as SQLite plans
     // SELECT ... FROM child c, rel(c.id): the keys then come in that index's
     // order, and each key's foreign key is the next pair of a window read
