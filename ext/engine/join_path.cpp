@@ -278,6 +278,9 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
                 d.memo_follow = pairs + fk + " = ?2 AND " + key + " > ?3 ORDER BY " + key;
                 d.memo_follow_next = pairs + fk + " > ?2 ORDER BY " + fk + ", " + key;
                 d.memo_follow_index = p.fk;
+                for (std::size_t i = 0; i < p.to_columns.size(); ++i) {
+                    if (same_name(p.to_columns[i].first, p.ref)) d.memo_parent_key_column = static_cast<int>(i);
+                }
             }
             break;
         case JoinPath::kManyToMany: {

@@ -245,6 +245,7 @@ struct RelationshipCursor {
     // This key's rows are its parent's, from memo_rows or memo_keyed (the
     // memo or the follow scan gave the foreign key).
     bool by_parent = false;
+    sqlite3_int64 parent_key = 0;  // with by_parent: the parent's rowid
     sqlite3_int64 key = 0;
     int changes = -1;
     // Live relationships: this cursor's checks inside a write transaction.
@@ -790,6 +791,7 @@ void follow_start(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_
 // that scan seeks afresh for a large share of them.
 void serve_parent(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3_int64 fk) {
     cursor.by_parent = true;
+    cursor.parent_key = fk;
     ++cursor.memo_calls;
     int parent_seeks = cursor.memo_rows.seeks();
     if (!cursor.memo_by_key && parent_seeks > kSeeksBeforeKeyed && parent_seeks * kSeekShare > cursor.memo_calls &&
@@ -1072,6 +1074,13 @@ int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int colu
     // from_table's key is in the join (a REAL foreign key holds 5.0).
     if (!cursor.general && cursor.plan == kSeekKey && column == table_of(cur->pVtab).argument_column()) {
         sqlite3_result_int64(ctx, cursor.key);
+        return SQLITE_OK;
+    }
+    // A parent's rowid column is the foreign key that found the parent: no
+    // read of the parent's row (with its mutex) for it.
+    if (!cursor.general && cursor.plan == kSeekKey && cursor.by_parent &&
+        column == table_of(cur->pVtab).spec.memo_parent_key_column) {
+        sqlite3_result_int64(ctx, cursor.parent_key);
         return SQLITE_OK;
     }
     // Output columns and the hidden key are the internal query's columns in

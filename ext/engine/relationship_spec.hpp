@@ -131,6 +131,10 @@ struct RelationshipSpec {
     std::string memo_follow;
     std::string memo_follow_next;
     std::string memo_follow_index;
+    // With `memo`: the output column that is the parent's rowid, whose value
+    // in a row served by the parent (the memo, the window) is the foreign
+    // key that found it; -1 when no output column is.
+    int memo_parent_key_column = -1;
     // Expression unique per row of the result, across keys: the rowid the
     // table reports (SQLite relies on it, e.g. to merge the branches of an
     // OR into one result without duplicates). A general relationship has
