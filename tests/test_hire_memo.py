@@ -257,7 +257,7 @@ def test_an_authorizer_that_denies_the_pass_leaves_the_keyed_statement_serving(b
     assert pass_runs(bare) == 0
 
 
-@pytest.mark.parametrize("returns", [1, 0, None])
+@pytest.mark.parametrize("returns", [1, 0, None, "x", 2.5])
 @pytest.mark.parametrize("relationship", ["role_lead", "audition_role"])
 def test_an_application_function_registered_over_theater_memo_put_builds_no_memo(bare, relationship, returns):
     """Whatever an application registers under the name, and whatever it
