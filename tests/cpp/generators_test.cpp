@@ -93,12 +93,21 @@ public:
         return out;
     }
 
+    // A function of three arguments named theater_memo_put that returns 1,
+    // so that a memo pass's SQL prepares here as on a loaded connection.
+    void register_memo_put() {
+        sqlite3_create_function(
+            db_, "theater_memo_put", 3, SQLITE_UTF8, nullptr,
+            [](sqlite3_context* ctx, int, sqlite3_value**) { sqlite3_result_int(ctx, 1); }, nullptr, nullptr);
+    }
+
 private:
     sqlite3* db_ = nullptr;
 };
 
 }  // namespace oracle
 
+#include "core/memo_pass.hpp"
 #include "core/quote.hpp"
 #include "engine/join_path.hpp"
 #include "engine/relationship_spec.hpp"
@@ -453,6 +462,77 @@ TEST(ParentSpan, TheManyToOneMemoReadsItsSpanTheSameWay) {
     int columns = 0;
     EXPECT_EQ(db.prepare(s.memo_span, &columns), "") << s.memo_span;
     EXPECT_EQ(columns, 2);
+}
+
+// The follow window's two queries: the rest of a foreign key's run, then
+// the runs after it, in the index's order and without a LIMIT (the pass
+// stops when the window is full).
+TEST(MemoPass, TheWindowsQueriesReadTheForeignKeysIndexInOrder) {
+    JoinPath to_one = books_author();
+    to_one.ref_is_rowid = true;
+    RelationshipSpec s = spec_for("author_of", to_one);
+    EXPECT_EQ(s.memo_follow,
+              R"sql(SELECT s."id", s."author_id" FROM main."books" AS s WHERE s."author_id" = ?2 AND s."id" > ?3 ORDER BY s."id")sql");
+    EXPECT_EQ(s.memo_follow_next,
+              R"sql(SELECT s."id", s."author_id" FROM main."books" AS s WHERE s."author_id" > ?2 ORDER BY s."author_id", s."id")sql");
+    EXPECT_EQ(s.memo_follow_index, "author_id");
+}
+
+TEST(MemoPass, ItsSqlHandsEachRowToTheFunctionAndProbesInTheLimit) {
+    EXPECT_EQ(memo_pass_sql("SELECT a, b FROM t"),
+              "WITH m(k, v) AS (SELECT a, b FROM t) SELECT 1 FROM m WHERE NOT theater_memo_put(?1, k, v) "
+              "LIMIT 1 + (theater_memo_put(?1, ?1, ?1) IS NULL)");
+}
+
+// SQLite flattens every memo query into its pass: a row of the pass is a
+// step of the scan and one call, with no co-routine (a window's query has
+// an ORDER BY) and no aggregate.
+TEST(MemoPass, EveryMemoQueryIsFlattenedIntoItsPass) {
+    JoinPath to_one = books_author();
+    to_one.ref_is_rowid = true;
+    RelationshipSpec s = spec_for("author_of", to_one);
+    oracle::Database db;
+    ASSERT_EQ(db.exec(kLibrarySchema), "");
+    db.register_memo_put();
+    for (const std::string& query : {s.memo, s.memo_follow, s.memo_follow_next}) {
+        std::vector<std::string> program = db.rows("EXPLAIN " + memo_pass_sql(query));
+        ASSERT_FALSE(program.empty()) << query;
+        int calls = 0;
+        for (const std::string& row : program) {
+            ASSERT_EQ(row.rfind("error: ", 0), std::string::npos) << row;
+            std::string opcode = row.substr(row.find('|') + 1);
+            opcode = opcode.substr(0, opcode.find('|'));
+            EXPECT_NE(opcode, "Yield") << query;
+            EXPECT_NE(opcode, "InitCoroutine") << query;
+            EXPECT_NE(opcode, "AggStep") << query;
+            if (opcode == "Function" || opcode == "PureFunc") ++calls;
+        }
+        EXPECT_EQ(calls, 2) << query;  // the probe in the LIMIT, and the row's
+    }
+}
+
+// A row served from its parent answers the parent's key column from the
+// foreign key that found the parent: the output column named as the key
+// (as SQLite compares names), only where that key is the parent's rowid.
+TEST(ManyToOne, TheParentsKeyColumnIsTheOutputColumnNamedAsTheKey) {
+    struct Case {
+        std::vector<std::pair<std::string, std::string>> columns;
+        bool ref_is_rowid;
+        int expected;
+    };
+    const std::vector<Case> cases = {
+        {{{"id", "INTEGER"}, {"name", "TEXT"}}, true, 0},
+        {{{"name", "TEXT"}, {"ID", "INTEGER"}}, true, 1},
+        {{{"name", "TEXT"}}, true, -1},
+        {{{"id", "INTEGER"}, {"name", "TEXT"}}, false, -1},
+    };
+    for (const Case& c : cases) {
+        JoinPath to_one = books_author();
+        to_one.to_columns = c.columns;
+        to_one.ref_is_rowid = c.ref_is_rowid;
+        EXPECT_EQ(spec_for("author_of", to_one).memo_parent_key_column, c.expected)
+            << c.columns.size() << " columns, rowid " << c.ref_is_rowid;
+    }
 }
 
 TEST(ParentSpan, NotReadWhereTheKeyIsAnotherColumnOrThereIsNoParentQuery) {
