@@ -67,7 +67,7 @@ public:
         sqlite3_int64 value;
     };
     // Reads the window: at most `limit` pairs after (after_value,
-    // after_key) in the order (value, key), from `rest` (memo_pass_sql of
+    // after_key) in the order (value, key), from `rest` (memo_window_sql of
     // the pairs (key, value) of the value ?2 after the key ?3), then, if
     // that was not enough, from `next` (those of the values after ?2); each
     // pass stops when the window is full. False, and the window is empty,

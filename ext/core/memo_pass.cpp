@@ -13,6 +13,8 @@ constexpr const char* kMemoPointer = "theater_memo_pass";
 
 struct Pass {
     MemoSink* sink = nullptr;
+    long long rows = 0;    // rows the function was called for
+    bool window = false;   // a window's pass (memo_window_sql): the sink may be full
     bool probed = false;   // the pass's own call (the memo as key and value) reached this function
     bool refused = false;  // the sink said no, or had no memory: it takes nothing more
 };
@@ -20,6 +22,11 @@ struct Pass {
 }  // namespace
 
 std::string memo_pass_sql(const std::string& select) {
+    return "WITH m(k, v) AS (" + select +
+           ") SELECT theater_memo_put(?1, ?1, ?1), (SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v))";
+}
+
+std::string memo_window_sql(const std::string& select) {
     return "WITH m(k, v) AS (" + select +
            ") SELECT 1 FROM m WHERE NOT theater_memo_put(?1, k, v) LIMIT 1 + (theater_memo_put(?1, ?1, ?1) IS NULL)";
 }
@@ -29,16 +36,23 @@ bool run_memo_pass(StatementPool& pass, MemoSink& sink, std::initializer_list<sq
     if (!query) return false;
     Pass state;
     state.sink = &sink;
+    state.window = sqlite3_column_count(query.get()) == 1;
     if (sqlite3_bind_pointer(query.get(), 1, &state, kMemoPointer, nullptr) != SQLITE_OK) return false;
     int index = 2;
     for (sqlite3_int64 value : parameters) {
         if (sqlite3_bind_int64(query.get(), index++, value) != SQLITE_OK) return false;
     }
-    // A row: the function stopped the scan (the memo is full, or refused a
-    // row); none: the query had no more rows. Without the probe, the rows
-    // went to another function of that name (whatever it returned).
-    query.step();
-    return state.probed && !state.refused;
+    bool row = query.step();
+    // Without the probe, the rows went to another function of that name
+    // (whatever it returned).
+    if (!state.probed || state.refused) return false;
+    // A window's pass (one column) returns a row when the function stopped
+    // the scan, and none at the query's end: either way the window stands.
+    if (state.window) return true;
+    // A whole pass: the count is of the query's rows, which must be the
+    // function's calls, all of which returned 1.
+    return row && sqlite3_column_type(query.get(), 1) == SQLITE_INTEGER &&
+           sqlite3_column_int64(query.get(), 1) == state.rows;
 }
 
 void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -53,6 +67,7 @@ void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         sqlite3_result_int(ctx, 0);
         return;
     }
+    ++state->rows;
     if (!state->refused) {
         try {
             state->refused = !state->sink->put(argv[1], argv[2]);
@@ -60,8 +75,10 @@ void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
             state->refused = true;  // out of memory: the memo is not built, and its owner goes on without it
         }
     }
-    // 0 ends the scan: the query returns this row, its LIMIT's one.
-    sqlite3_result_int(ctx, state->refused || state->sink->full() ? 0 : 1);
+    // 0 ends a window's scan (the query returns this row, its LIMIT's
+    // one); in a whole pass it leaves the row out of the count, which then
+    // fails the pass, as the refusal does anyway.
+    sqlite3_result_int(ctx, state->refused || (state->window && state->sink->full()) ? 0 : 1);
 }
 
 }  // namespace theater

@@ -1,24 +1,37 @@
 // One sequential pass of a query into a memo, driven from inside the query.
 //
-// A memo (core/key_memo.hpp, theater/hires.hpp) is filled from every row of
+// A memo (core/key_memo.hpp, theater/hires.hpp) is filled from the rows of
 // a query. Stepping that query from C costs a sqlite3_step and its column
 // reads per row: about 1,070 instructions, most of it the virtual machine's
 // entry and exit and the connection's mutex on every call. The same rows
 // handed to a function that the query itself calls cost less: the query
-// runs in one step, as
-//   WITH m(k, v) AS (<the memo's query>)
+// runs in one step, and ?1 is the memo, bound with sqlite3_bind_pointer,
+// which SQL cannot make. A call with the memo as its own key (no row can
+// hold that) is the probe: it tells that this extension's theater_memo_put
+// is the one SQLite calls, not a function an application registered over
+// the name (one statement's calls of a name all reach one function).
+//
+// Two forms. A whole pass, for a memo of every row (memo_pass_sql):
+//   WITH m(k, v) AS (<query>)
+//   SELECT theater_memo_put(?1, ?1, ?1), (SELECT count(*) FROM m WHERE theater_memo_put(?1, k, v))
+// SQLite flattens the query into the count, and the count tells that the
+// function was called for exactly the query's rows: where an index drives
+// the scan, SQLite may call it before a filter of the query that needs the
+// table's row (`hired = 1`), and a row that filter then rejects would be
+// in the memo but not in the count.
+// A window's pass, for the next rows of an ordered query (memo_window_sql):
+//   WITH m(k, v) AS (<query>)
 //   SELECT 1 FROM m WHERE NOT theater_memo_put(?1, k, v)
 //   LIMIT 1 + (theater_memo_put(?1, ?1, ?1) IS NULL)
-// where ?1 is the memo, bound with sqlite3_bind_pointer, which SQL cannot
-// make. SQLite flattens the memo's query into this one (no co-routine, no
-// aggregate: a row of the pass is the query's own step and one call), and
-// the function returns 1 while the memo takes rows, 0 to stop the scan (the
-// memo is full, or refused a row): that row is the one the LIMIT returns.
-// The LIMIT is computed once, before the scan: its call (the memo as its own
-// key: no row can hold that) tells that this extension's theater_memo_put
-// is the one SQLite calls, not a function an application registered over
-// the name (one statement's calls of a name all reach one function), and
-// it is a valid LIMIT whatever such a function returns.
+// The function returns 0 to stop the scan (the window is full, or refused a
+// row), so the query needs no LIMIT of its own, and SQLite flattens it (an
+// ORDER BY and a LIMIT under the count made a co-routine: two yields and
+// two copies a row, and the count's step). The LIMIT is computed once,
+// before the scan: its call is the probe, and it is a valid LIMIT whatever
+// another function of that name returns. Nothing counts the rows, so it
+// serves only queries whose every row is a right pair for the sink, filter
+// or not: the window's pairs (key, foreign key) are the table's, and the
+// window checks each key it is asked against its pair.
 #pragma once
 
 #include "core/statement_pool.hpp"
@@ -41,14 +54,17 @@ protected:
     ~MemoSink() = default;
 };
 
-// The pass over `select`, a query of two columns (key, value).
+// The passes over `select`, a query of two columns (key, value): every row,
+// counted, and a window's (see above).
 std::string memo_pass_sql(const std::string& select);
+std::string memo_window_sql(const std::string& select);
 
-// Runs the pass (prepared from memo_pass_sql) into `sink`: true when every
-// row reached it and it took them all, or took rows until it was full. False, and the memo cannot be used,
-// also when the pass cannot be prepared (an authorizer that denies the
-// function). An error while it runs (an interrupt) is thrown. `parameters`
-// are bound to the query's ?2, ?3 and on.
+// Runs the pass (prepared from either) into `sink`: true when the sink took
+// every row of the query, or, for a window's pass, took rows until it was
+// full. False, and the memo cannot be used, also when the pass cannot be
+// prepared (an authorizer that denies the function). An error while it
+// runs (an interrupt) is thrown. `parameters` are bound to the query's ?2,
+// ?3 and on.
 bool run_memo_pass(StatementPool& pass, MemoSink& sink, std::initializer_list<sqlite3_int64> parameters = {});
 
 // theater_memo_put(memo, key, value): the function the pass calls. With

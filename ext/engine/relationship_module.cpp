@@ -66,8 +66,8 @@ struct RelationshipTable {
             memo_span = &conn.pool(spec.memo_span);
         }
         if (!spec.memo_follow.empty()) {
-            memo_follow = &conn.pool(memo_pass_sql(spec.memo_follow));
-            memo_follow_next = &conn.pool(memo_pass_sql(spec.memo_follow_next));
+            memo_follow = &conn.pool(memo_window_sql(spec.memo_follow));
+            memo_follow_next = &conn.pool(memo_window_sql(spec.memo_follow_next));
         }
         readings.push_back({columns_read(spec, ~std::uint64_t{0}), seek, scan, keyed,
                             keyed ? keyed_sql(spec) : std::string()});
