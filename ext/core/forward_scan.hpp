@@ -44,6 +44,12 @@ public:
         if (key > floor_) floor_ = key;
     }
     void forget() noexcept { positioned_ = false; }
+    // Whether the scan stands on the row of `key` (exactly), which
+    // position_at(key) would leave where it is: the next call for the
+    // same key needs neither.
+    bool at(sqlite3_int64 key) const noexcept {
+        return positioned_ && !at_end_ && exact_ && row_key_ == key && key >= floor_;
+    }
 
     bool at_end() const noexcept { return at_end_; }
     // The current row's key as an integer, for ordering: a real is rounded

@@ -101,11 +101,5 @@ bool KeyWindow::fill(StatementPool& rest, StatementPool& next, sqlite3_int64 aft
     return true;
 }
 
-bool KeyWindow::put(sqlite3_value* key, sqlite3_value* value) {
-    if (sqlite3_value_type(key) != SQLITE_INTEGER || sqlite3_value_type(value) != SQLITE_INTEGER) return false;
-    if (full()) return false;  // a row after the pass was told to stop: not the query it was made for
-    pairs_.push_back({sqlite3_value_int64(key), sqlite3_value_int64(value)});
-    return true;
-}
 
 }  // namespace theater

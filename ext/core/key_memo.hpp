@@ -84,7 +84,12 @@ public:
     const Pair& back() const noexcept { return pairs_.back(); }
     std::size_t size() const noexcept { return pairs_.size(); }
 
-    bool put(sqlite3_value* key, sqlite3_value* value) override;
+    bool put(sqlite3_value* key, sqlite3_value* value) override {
+        if (sqlite3_value_type(key) != SQLITE_INTEGER || sqlite3_value_type(value) != SQLITE_INTEGER) return false;
+        if (full()) return false;  // a row after the pass was told to stop: not the query it was made for
+        pairs_.push_back({sqlite3_value_int64(key), sqlite3_value_int64(value)});
+        return true;
+    }
     bool full() const noexcept override { return pairs_.size() >= limit_; }
 
 private:

@@ -1,6 +1,7 @@
 #include "core/memo_pass.hpp"
 
 #include "core/boundary.hpp"
+#include "core/key_memo.hpp"
 
 #include <new>
 
@@ -15,6 +16,7 @@ struct Pass {
     MemoSink* sink = nullptr;
     long long rows = 0;    // rows the function was called for
     bool window = false;   // a window's pass (memo_window_sql): the sink may be full
+    KeyWindow* window_sink = nullptr;  // the sink, where a window's pass fills a KeyWindow
     bool probed = false;   // the pass's own call (the memo as key and value) reached this function
     bool refused = false;  // the sink said no, or had no memory: it takes nothing more
 };
@@ -37,6 +39,7 @@ bool run_memo_pass(StatementPool& pass, MemoSink& sink, std::initializer_list<sq
     Pass state;
     state.sink = &sink;
     state.window = sqlite3_column_count(query.get()) == 1;
+    if (state.window) state.window_sink = dynamic_cast<KeyWindow*>(&sink);
     if (sqlite3_bind_pointer(query.get(), 1, &state, kMemoPointer, nullptr) != SQLITE_OK) return false;
     int index = 2;
     for (sqlite3_int64 value : parameters) {
@@ -56,18 +59,38 @@ bool run_memo_pass(StatementPool& pass, MemoSink& sink, std::initializer_list<sq
 }
 
 void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-    auto* state = static_cast<Pass*>(sqlite3_value_pointer(argv[0], kMemoPointer));
+    // The memo, found once per run of the pass: ?1 is constant within a run,
+    // so SQLite keeps the auxiliary data from call to call (and drops it at
+    // the statement's reset, which every new binding needs) instead of a
+    // sqlite3_value_pointer, with its string comparison, on every row.
+    auto* state = static_cast<Pass*>(sqlite3_get_auxdata(ctx, 0));
     if (!state) {
-        report_error(ctx, "theater_memo_put", "for theater's own statements only (it fills a memo bound from C)",
-                     SQLITE_ERROR);
-        return;
+        state = static_cast<Pass*>(sqlite3_value_pointer(argv[0], kMemoPointer));
+        if (!state) {
+            report_error(ctx, "theater_memo_put", "for theater's own statements only (it fills a memo bound from C)",
+                         SQLITE_ERROR);
+            return;
+        }
+        sqlite3_set_auxdata(ctx, 0, state, nullptr);  // without memory, only slower
     }
-    if (sqlite3_value_pointer(argv[1], kMemoPointer) == state) {
+    // A pointer reads as NULL: a row's key (an integer) is never the probe.
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL && sqlite3_value_pointer(argv[1], kMemoPointer) == state) {
         state->probed = true;  // the probe: no row of the data can hold a pointer
         sqlite3_result_int(ctx, 0);
         return;
     }
     ++state->rows;
+    if (state->window_sink && !state->refused) {
+        // A window's pair, through KeyWindow's own put (no virtual calls).
+        KeyWindow& window = *state->window_sink;
+        try {
+            state->refused = !window.put(argv[1], argv[2]);
+        } catch (...) {
+            state->refused = true;
+        }
+        sqlite3_result_int(ctx, state->refused || window.full() ? 0 : 1);
+        return;
+    }
     if (!state->refused) {
         try {
             state->refused = !state->sink->put(argv[1], argv[2]);

@@ -11,6 +11,7 @@
 #include "core/key_feed.hpp"
 #include "core/key_memo.hpp"
 #include "core/quote.hpp"
+#include "core/row_cache.hpp"
 #include "core/schema_epoch.hpp"
 #include "core/key_span.hpp"
 #include "core/statement_pool.hpp"
@@ -246,8 +247,17 @@ struct RelationshipCursor {
     // memo or the follow scan gave the foreign key).
     bool by_parent = false;
     sqlite3_int64 parent_key = 0;  // with by_parent: the parent's rowid
+    // The parent's column values, copied at their first read: its next
+    // children (the next keys, in the planner's order) are answered from
+    // the copy. Forgotten with every other reading at a write.
+    RowCache parent_row;
     sqlite3_int64 key = 0;
     int changes = -1;
+    // Whether a write transaction was open at this cursor's last reading of
+    // sqlite3_txn_state, made at total_changes `txn_changes` (writing_at).
+    bool txn_known = false;
+    bool txn_writing = false;
+    int txn_changes = 0;
     // Live relationships: this cursor's checks inside a write transaction.
     UseCheck use;
     // A general relationship (RelationshipSpec::general): the rows of one
@@ -793,6 +803,13 @@ void serve_parent(RelationshipCursor& cursor, const RelationshipTable& table, sq
     cursor.by_parent = true;
     cursor.parent_key = fk;
     ++cursor.memo_calls;
+    // The parent of the previous key, as a parent's children come in the
+    // planner's order: the scan is already there, and with no new seek the
+    // choice below stays as it was.
+    if (!cursor.memo_by_key && cursor.memo_rows.at(fk)) {
+        cursor.eof = false;
+        return;
+    }
     int parent_seeks = cursor.memo_rows.seeks();
     if (!cursor.memo_by_key && parent_seeks > kSeeksBeforeKeyed && parent_seeks * kSeekShare > cursor.memo_calls &&
         cursor.memo_keyed.ready()) {
@@ -895,6 +912,7 @@ void forget_after_write(RelationshipCursor& cursor) {
     // forgotten.
     cursor.memo_rows.forget();
     cursor.memo_keyed.forget();
+    cursor.parent_row.forget();
     cursor.memo_by_key = false;
     cursor.memo_calls = 0;
     // The many-to-one memo, and its span.
@@ -906,18 +924,69 @@ void forget_after_write(RelationshipCursor& cursor) {
     }
 }
 
-int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc, sqlite3_value** argv) {
-    RelationshipCursor& cursor = cursor_of(cur);
-    RelationshipTable& table = table_of(cur->pVtab);
+// Whether the connection is inside a write transaction (any schema's, see
+// connection_may_have_written), for a cursor's call. sqlite3_txn_state takes
+// the connection's mutex (about 130 instructions a call), so a cursor of a
+// fixed relationship asks it at its first call and again only after
+// total_changes moved. A cursor lives for one run of its statement: a
+// statement that writes (an UPDATE calling the relationship, directly or
+// from a trigger) holds its write transaction from before its first call to
+// after its last, and every write that completes between two calls moves
+// total_changes, after which the state is asked again. What goes unasked
+// is a write begun and left unfinished between two calls by another
+// statement of the same connection (an incremental blob write, an UPDATE
+// ... RETURNING stepped once): whether a running statement sees that is
+// undefined in SQLite too (https://sqlite.org/isolation.html). A live
+// relationship's check needs the state of every call, and asks it.
+bool writing_at(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3* db, int changes) {
+    if (table.live || !cursor.txn_known || changes != cursor.txn_changes) {
+        cursor.txn_writing = sqlite3_txn_state(db, nullptr) == SQLITE_TXN_WRITE;
+        cursor.txn_known = true;
+        cursor.txn_changes = changes;
+    }
+    return cursor.txn_writing;
+}
+
+// The follow window's hit, the planner's order's every call but a
+// window's first: what relationship_filter would do for it, without its
+// frame (the body that can throw) and its general checks. It answers only
+// where nothing may have changed since the previous call (no write, a
+// fixed relationship, the same plan) and the key is the window's next
+// pair's; anything else goes to the whole xFilter, which answers the same.
+bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_num, int argc,
+                sqlite3_value** argv) noexcept {
+    if (!cursor.follow_on || !cursor.use_keyed || cursor.use_memo || table.live || argc < 1 ||
+        idx_num != kSeekKey || cursor.plan != kSeekKey || cursor.follow.empty() ||
+        sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
+        return false;
+    }
+    int changes = sqlite3_total_changes(table.conn.db());
+    if (changes != cursor.changes || writing_at(cursor, table, table.conn.db(), changes)) return false;
+    sqlite3_int64 key = sqlite3_value_int64(argv[0]);
+    const KeyWindow::Pair& pair = cursor.follow.peek();
+    if (pair.key != key) return false;
+    cursor.follow.take();
+    cursor.key = key;
+    ++cursor.filters;
+    ++cursor.follow_hits;
+    serve_parent(cursor, table, pair.value);
+    return true;
+}
+
+// (Not inlined: its frame, the body that can throw, would be set up and
+// torn down for follow_hit's calls too.)
+[[gnu::noinline]] int filter_whole(RelationshipCursor& cursor, RelationshipTable& table, int idx_num,
+                                   const char* idx_str, int argc, sqlite3_value** argv) {
+    sqlite3_vtab_cursor* cur = &cursor.base;
     bool restart = false;
     int rc = serve(cur->pVtab, table.spec, [&] {
         cursor.rows.release();
         cursor.eof = true;
+        cursor.by_parent = false;  // (so that by_parent alone says kSeekKey, not general)
         // Read once for both checks below (see connection_may_have_written).
         sqlite3* db = table.conn.db();
         int changes = sqlite3_total_changes(db);
-        // Any schema's write transaction (see connection_may_have_written).
-        bool writing = sqlite3_txn_state(db, nullptr) == SQLITE_TXN_WRITE;
+        bool writing = writing_at(cursor, table, db, changes);
         if (table.live) {
             try {
                 check_live(table, cursor, idx_num, changes, writing);
@@ -942,7 +1011,10 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_s
         }
         if (cursor.plan == kSeekKey) {
             if (argc < 1) throw SqlError("internal error: seek without a key");
-            std::optional<sqlite3_int64> key = integer_argument(argv[0], table.spec.arguments[0].name.c_str());
+            // An integer (the usual key) without integer_argument's call.
+            std::optional<sqlite3_int64> key;
+            if (sqlite3_value_type(argv[0]) == SQLITE_INTEGER) key = sqlite3_value_int64(argv[0]);
+            else key = integer_argument(argv[0], table.spec.arguments[0].name.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
             if (writing || changes != cursor.changes) forget_after_write(cursor);
             cursor.changes = changes;
@@ -1033,16 +1105,31 @@ int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_s
     return restart ? rc : not_schema(rc);
 }
 
+int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc, sqlite3_value** argv) {
+    RelationshipCursor& cursor = cursor_of(cur);
+    RelationshipTable& table = table_of(cur->pVtab);
+    if (follow_hit(cursor, table, idx_num, argc, argv)) return SQLITE_OK;
+    return filter_whole(cursor, table, idx_num, idx_str, argc, argv);
+}
+
+[[gnu::noinline]] int next_whole(RelationshipCursor& cursor, const RelationshipTable& table);
+
 int relationship_next(sqlite3_vtab_cursor* cur) {
     RelationshipCursor& cursor = cursor_of(cur);
-    const RelationshipTable& table = table_of(cur->pVtab);
-    return not_schema(serve(cur->pVtab, table.spec, [&] {
+    if (cursor.by_parent) {
+        cursor.eof = true;  // a parent's rowid: one row
+        return SQLITE_OK;
+    }
+    return next_whole(cursor, table_of(cur->pVtab));
+}
+
+int next_whole(RelationshipCursor& cursor, const RelationshipTable& table) {
+    sqlite3_vtab* vtab = cursor.base.pVtab;
+    return not_schema(serve(vtab, table.spec, [&] {
         if (cursor.general) {
             if (table.spec.recursive) cursor.eof = !tree_step(cursor, table);
             else cursor.eof = !(cursor.from_level ? cursor.level.step() : cursor.rows.step());
             if (!cursor.eof) ++cursor.row_number;
-        } else if (cursor.plan == kSeekKey && cursor.by_parent) {
-            cursor.eof = true;  // a parent's rowid: one row
         } else if (cursor.plan == kSeekKey && cursor.use_keyed) {
             cursor.eof = !keyed_next(cursor);
         } else if (cursor.plan == kSeekKey) {
@@ -1056,8 +1143,31 @@ int relationship_next(sqlite3_vtab_cursor* cur) {
 
 int relationship_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur).eof; }
 
+[[gnu::noinline]] int column_whole(RelationshipCursor& cursor, sqlite3_context* ctx, int column);
+
 int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
-    const RelationshipCursor& cursor = cursor_of(cur);
+    RelationshipCursor& cursor = cursor_of(cur);
+    if (cursor.by_parent) {
+        // A parent's row (a many-to-one): its rowid column is the foreign key
+        // that found it, the hidden column the argument, the rest the copy
+        // of its row (RowCache). No read of the parent's row for the first
+        // two (the key's columns and its mutex).
+        const RelationshipTable& table = table_of(cur->pVtab);
+        if (column == table.spec.memo_parent_key_column) {
+            sqlite3_result_int64(ctx, cursor.parent_key);
+        } else if (column == table.argument_column()) {
+            sqlite3_result_int64(ctx, cursor.key);
+        } else {
+            sqlite3_stmt* row = cursor.memo_by_key ? cursor.memo_keyed.row() : cursor.memo_rows.row();
+            cursor.parent_row.result(ctx, row, column, cursor.parent_key);
+        }
+        return SQLITE_OK;
+    }
+    return column_whole(cursor, ctx, column);
+}
+
+int column_whole(RelationshipCursor& cursor, sqlite3_context* ctx, int column) {
+    sqlite3_vtab_cursor* cur = &cursor.base;
     if (cursor.general && table_of(cur->pVtab).spec.recursive) {
         // A tree: its columns, depth, then the arguments it started from.
         int depth_column = static_cast<int>(table_of(cur->pVtab).spec.columns.size());
@@ -1074,13 +1184,6 @@ int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int colu
     // from_table's key is in the join (a REAL foreign key holds 5.0).
     if (!cursor.general && cursor.plan == kSeekKey && column == table_of(cur->pVtab).argument_column()) {
         sqlite3_result_int64(ctx, cursor.key);
-        return SQLITE_OK;
-    }
-    // A parent's rowid column is the foreign key that found the parent: no
-    // read of the parent's row (with its mutex) for it.
-    if (!cursor.general && cursor.plan == kSeekKey && cursor.by_parent &&
-        column == table_of(cur->pVtab).spec.memo_parent_key_column) {
-        sqlite3_result_int64(ctx, cursor.parent_key);
         return SQLITE_OK;
     }
     // Output columns and the hidden key are the internal query's columns in
