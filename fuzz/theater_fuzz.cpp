@@ -1187,7 +1187,18 @@ void run_input(const uint8_t* data, std::size_t size) {
             // Fails with SQLITE_BUSY while statements are open; SQLite has
             // disconnected the eponymous tables by then, so the connection
             // goes on without them and must reconnect them on its own.
+            // SQLite before 3.54 (3.34.0 and 3.40.1 crash, 3.54.1 does not):
+            // a busy close whose error message cannot be allocated leaves the
+            // connection's malloc-failed flag set, and preparing CREATE TEMP
+            // TRIGGER next segfaults inside SQLite, with no extension loaded
+            // (fuzz/findings/close_busy_oom_trigger.c). There, the close runs
+            // without an injected fault, so that CI's runs stop on the
+            // extension's findings and not on that one.
+            bool spare_close = sqlite3_libversion_number() < 3054000;
+            long saved_fail = g_fail_countdown;
+            if (spare_close) g_fail_countdown = -1;
             int rc = sqlite3_close(c);
+            if (spare_close) g_fail_countdown = saved_fail;
             if (g_trace) std::fprintf(stderr, "  [close_try] -> %d\n", rc);
             if (rc == SQLITE_OK) {
                 f.db[f.cur] = nullptr;  // reopened by the next op

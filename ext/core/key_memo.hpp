@@ -85,9 +85,14 @@ public:
     std::size_t size() const noexcept { return pairs_.size(); }
 
     bool put(sqlite3_value* key, sqlite3_value* value) override {
-        if (sqlite3_value_type(key) != SQLITE_INTEGER || sqlite3_value_type(value) != SQLITE_INTEGER) return false;
+        if (sqlite3_value_type(key) != SQLITE_INTEGER) return false;
+        return put_integer_key(sqlite3_value_int64(key), value);
+    }
+    // put() for a key its caller has found to be an integer.
+    bool put_integer_key(sqlite3_int64 key, sqlite3_value* value) {
+        if (sqlite3_value_type(value) != SQLITE_INTEGER) return false;
         if (full()) return false;  // a row after the pass was told to stop: not the query it was made for
-        pairs_.push_back({sqlite3_value_int64(key), sqlite3_value_int64(value)});
+        pairs_.push_back({key, sqlite3_value_int64(value)});
         return true;
     }
     bool full() const noexcept override { return pairs_.size() >= limit_; }

@@ -73,24 +73,26 @@ void theater_memo_put_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         }
         sqlite3_set_auxdata(ctx, 0, state, nullptr);  // without memory, only slower
     }
-    // A pointer reads as NULL: a row's key (an integer) is never the probe.
-    if (sqlite3_value_type(argv[1]) == SQLITE_NULL && sqlite3_value_pointer(argv[1], kMemoPointer) == state) {
-        state->probed = true;  // the probe: no row of the data can hold a pointer
-        sqlite3_result_int(ctx, 0);
-        return;
-    }
-    ++state->rows;
-    if (state->window_sink && !state->refused) {
+    int key_type = sqlite3_value_type(argv[1]);
+    if (key_type == SQLITE_INTEGER && state->window_sink && !state->refused) {
         // A window's pair, through KeyWindow's own put (no virtual calls).
         KeyWindow& window = *state->window_sink;
+        ++state->rows;
         try {
-            state->refused = !window.put(argv[1], argv[2]);
+            state->refused = !window.put_integer_key(sqlite3_value_int64(argv[1]), argv[2]);
         } catch (...) {
             state->refused = true;
         }
         sqlite3_result_int(ctx, state->refused || window.full() ? 0 : 1);
         return;
     }
+    // A pointer reads as NULL: a row's key (an integer) is never the probe.
+    if (key_type == SQLITE_NULL && sqlite3_value_pointer(argv[1], kMemoPointer) == state) {
+        state->probed = true;  // the probe: no row of the data can hold a pointer
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    ++state->rows;
     if (!state->refused) {
         try {
             state->refused = !state->sink->put(argv[1], argv[2]);

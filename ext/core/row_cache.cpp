@@ -23,8 +23,8 @@ void RowCache::read(sqlite3_context* ctx, sqlite3_stmt* row, int column, sqlite3
         copy(cell, value);
         answer(ctx, cell);
         return;
-    } catch (const std::bad_alloc&) {
-        // Nothing copied: the cell stays stale, and this read goes direct.
+    } catch (...) {
+        // No memory for the copy: the cell stays stale, and this read goes direct.
     }
     if (at < cells_.size()) cells_[at].generation = 0;
     result_column(ctx, row, column);

@@ -938,7 +938,7 @@ void forget_after_write(RelationshipCursor& cursor) {
 // ... RETURNING stepped once): whether a running statement sees that is
 // undefined in SQLite too (https://sqlite.org/isolation.html). A live
 // relationship's check needs the state of every call, and asks it.
-bool writing_at(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3* db, int changes) {
+bool writing_at(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3* db, int changes) noexcept {
     if (table.live || !cursor.txn_known || changes != cursor.txn_changes) {
         cursor.txn_writing = sqlite3_txn_state(db, nullptr) == SQLITE_TXN_WRITE;
         cursor.txn_known = true;
@@ -947,29 +947,50 @@ bool writing_at(RelationshipCursor& cursor, const RelationshipTable& table, sqli
     return cursor.txn_writing;
 }
 
-// The follow window's hit, the planner's order's every call but a
-// window's first: what relationship_filter would do for it, without its
-// frame (the body that can throw) and its general checks. It answers only
-// where nothing may have changed since the previous call (no write, a
-// fixed relationship, the same plan) and the key is the window's next
-// pair's; anything else goes to the whole xFilter, which answers the same.
-bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_num, int argc,
-                sqlite3_value** argv) noexcept {
-    if (!cursor.follow_on || !cursor.use_keyed || cursor.use_memo || table.live || argc < 1 ||
-        idx_num != kSeekKey || cursor.plan != kSeekKey || cursor.follow.empty() ||
+// serve_parent for a follow hit whose parent is not the previous key's,
+// inside the boundary (the parents' scan may step or seek, and fail).
+[[gnu::noinline]] int follow_hit_new_parent(RelationshipCursor& cursor, RelationshipTable& table,
+                                            sqlite3_int64 fk) noexcept {
+    cursor.eof = true;
+    cursor.by_parent = false;
+    return not_schema(serve(cursor.base.pVtab, table.spec, [&] {
+        serve_parent(cursor, table, fk);
+        return SQLITE_OK;
+    }));
+}
+
+// The follow window's hit: most calls in the planner's order. It does what
+// relationship_filter would do for such a key, without that function's
+// frame and its general checks, and only where nothing can differ: a fixed
+// relationship, the same plan, no write since the previous call, and the
+// key is the window's next pair. A parent's next children (which come in a
+// row) take serve_parent's own short path here, inline; a new parent's
+// step goes through the boundary. Any other key goes to filter_whole,
+// which answers the same. True with *rc set when it answered.
+bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_num, int argc, sqlite3_value** argv,
+                int* rc) noexcept {
+    if (!cursor.follow_on || !cursor.use_keyed || cursor.use_memo || cursor.memo_by_key || table.live ||
+        argc < 1 || idx_num != kSeekKey || cursor.plan != kSeekKey || cursor.follow.empty() ||
         sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
         return false;
     }
+    const KeyWindow::Pair pair = cursor.follow.peek();
+    if (pair.key != sqlite3_value_int64(argv[0])) return false;
     int changes = sqlite3_total_changes(table.conn.db());
     if (changes != cursor.changes || writing_at(cursor, table, table.conn.db(), changes)) return false;
-    sqlite3_int64 key = sqlite3_value_int64(argv[0]);
-    const KeyWindow::Pair& pair = cursor.follow.peek();
-    if (pair.key != key) return false;
     cursor.follow.take();
-    cursor.key = key;
+    cursor.key = pair.key;
     ++cursor.filters;
     ++cursor.follow_hits;
-    serve_parent(cursor, table, pair.value);
+    if (!cursor.memo_rows.at(pair.value)) {
+        *rc = follow_hit_new_parent(cursor, table, pair.value);
+        return true;
+    }
+    ++cursor.memo_calls;
+    cursor.by_parent = true;
+    cursor.parent_key = pair.value;
+    cursor.eof = false;
+    *rc = SQLITE_OK;
     return true;
 }
 
@@ -1108,7 +1129,8 @@ bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_nu
 int relationship_filter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc, sqlite3_value** argv) {
     RelationshipCursor& cursor = cursor_of(cur);
     RelationshipTable& table = table_of(cur->pVtab);
-    if (follow_hit(cursor, table, idx_num, argc, argv)) return SQLITE_OK;
+    int rc = SQLITE_OK;
+    if (follow_hit(cursor, table, idx_num, argc, argv, &rc)) return rc;
     return filter_whole(cursor, table, idx_num, idx_str, argc, argv);
 }
 
