@@ -13,7 +13,7 @@
 #      no definite leak. Every N would take some 13 CPU-minutes there (step 2
 #      already tries every N natively), so it tries every N up to
 #      THEATER_VALGRIND_DENSE (default 10; it was 50, then 30) and every
-#      THEATER_VALGRIND_STRIDE-th N (default 200; it was 30, then 60, then 100)
+#      THEATER_VALGRIND_STRIDE-th N (default 400; it was 30, then 60, 100, 200)
 #      past it, split over THEATER_VALGRIND_JOBS (default: the number of cores)
 #      processes. Both were cut as the suite's CI time passed 25 minutes; the
 #      first allocations of a cold path are the same load and open code in
@@ -43,7 +43,7 @@ for ((shard = 0; shard < jobs; shard++)); do
   # new (the one that fails on demand) in place; it still sees every block
   # through malloc, which that operator new calls.
   GTEST_TOTAL_SHARDS=$jobs GTEST_SHARD_INDEX=$shard \
-  THEATER_OOM_DENSE=${THEATER_VALGRIND_DENSE:-10} THEATER_OOM_STRIDE=${THEATER_VALGRIND_STRIDE:-200} \
+  THEATER_OOM_DENSE=${THEATER_VALGRIND_DENSE:-10} THEATER_OOM_STRIDE=${THEATER_VALGRIND_STRIDE:-400} \
     valgrind --tool=memcheck --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
              --soname-synonyms=somalloc=nouserintercepts "$binary" >"$log" 2>&1 &
   pids+=($!)

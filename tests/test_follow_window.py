@@ -364,3 +364,25 @@ def test_a_statement_that_rewrites_each_parent_it_reads_reads_each_afresh(bare):
     count = dict(rows(bare, "SELECT role_id, count(*) FROM auditions GROUP BY role_id"))
     names = dict(rows(bare, "SELECT id, character_name FROM roles"))
     assert names == {r: f"role {r}" + "+" * count.get(r, 0) for r in range(1, 301)}
+
+
+def test_a_blob_write_inside_a_transaction_between_fetches_is_seen_by_the_rows_after_it(bare):
+    """Inside BEGIN, half the rows fetched (in the middle of a role's
+    auditions), then an incremental blob write renames that role and its
+    handle closes: the write is complete, but it moves no change count, and
+    the transaction stays a write transaction. The rows fetched after it
+    show the new name, as the plain join's do: inside a transaction every
+    call asks whether it is writing (a second reader's finding: a cursor that
+    asked once kept the old name)."""
+    make_dense_cast(bare, 11)
+    bare.execute("BEGIN")
+    reading = bare.execute(AUDITION_ROLE[0])
+    first = reading.fetchmany(1500)
+    role = first[-1][1]
+    with bare.blobopen("roles", "character_name", role) as blob:
+        blob.write(b"ROLE")
+    rest = reading.fetchall()
+    bare.execute("COMMIT")
+    assert runs(bare, WINDOW) >= 1
+    later = [name for _, r, name in rest[1:] if r == role]  # (the first may have been read before the write)
+    assert later and set(later) == {f"ROLE {role}"}

@@ -926,20 +926,23 @@ void forget_after_write(RelationshipCursor& cursor) {
 
 // Whether the connection is inside a write transaction (any schema's, see
 // connection_may_have_written), for a cursor's call. sqlite3_txn_state takes
-// the connection's mutex (about 130 instructions a call), so a cursor of a
-// fixed relationship asks it at its first call and again only after
-// total_changes moved. A cursor lives for one run of its statement: a
-// statement that writes (an UPDATE calling the relationship, directly or
-// from a trigger) holds its write transaction from before its first call to
-// after its last, and every write that completes between two calls moves
-// total_changes, after which the state is asked again. What goes unasked
-// is a write begun and left unfinished between two calls by another
-// statement of the same connection (an incremental blob write, an UPDATE
-// ... RETURNING stepped once): whether a running statement sees that is
-// undefined in SQLite too (https://sqlite.org/isolation.html). A live
-// relationship's check needs the state of every call, and asks it.
+// the connection's mutex (about 130 instructions a call), so in autocommit
+// mode a cursor of a fixed relationship asks it at its first call and again
+// only after total_changes moved. A cursor lives for one run of its
+// statement: a statement that writes (an UPDATE calling the relationship,
+// directly or from a trigger) holds its write transaction from before its
+// first call to after its last, and every INSERT, UPDATE or DELETE that
+// completes between two calls moves total_changes, after which the state is
+// asked again. What goes unasked is a write between two calls that moves no
+// change count (an incremental blob write, an UPDATE ... RETURNING stepped
+// once, DDL): whether a running statement sees that is undefined in SQLite
+// too (https://sqlite.org/isolation.html). Inside an explicit transaction
+// (sqlite3_get_autocommit, no mutex) every call asks: a blob handle's write,
+// or DDL, completes there without moving total_changes and leaves the write
+// transaction open (a second reader's finding). A live relationship's check
+// needs the state of every call, and asks it.
 bool writing_at(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3* db, int changes) noexcept {
-    if (table.live || !cursor.txn_known || changes != cursor.txn_changes) {
+    if (table.live || !sqlite3_get_autocommit(db) || !cursor.txn_known || changes != cursor.txn_changes) {
         cursor.txn_writing = sqlite3_txn_state(db, nullptr) == SQLITE_TXN_WRITE;
         cursor.txn_known = true;
         cursor.txn_changes = changes;
