@@ -83,7 +83,7 @@ const FunctionEntry kFunctions[] = {
     {"theater_diagram", 0, kReads, theater_diagram_fn},
     {"theater_diagram", 1, kReads, theater_diagram_fn},
     {"theater_json", 3, kReads, theater_json_fn},
-    {"theater_memo_put", 3, kInternal, theater_memo_put_fn},
+    {"theater_memo_put", -1, kInternal, theater_memo_put_fn},
     {"theater_debug", 0, kConstant, theater_debug_fn},
     {"theater_version", 0, kConstant, theater_version_fn},
 };

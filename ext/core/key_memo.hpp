@@ -83,6 +83,7 @@ public:
     // The window's last pair (after a fill with rows).
     const Pair& back() const noexcept { return pairs_.back(); }
     std::size_t size() const noexcept { return pairs_.size(); }
+    std::size_t remaining() const noexcept { return pairs_.size() - next_; }
 
     bool put(sqlite3_value* key, sqlite3_value* value) override {
         if (sqlite3_value_type(key) != SQLITE_INTEGER) return false;

@@ -32,6 +32,9 @@
 // serves only queries whose every row is a right pair for the sink, filter
 // or not: the window's pairs (key, foreign key) are the table's, and the
 // window checks each key it is asked against its pair.
+// A window of rows (memo_rows_sql) has the same form with a key and any
+// number of values: theater_memo_put(?1, k, c0, c1, ...), probed with as
+// many arguments. Its query has no filter but the range of its keys.
 #pragma once
 
 #include "core/statement_pool.hpp"
@@ -48,6 +51,11 @@ namespace theater {
 class MemoSink {
 public:
     virtual bool put(sqlite3_value* key, sqlite3_value* value) = 0;
+    // A row of `count` values after its key (memo_rows_sql's pass); a sink
+    // of pairs takes a row of one value.
+    virtual bool put_row(sqlite3_value* key, int count, sqlite3_value** values) {
+        return count == 1 && put(key, values[0]);
+    }
     virtual bool full() const noexcept { return false; }
 
 protected:
@@ -58,6 +66,11 @@ protected:
 // counted, and a window's (see above).
 std::string memo_pass_sql(const std::string& select);
 std::string memo_window_sql(const std::string& select);
+// A window's pass over `select`, a query of a key and `columns` values
+// (core/row_window.hpp): theater_memo_put(?1, k, c0, c1, ...), and its probe
+// with as many arguments (one statement's calls of a name and an arity
+// reach one function).
+std::string memo_rows_sql(const std::string& select, int columns);
 
 // Runs the pass (prepared from either) into `sink`: true when the sink took
 // every row of the query, or, for a window's pass, took rows until it was

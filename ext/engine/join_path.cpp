@@ -281,6 +281,16 @@ RelationshipSpec spec_for(const std::string& name, const JoinPath& p) {
                 for (std::size_t i = 0; i < p.to_columns.size(); ++i) {
                     if (same_name(p.to_columns[i].first, p.ref)) d.memo_parent_key_column = static_cast<int>(i);
                 }
+                // The parents of a window's foreign keys, a window of rows
+                // (core/row_window.hpp): the key, then the output columns
+                // (NULL for the parent's key, which the foreign key answers).
+                std::string parent_columns;
+                for (std::size_t i = 0; i < d.columns.size(); ++i) {
+                    parent_columns += ", ";
+                    parent_columns += static_cast<int>(i) == d.memo_parent_key_column ? "NULL" : d.columns[i].expr;
+                }
+                d.memo_parents = "SELECT " + ref + parent_columns + " FROM " + table(p.to_table) + " AS t WHERE " +
+                                 ref + " >= ?2 AND " + ref + " <= ?3 ORDER BY " + ref;
             }
             break;
         case JoinPath::kManyToMany: {

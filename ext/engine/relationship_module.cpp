@@ -12,6 +12,7 @@
 #include "core/key_memo.hpp"
 #include "core/quote.hpp"
 #include "core/row_cache.hpp"
+#include "core/row_window.hpp"
 #include "core/schema_epoch.hpp"
 #include "core/key_span.hpp"
 #include "core/statement_pool.hpp"
@@ -69,6 +70,9 @@ struct RelationshipTable {
         if (!spec.memo_follow.empty()) {
             memo_follow = &conn.pool(memo_window_sql(spec.memo_follow));
             memo_follow_next = &conn.pool(memo_window_sql(spec.memo_follow_next));
+            if (!spec.memo_parents.empty()) {
+                memo_parents = &conn.pool(memo_rows_sql(spec.memo_parents, static_cast<int>(spec.columns.size())));
+            }
         }
         readings.push_back({columns_read(spec, ~std::uint64_t{0}), seek, scan, keyed,
                             keyed ? keyed_sql(spec) : std::string()});
@@ -131,6 +135,7 @@ struct RelationshipTable {
     StatementPool* memo_span = nullptr;
     StatementPool* memo_follow = nullptr;  // these two only when spec.memo_follow is set
     StatementPool* memo_follow_next = nullptr;
+    StatementPool* memo_parents = nullptr;  // with memo_follow, when spec.memo_parents is set
     int rowid_output = -1;              // the output column that holds the rowid (rowid_output())
     StatementPool* roots = nullptr;     // only for a tree
     StatementPool* children = nullptr;  // only for a tree with spec.children
@@ -251,6 +256,14 @@ struct RelationshipCursor {
     // children (the next keys, in the planner's order) are answered from
     // the copy. Forgotten with every other reading at a write.
     RowCache parent_row;
+    // The follow window's parents, read a window of rows at a time
+    // (core/row_window.hpp) instead of stepping memo_rows once a parent:
+    // with by_parent, `parent_at` is the parent's row in it, or -1 when
+    // memo_rows or memo_keyed serves. Refused (a row too large, a pass that
+    // cannot run) until the next write.
+    RowWindow parents;
+    std::ptrdiff_t parent_at = -1;
+    bool parents_refused = false;
     sqlite3_int64 key = 0;
     int changes = -1;
     // Whether a write transaction was open at this cursor's last reading of
@@ -796,13 +809,43 @@ void follow_start(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_
     cursor.follow_on = follow_fill(cursor, table, fk, cursor.key);
 }
 
+// The follow window's parents: a window of rows covers the parents from
+// the key's foreign key to the last of the follow window's, at most as many
+// rows as the follow window has pairs left (and kParentsSlack more), so
+// that parents no pair names cost at most about one row read a pair.
+constexpr std::size_t kParentsSlack = 16;
+constexpr std::size_t kParentsLast = 1024;
+
+// Serves the parent `fk` from the parents' window, read anew when it does
+// not cover fk: false when the window is refused (serve_parent's scans
+// serve instead).
+bool serve_parent_from_window(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3_int64 fk) {
+    if (!table.memo_parents || cursor.parents_refused) return false;
+    if (!cursor.parents.covers(fk)) {
+        sqlite3_int64 to = fk;
+        if (cursor.follow.size() > 0 && cursor.follow.back().value > to) to = cursor.follow.back().value;
+        std::size_t limit = std::min(kParentsLast, cursor.follow.remaining() + kParentsSlack);
+        if (!cursor.parents.fill(*table.memo_parents, fk, to, limit) || !cursor.parents.covers(fk)) {
+            cursor.parents.clear();
+            cursor.parents_refused = true;
+            return false;
+        }
+    }
+    cursor.parent_at = cursor.parents.find(fk);
+    cursor.eof = cursor.parent_at < 0;
+    return true;
+}
+
 // The rows of the parent `fk`, the key's foreign key (from the memo or the
-// follow scan): a forward scan of the parents, or a keyed statement once
-// that scan seeks afresh for a large share of them.
-void serve_parent(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3_int64 fk) {
+// follow scan): for the follow window, its parents' window; else a forward
+// scan of the parents, or a keyed statement once that scan seeks afresh
+// for a large share of them.
+void serve_parent(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3_int64 fk, bool follow) {
     cursor.by_parent = true;
     cursor.parent_key = fk;
     ++cursor.memo_calls;
+    if (follow && serve_parent_from_window(cursor, table, fk)) return;
+    cursor.parent_at = -1;
     // The parent of the previous key, as a parent's children come in the
     // planner's order: the scan is already there, and with no new seek the
     // choice below stays as it was.
@@ -913,6 +956,9 @@ void forget_after_write(RelationshipCursor& cursor) {
     cursor.memo_rows.forget();
     cursor.memo_keyed.forget();
     cursor.parent_row.forget();
+    cursor.parents.clear();
+    cursor.parent_at = -1;
+    cursor.parents_refused = false;
     cursor.memo_by_key = false;
     cursor.memo_calls = 0;
     // The many-to-one memo, and its span.
@@ -957,7 +1003,7 @@ bool writing_at(RelationshipCursor& cursor, const RelationshipTable& table, sqli
     cursor.eof = true;
     cursor.by_parent = false;
     return not_schema(serve(cursor.base.pVtab, table.spec, [&] {
-        serve_parent(cursor, table, fk);
+        serve_parent(cursor, table, fk, true);
         return SQLITE_OK;
     }));
 }
@@ -985,7 +1031,9 @@ bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_nu
     cursor.key = pair.key;
     ++cursor.filters;
     ++cursor.follow_hits;
-    if (!cursor.memo_rows.at(pair.value)) {
+    // The previous key's parent: still the parents' window's row, or the
+    // scan's.
+    if (cursor.parent_at >= 0 ? cursor.parent_key != pair.value : !cursor.memo_rows.at(pair.value)) {
         *rc = follow_hit_new_parent(cursor, table, pair.value);
         return true;
     }
@@ -1007,6 +1055,7 @@ bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_nu
         cursor.rows.release();
         cursor.eof = true;
         cursor.by_parent = false;  // (so that by_parent alone says kSeekKey, not general)
+        cursor.parent_at = -1;
         // Read once for both checks below (see connection_may_have_written).
         sqlite3* db = table.conn.db();
         int changes = sqlite3_total_changes(db);
@@ -1070,7 +1119,7 @@ bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_nu
                 sqlite3_int64 fk = 0;
                 if (follow_find(cursor, table, &fk)) {
                     ++cursor.follow_hits;
-                    serve_parent(cursor, table, fk);
+                    serve_parent(cursor, table, fk, true);
                     return SQLITE_OK;
                 }
             }
@@ -1081,7 +1130,7 @@ bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_nu
             if (cursor.use_memo) {
                 sqlite3_int64 fk = 0;
                 if (!cursor.memo.find(cursor.key, &fk)) return SQLITE_OK;  // no such child, or no parent named
-                serve_parent(cursor, table, fk);
+                serve_parent(cursor, table, fk, false);
                 return SQLITE_OK;
             }
             if (cursor.use_keyed) {
@@ -1182,6 +1231,8 @@ int relationship_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int colu
             sqlite3_result_int64(ctx, cursor.parent_key);
         } else if (column == table.argument_column()) {
             sqlite3_result_int64(ctx, cursor.key);
+        } else if (cursor.parent_at >= 0) {
+            cursor.parents.answer(ctx, cursor.parent_at, column);
         } else {
             sqlite3_stmt* row = cursor.memo_by_key ? cursor.memo_keyed.row() : cursor.memo_rows.row();
             cursor.parent_row.result(ctx, row, column, cursor.parent_key);

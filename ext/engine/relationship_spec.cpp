@@ -105,7 +105,8 @@ bool RelationshipSpec::operator==(const RelationshipSpec& o) const {
            keyed_present == o.keyed_present && keyed_ordered_alias == o.keyed_ordered_alias &&
            keyed_index_columns == o.keyed_index_columns && memo == o.memo && memo_target == o.memo_target && memo_keyed == o.memo_keyed && memo_span == o.memo_span &&
            memo_follow == o.memo_follow && memo_follow_next == o.memo_follow_next &&
-           memo_follow_index == o.memo_follow_index && memo_parent_key_column == o.memo_parent_key_column &&
+           memo_follow_index == o.memo_follow_index && memo_parents == o.memo_parents &&
+           memo_parent_key_column == o.memo_parent_key_column &&
            rowid == o.rowid && order == o.order &&
            order_column == o.order_column && rows_per_key == o.rows_per_key && unique == o.unique &&
            when_tables_missing == o.when_tables_missing && broken == o.broken && write == o.write;

@@ -131,6 +131,11 @@ struct RelationshipSpec {
     std::string memo_follow;
     std::string memo_follow_next;
     std::string memo_follow_index;
+    // `memo_parents`, with memo_follow: the parents whose rowids lie in
+    // [?2, ?3], in rowid order, their rowid then the output columns (NULL
+    // for memo_parent_key_column), a window of rows' query
+    // (core/row_window.hpp): the parents of a follow window's foreign keys.
+    std::string memo_parents;
     // With `memo`: the output column that is the parent's rowid, whose value
     // in a row served by the parent (the memo, the window) is the foreign
     // key that found it; -1 when no output column is.

@@ -93,11 +93,12 @@ public:
         return out;
     }
 
-    // A function of three arguments named theater_memo_put that returns 1,
-    // so that a memo pass's SQL prepares here as on a loaded connection.
+    // A function of any number of arguments named theater_memo_put that
+    // returns 1, so that a memo pass's SQL prepares here as on a loaded
+    // connection.
     void register_memo_put() {
         sqlite3_create_function(
-            db_, "theater_memo_put", 3, SQLITE_UTF8, nullptr,
+            db_, "theater_memo_put", -1, SQLITE_UTF8, nullptr,
             [](sqlite3_context* ctx, int, sqlite3_value**) { sqlite3_result_int(ctx, 1); }, nullptr, nullptr);
     }
 
@@ -478,6 +479,18 @@ TEST(MemoPass, TheWindowsQueriesReadTheForeignKeysIndexInOrder) {
     EXPECT_EQ(s.memo_follow_index, "author_id");
 }
 
+// The follow window's parents: a window of rows over the parents' rowid
+// range, the key first, NULL for the parent's key column (the foreign key
+// answers it), bounded by ?3.
+TEST(MemoPass, TheParentsWindowReadsTheParentsByRowidInARange) {
+    JoinPath to_one = books_author();
+    to_one.ref_is_rowid = true;
+    RelationshipSpec s = spec_for("author_of", to_one);
+    ASSERT_EQ(s.memo_parent_key_column, 0);
+    EXPECT_EQ(s.memo_parents,
+              R"sql(SELECT t."id", NULL, t."name", t."code" FROM main."authors" AS t WHERE t."id" >= ?2 AND t."id" <= ?3 ORDER BY t."id")sql");
+}
+
 TEST(MemoPass, ItsSqlCountsAWholePassAndStopsAWindowsPass) {
     EXPECT_EQ(memo_pass_sql("SELECT a, b FROM t"),
               "WITH m(k, v) AS (SELECT a, b FROM t) SELECT theater_memo_put(?1, ?1, ?1), "
@@ -485,6 +498,10 @@ TEST(MemoPass, ItsSqlCountsAWholePassAndStopsAWindowsPass) {
     EXPECT_EQ(memo_window_sql("SELECT a, b FROM t"),
               "WITH m(k, v) AS (SELECT a, b FROM t) SELECT 1 FROM m WHERE NOT theater_memo_put(?1, k, v) "
               "LIMIT 1 + (theater_memo_put(?1, ?1, ?1) IS NULL)");
+    // A window of rows: its probe has the arity of its rows' calls.
+    EXPECT_EQ(memo_rows_sql("SELECT a, b, c FROM t", 2),
+              "WITH m(k, c0, c1) AS (SELECT a, b, c FROM t) SELECT 1 FROM m WHERE NOT theater_memo_put(?1, k, c0, c1) "
+              "LIMIT 1 + (theater_memo_put(?1, ?1, ?1, ?1) IS NULL)");
 }
 
 // The opcodes of a pass's program on the library schema, one string each.
@@ -524,6 +541,11 @@ TEST(MemoPass, EveryMemoQueryIsFlattenedIntoItsPass) {
             << query;
         EXPECT_EQ(count_of(window, "Function"), 2) << query;  // the probe in the LIMIT, and the row's
     }
+    std::vector<std::string> parents = opcodes(memo_rows_sql(s.memo_parents, static_cast<int>(s.columns.size())));
+    EXPECT_EQ(count_of(parents, "InitCoroutine") + count_of(parents, "Yield") + count_of(parents, "SorterOpen") +
+                  count_of(parents, "AggStep"),
+              0);
+    EXPECT_EQ(count_of(parents, "Function"), 2);
 }
 
 // A row served from its parent answers the parent's key column from the
