@@ -222,8 +222,11 @@ def test_ascending_reads_with_hires_between_them_are_the_replay(bare):
 # ---------------------------------------------------------------------------
 # 4. The memo pass's function, and what may stand in its way
 
-def test_theater_memo_put_from_sql_is_an_error_that_names_it(conn):
-    assert error_of(conn, "SELECT theater_memo_put(1, 2, 3)") == \
+@pytest.mark.parametrize("arguments", ["", "1", "1, 2", "1, 2, 3", "1, 2, 3, 4", "NULL, NULL, NULL, NULL, NULL"])
+def test_theater_memo_put_from_sql_is_an_error_that_names_it(conn, arguments):
+    """Of any number of arguments (a window of rows' pass calls it with as
+    many as its rows have columns, and two more)."""
+    assert error_of(conn, f"SELECT theater_memo_put({arguments})") == \
         "theater_memo_put: for theater's own statements only (it fills a memo bound from C)"
 
 

@@ -82,6 +82,21 @@ bool IntegerMemo::find(sqlite3_int64 key, sqlite3_int64* value) const noexcept {
     return true;
 }
 
+sqlite3_int64 KeyWindow::reach(sqlite3_int64 from, std::uint64_t slack) const noexcept {
+    sqlite3_int64 reach = from;
+    std::uint64_t distinct = 1;
+    for (std::size_t i = next_; i < pairs_.size(); ++i) {
+        sqlite3_int64 value = pairs_[i].value;
+        if (value == reach) continue;
+        if (value < reach) break;  // (the pairs come in ascending values)
+        ++distinct;
+        std::uint64_t span = static_cast<std::uint64_t>(value) - static_cast<std::uint64_t>(from) + 1;
+        if (span > 2 * distinct + slack) break;
+        reach = value;
+    }
+    return reach;
+}
+
 void KeyWindow::clear() noexcept {
     pairs_.clear();
     next_ = 0;

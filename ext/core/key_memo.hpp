@@ -21,6 +21,7 @@
 #include "core/statement_pool.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace theater {
@@ -83,7 +84,12 @@ public:
     // The window's last pair (after a fill with rows).
     const Pair& back() const noexcept { return pairs_.back(); }
     std::size_t size() const noexcept { return pairs_.size(); }
-    std::size_t remaining() const noexcept { return pairs_.size() - next_; }
+    // The farthest value among the pairs not yet taken such that the values
+    // from `from` (the last value taken) to it span at most twice as many
+    // integers as there are distinct values among them, and `slack` more:
+    // the range a caller may read whole where about half its rows (when they
+    // fill their range) are wanted. `from` itself when the next is farther.
+    sqlite3_int64 reach(sqlite3_int64 from, std::uint64_t slack) const noexcept;
 
     bool put(sqlite3_value* key, sqlite3_value* value) override {
         if (sqlite3_value_type(key) != SQLITE_INTEGER) return false;

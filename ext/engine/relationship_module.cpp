@@ -810,10 +810,11 @@ void follow_start(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_
 }
 
 // The follow window's parents: a window of rows covers the parents from
-// the key's foreign key to the last of the follow window's, at most as many
-// rows as the follow window has pairs left (and kParentsSlack more), so
-// that parents no pair names cost at most about one row read a pair.
-constexpr std::size_t kParentsSlack = 16;
+// the key's foreign key on, as far as the follow window's next foreign keys
+// want about half of the parents' rowids in between (KeyWindow::reach, with
+// kParentsSlack), so that the parents no pair names cost at most about one
+// row read a parent that one does; at most kParentsLast rows.
+constexpr std::uint64_t kParentsSlack = 16;
 constexpr std::size_t kParentsLast = 1024;
 
 // Serves the parent `fk` from the parents' window, read anew when it does
@@ -822,10 +823,8 @@ constexpr std::size_t kParentsLast = 1024;
 bool serve_parent_from_window(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3_int64 fk) {
     if (!table.memo_parents || cursor.parents_refused) return false;
     if (!cursor.parents.covers(fk)) {
-        sqlite3_int64 to = fk;
-        if (cursor.follow.size() > 0 && cursor.follow.back().value > to) to = cursor.follow.back().value;
-        std::size_t limit = std::min(kParentsLast, cursor.follow.remaining() + kParentsSlack);
-        if (!cursor.parents.fill(*table.memo_parents, fk, to, limit) || !cursor.parents.covers(fk)) {
+        sqlite3_int64 to = cursor.follow.reach(fk, kParentsSlack);
+        if (!cursor.parents.fill(*table.memo_parents, fk, to, kParentsLast) || !cursor.parents.covers(fk)) {
             cursor.parents.clear();
             cursor.parents_refused = true;
             return false;
