@@ -109,6 +109,19 @@ def test_bulk_hire_benchmark_runs_at_smoke_size_and_every_form_hires_the_same(tm
     assert "MISMATCH" not in done.stdout + done.stderr
 
 
+def test_alternating_benchmark_runs_at_smoke_size_and_reports_the_ratio(tmp_path):
+    """bench/alternate.py checks the case's rows against its hand-written
+    SQL before it times them in turn."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "alternate.py"), "--roles", "300", "--runs", "2",
+                           "--data", str(tmp_path), "audition_role join, planner's order"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ratio: " in done.stdout and "(plain join)" in done.stdout
+    refused = subprocess.run([sys.executable, str(ROOT / "bench" / "alternate.py"), "--roles", "300",
+                              "--data", str(tmp_path), "no such case"], capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and "no such case: 'no such case'" in refused.stderr
+
+
 @pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
                     reason="valgrind cannot run the sanitizer build (scripts/test-sanitizers.sh)")
 def test_floor_counts_the_extensions_own_code_apart_from_sqlites(tmp_path):
