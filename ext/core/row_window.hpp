@@ -47,6 +47,7 @@ public:
     // found is looked at first.
     std::ptrdiff_t find(sqlite3_int64 key) noexcept;
     // Answers column `column` of row `row` (a find()'s) through ctx.
+    // (Inline: every row a parent serves is answered here.)
     void answer(sqlite3_context* ctx, std::ptrdiff_t row, int column) const noexcept;
     std::size_t columns() const noexcept { return columns_; }
 
@@ -77,5 +78,30 @@ private:
     sqlite3_int64 from_ = 0;
     sqlite3_int64 through_ = 0;
 };
+
+inline void RowWindow::answer(sqlite3_context* ctx, std::ptrdiff_t row, int column) const noexcept {
+    if (column < 0 || static_cast<std::size_t>(column) >= columns_) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    const Cell& cell = cells_[static_cast<std::size_t>(row) * columns_ + static_cast<std::size_t>(column)];
+    switch (cell.type) {
+    case SQLITE_INTEGER: sqlite3_result_int64(ctx, cell.integer); return;
+    case SQLITE_FLOAT: sqlite3_result_double(ctx, cell.real); return;
+    case SQLITE_TEXT:
+        // Each text ends with a NUL in bytes_: -1 gives SQLite a terminated
+        // text (no copy to terminate it later).
+        sqlite3_result_text(ctx, bytes_.data() + cell.offset, cell.inner_nul ? static_cast<int>(cell.size) : -1,
+                            SQLITE_TRANSIENT);
+        return;
+    case SQLITE_BLOB:
+        if (cell.size == 0)
+            sqlite3_result_zeroblob(ctx, 0);
+        else
+            sqlite3_result_blob(ctx, bytes_.data() + cell.offset, static_cast<int>(cell.size), SQLITE_TRANSIENT);
+        return;
+    default: sqlite3_result_null(ctx); return;
+    }
+}
 
 }  // namespace theater

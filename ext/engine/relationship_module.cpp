@@ -244,6 +244,11 @@ struct RelationshipCursor {
     KeyWindow follow;
     int follow_size = 0;  // the next window's
     bool follow_on = false;
+    // follow_on, in keyed mode, with no memo and the parents not from
+    // memo_keyed, for a fixed relationship: follow_hit's checks of the state
+    // that only filter_whole and follow_hit_new_parent change, made once at
+    // their end (follow_hit_ready).
+    bool follow_ready = false;
     bool follow_refused = false;
     bool follow_plan_checked = false;
     long long follow_hits = 0;
@@ -813,9 +818,12 @@ void follow_start(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_
 // the key's foreign key on, as far as the follow window's next foreign keys
 // want about half of the parents' rowids in between (KeyWindow::reach, with
 // kParentsSlack), so that the parents no pair names cost at most about one
-// row read a parent that one does; at most kParentsLast rows.
+// row read a parent that one does; at most kParentsLast rows and
+// kParentsCells values (32 bytes each: 512 KiB for a parent of 16 columns or
+// more), besides the window's own bound on text and blobs.
 constexpr std::uint64_t kParentsSlack = 16;
 constexpr std::size_t kParentsLast = 1024;
+constexpr std::size_t kParentsCells = 16384;
 
 // Serves the parent `fk` from the parents' window, read anew when it does
 // not cover fk: false when the window is refused (serve_parent's scans
@@ -824,7 +832,8 @@ bool serve_parent_from_window(RelationshipCursor& cursor, const RelationshipTabl
     if (!table.memo_parents || cursor.parents_refused) return false;
     if (!cursor.parents.covers(fk)) {
         sqlite3_int64 to = cursor.follow.reach(fk, kParentsSlack);
-        if (!cursor.parents.fill(*table.memo_parents, fk, to, kParentsLast) || !cursor.parents.covers(fk)) {
+        std::size_t limit = std::min(kParentsLast, kParentsCells / std::max<std::size_t>(table.spec.columns.size(), 1));
+        if (!cursor.parents.fill(*table.memo_parents, fk, to, limit) || !cursor.parents.covers(fk)) {
             cursor.parents.clear();
             cursor.parents_refused = true;
             return false;
@@ -995,16 +1004,24 @@ bool writing_at(RelationshipCursor& cursor, const RelationshipTable& table, sqli
     return cursor.txn_writing;
 }
 
+// Whether follow_hit may answer the next call, as far as the cursor's modes
+// say: set at the end of every call that can change them.
+void follow_hit_ready(RelationshipCursor& cursor, const RelationshipTable& table) noexcept {
+    cursor.follow_ready = cursor.follow_on && cursor.use_keyed && !cursor.use_memo && !cursor.memo_by_key && !table.live;
+}
+
 // serve_parent for a follow hit whose parent is not the previous key's,
 // inside the boundary (the parents' scan may step or seek, and fail).
 [[gnu::noinline]] int follow_hit_new_parent(RelationshipCursor& cursor, RelationshipTable& table,
                                             sqlite3_int64 fk) noexcept {
     cursor.eof = true;
     cursor.by_parent = false;
-    return not_schema(serve(cursor.base.pVtab, table.spec, [&] {
+    int rc = serve(cursor.base.pVtab, table.spec, [&] {
         serve_parent(cursor, table, fk, true);
         return SQLITE_OK;
-    }));
+    });
+    follow_hit_ready(cursor, table);
+    return not_schema(rc);
 }
 
 // The follow window's hit: most calls in the planner's order. It does what
@@ -1017,9 +1034,8 @@ bool writing_at(RelationshipCursor& cursor, const RelationshipTable& table, sqli
 // which answers the same. True with *rc set when it answered.
 bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_num, int argc, sqlite3_value** argv,
                 int* rc) noexcept {
-    if (!cursor.follow_on || !cursor.use_keyed || cursor.use_memo || cursor.memo_by_key || table.live ||
-        argc < 1 || idx_num != kSeekKey || cursor.plan != kSeekKey || cursor.follow.empty() ||
-        sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
+    if (!cursor.follow_ready || argc < 1 || idx_num != kSeekKey || cursor.plan != kSeekKey ||
+        cursor.follow.empty() || sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
         return false;
     }
     const KeyWindow::Pair pair = cursor.follow.peek();
@@ -1174,6 +1190,7 @@ bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_nu
         cursor.eof = !cursor.rows.step();
         return SQLITE_OK;
     });
+    follow_hit_ready(cursor, table);
     return restart ? rc : not_schema(rc);
 }
 
