@@ -90,8 +90,9 @@ sqlite3_int64 KeyWindow::reach(sqlite3_int64 from, std::uint64_t slack) const no
         if (value == reach) continue;
         if (value < reach) break;  // (the pairs come in ascending values)
         ++distinct;
-        std::uint64_t span = static_cast<std::uint64_t>(value) - static_cast<std::uint64_t>(from) + 1;
-        if (span > 2 * distinct + slack) break;
+        // The span less one (a span of every int64 does not fit in 64 bits).
+        std::uint64_t beyond = static_cast<std::uint64_t>(value) - static_cast<std::uint64_t>(from);
+        if (beyond >= 2 * distinct + slack) break;
         reach = value;
     }
     return reach;

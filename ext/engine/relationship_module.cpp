@@ -269,6 +269,11 @@ struct RelationshipCursor {
     RowWindow parents;
     std::ptrdiff_t parent_at = -1;
     bool parents_refused = false;
+    // Whether the connection reads other connections' uncommitted writes
+    // (reads_uncommitted), asked at the first parent served after each
+    // write: then no copy of a parent's row is kept from call to call.
+    bool uncommitted_known = false;
+    bool uncommitted = false;
     sqlite3_int64 key = 0;
     int changes = -1;
     // Whether a write transaction was open at this cursor's last reading of
@@ -704,7 +709,10 @@ bool parent_fills_span(RelationshipCursor& cursor, RelationshipTable& table) {
 // lookups reached kMemoBreakEven-th of the keys' range.
 void try_memo(RelationshipCursor& cursor, RelationshipTable& table) {
     if (!cursor.memo_span_read) {
-        if (!read_span(table.memo_span->take(), cursor.memo_first, cursor.memo_last)) {
+        // Not with read_uncommitted: another connection's write to a foreign
+        // key would not be seen to change the memo (reads_uncommitted).
+        if (reads_uncommitted(table.conn) ||
+            !read_span(table.memo_span->take(), cursor.memo_first, cursor.memo_last)) {
             cursor.memo_refused = true;  // no keys, or not integers
         }
         cursor.memo_span_read = true;
@@ -800,7 +808,8 @@ void follow_start(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_
     if (!cursor.follow_plan_checked) {
         cursor.follow_plan_checked = true;
         const RelationshipSpec& spec = table.spec;
-        bool forward = true;
+        // Not with read_uncommitted, as the memo (try_memo).
+        bool forward = !reads_uncommitted(table.conn);
         for (const std::string* sql : {&spec.memo_follow, &spec.memo_follow_next}) {
             forward = forward && plan_keeps_index_order(table.conn, *sql, "s", {{spec.memo_follow_index}}) &&
                       !plan_sorts(table.conn, *sql);
@@ -826,18 +835,28 @@ constexpr std::size_t kParentsLast = 1024;
 constexpr std::size_t kParentsCells = 16384;
 
 // Serves the parent `fk` from the parents' window, read anew when it does
-// not cover fk: false when the window is refused (serve_parent's scans
-// serve instead).
+// not cover fk: false when the window cannot serve it (serve_parent's
+// scans serve instead). A window whose pass cannot run as ours, or has no
+// memory, is refused until the next write; one that stopped before fk
+// (fk's own row passes the window's bound on bytes) leaves that parent alone
+// to the scans.
 bool serve_parent_from_window(RelationshipCursor& cursor, const RelationshipTable& table, sqlite3_int64 fk) {
     if (!table.memo_parents || cursor.parents_refused) return false;
     if (!cursor.parents.covers(fk)) {
         sqlite3_int64 to = cursor.follow.reach(fk, kParentsSlack);
         std::size_t limit = std::min(kParentsLast, kParentsCells / std::max<std::size_t>(table.spec.columns.size(), 1));
-        if (!cursor.parents.fill(*table.memo_parents, fk, to, limit) || !cursor.parents.covers(fk)) {
+        bool filled = false;
+        try {
+            filled = cursor.parents.fill(*table.memo_parents, fk, to, limit);
+        } catch (const std::bad_alloc&) {
+            filled = false;  // as follow_fill: the statement goes on without it
+        }
+        if (!filled) {
             cursor.parents.clear();
             cursor.parents_refused = true;
             return false;
         }
+        if (!cursor.parents.covers(fk)) return false;
     }
     cursor.parent_at = cursor.parents.find(fk);
     cursor.eof = cursor.parent_at < 0;
@@ -852,7 +871,19 @@ void serve_parent(RelationshipCursor& cursor, const RelationshipTable& table, sq
     cursor.by_parent = true;
     cursor.parent_key = fk;
     ++cursor.memo_calls;
-    if (follow && serve_parent_from_window(cursor, table, fk)) return;
+    if (!cursor.uncommitted_known) {
+        cursor.uncommitted_known = true;
+        cursor.uncommitted = reads_uncommitted(table.conn);
+    }
+    if (cursor.uncommitted) {
+        // Another connection's write may land between two calls unseen:
+        // the parent is read afresh every time, as the join reads it.
+        cursor.parent_row.forget();
+        cursor.parent_at = -1;
+        cursor.memo_rows.forget();
+    } else if (follow && serve_parent_from_window(cursor, table, fk)) {
+        return;
+    }
     cursor.parent_at = -1;
     // The parent of the previous key, as a parent's children come in the
     // planner's order: the scan is already there, and with no new seek the
@@ -967,6 +998,7 @@ void forget_after_write(RelationshipCursor& cursor) {
     cursor.parents.clear();
     cursor.parent_at = -1;
     cursor.parents_refused = false;
+    cursor.uncommitted_known = false;
     cursor.memo_by_key = false;
     cursor.memo_calls = 0;
     // The many-to-one memo, and its span.
