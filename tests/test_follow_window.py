@@ -521,3 +521,57 @@ def test_another_connections_write_under_read_uncommitted_is_seen_as_the_join_se
     finally:
         other.close()
         conn.close()
+
+
+SEEK_WRITES = {
+    "the parent renamed": "UPDATE roles SET character_name = 'RENAMED' WHERE id = 1",
+    "the child moved": "UPDATE auditions SET role_id = 2 WHERE id = 10",
+    "the child deleted": "DELETE FROM auditions WHERE id = 10",
+    "children inserted in a gap and past the end": "INSERT INTO auditions (id, actor, location, hired, role_id) "
+                                                   "VALUES (101, 'd', 'l', 0, 2), (8, 'e', 'l', 0, 2)",
+}
+
+
+@pytest.mark.parametrize("write", SEEK_WRITES.values(), ids=list(SEEK_WRITES))
+def test_under_read_uncommitted_no_row_read_at_one_call_answers_a_later_one(tmp_path, write):
+    """Keys 5, 6, ..., 10, 100, ... in a LEFT JOIN: the key's forward scan
+    stands on audition 10 from the call for 6 on, and each key in between
+    gives a row of NULLs. Another connection's write after the second row
+    must show in the rest, as in the join: under read_uncommitted every
+    call is one after a write (a second reader's finding: the scan's row
+    answered key 10 with the old role, a deleted audition, and no rows for
+    inserted ones)."""
+    from conftest import connect
+    uri = f"file:{tmp_path.name}?mode=memory&cache=shared"
+    keep = connect(uri, uri=True)
+    keep.execute("SELECT theater_migrate()")
+
+    def run(sql):
+        conn = connect(uri, uri=True)
+        other = sqlite3.connect(uri, uri=True, isolation_level=None)
+        try:
+            conn.execute("PRAGMA read_uncommitted = 1")
+            other.executescript("""
+                DROP TABLE IF EXISTS seq; DELETE FROM auditions; DELETE FROM roles;
+                INSERT INTO roles VALUES (1, 'role one'), (2, 'role two');
+                INSERT INTO auditions (id, actor, location, hired, role_id)
+                    VALUES (5, 'a', 'l', 0, 1), (10, 'b', 'l', 0, 1), (100, 'c', 'l', 0, 1);
+                CREATE TABLE seq (pos INTEGER PRIMARY KEY, k INTEGER);
+                INSERT INTO seq (k) VALUES (5), (6), (7), (8), (9), (10), (100), (101), (102), (103), (104), (105);""")
+            got = []
+            for n, row in enumerate(conn.execute(sql)):
+                got.append(row)
+                if n == 1:
+                    other.executescript(write)
+            return sorted(got)
+        finally:
+            other.close()
+            conn.close()
+
+    try:
+        got = run("SELECT s.pos, s.k, x.id, x.character_name FROM seq s LEFT JOIN audition_role(s.k) x")
+        expected = run("SELECT s.pos, s.k, r.id, r.character_name FROM seq s LEFT JOIN auditions a ON a.id = s.k "
+                       "LEFT JOIN roles r ON r.id = a.role_id")
+        assert got == expected
+    finally:
+        keep.close()

@@ -466,7 +466,9 @@ def test_seeks_are_index_seeks(bare, counter):
         ]:
             bare.execute(sql).fetchall()
 
-    counters = counters_of_new_statements(bare, run, counter)
+    # (PRAGMA read_uncommitted, asked at a cursor's second call, is no seek.)
+    counters = {sql: n for sql, n in counters_of_new_statements(bare, run, counter).items()
+                if sql != "PRAGMA read_uncommitted"}
     assert len(counters) == 4 and set(counters.values()) == {0}, counters
 
 

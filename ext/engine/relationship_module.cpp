@@ -269,9 +269,16 @@ struct RelationshipCursor {
     RowWindow parents;
     std::ptrdiff_t parent_at = -1;
     bool parents_refused = false;
+    // Parents whose own row passed the window's bound on bytes (each read
+    // twice: by the window's pass, then by the scan); past
+    // kParentsOversized, the window is refused until the next write.
+    int parents_oversized = 0;
     // Whether the connection reads other connections' uncommitted writes
-    // (reads_uncommitted), asked at the first parent served after each
-    // write: then no copy of a parent's row is kept from call to call.
+    // (reads_uncommitted): asked once, at the cursor's second keyed call
+    // (a statement of one call keeps nothing), and then every call is one
+    // after a write (forget_after_write), so nothing read at one call
+    // answers another.
+    bool called = false;
     bool uncommitted_known = false;
     bool uncommitted = false;
     sqlite3_int64 key = 0;
@@ -709,10 +716,7 @@ bool parent_fills_span(RelationshipCursor& cursor, RelationshipTable& table) {
 // lookups reached kMemoBreakEven-th of the keys' range.
 void try_memo(RelationshipCursor& cursor, RelationshipTable& table) {
     if (!cursor.memo_span_read) {
-        // Not with read_uncommitted: another connection's write to a foreign
-        // key would not be seen to change the memo (reads_uncommitted).
-        if (reads_uncommitted(table.conn) ||
-            !read_span(table.memo_span->take(), cursor.memo_first, cursor.memo_last)) {
+        if (!read_span(table.memo_span->take(), cursor.memo_first, cursor.memo_last)) {
             cursor.memo_refused = true;  // no keys, or not integers
         }
         cursor.memo_span_read = true;
@@ -808,8 +812,7 @@ void follow_start(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_
     if (!cursor.follow_plan_checked) {
         cursor.follow_plan_checked = true;
         const RelationshipSpec& spec = table.spec;
-        // Not with read_uncommitted, as the memo (try_memo).
-        bool forward = !reads_uncommitted(table.conn);
+        bool forward = true;
         for (const std::string* sql : {&spec.memo_follow, &spec.memo_follow_next}) {
             forward = forward && plan_keeps_index_order(table.conn, *sql, "s", {{spec.memo_follow_index}}) &&
                       !plan_sorts(table.conn, *sql);
@@ -833,6 +836,7 @@ void follow_start(RelationshipCursor& cursor, RelationshipTable& table, sqlite3_
 constexpr std::uint64_t kParentsSlack = 16;
 constexpr std::size_t kParentsLast = 1024;
 constexpr std::size_t kParentsCells = 16384;
+constexpr int kParentsOversized = 8;
 
 // Serves the parent `fk` from the parents' window, read anew when it does
 // not cover fk: false when the window cannot serve it (serve_parent's
@@ -856,7 +860,10 @@ bool serve_parent_from_window(RelationshipCursor& cursor, const RelationshipTabl
             cursor.parents_refused = true;
             return false;
         }
-        if (!cursor.parents.covers(fk)) return false;
+        if (!cursor.parents.covers(fk)) {
+            if (++cursor.parents_oversized > kParentsOversized) cursor.parents_refused = true;
+            return false;
+        }
     }
     cursor.parent_at = cursor.parents.find(fk);
     cursor.eof = cursor.parent_at < 0;
@@ -871,19 +878,7 @@ void serve_parent(RelationshipCursor& cursor, const RelationshipTable& table, sq
     cursor.by_parent = true;
     cursor.parent_key = fk;
     ++cursor.memo_calls;
-    if (!cursor.uncommitted_known) {
-        cursor.uncommitted_known = true;
-        cursor.uncommitted = reads_uncommitted(table.conn);
-    }
-    if (cursor.uncommitted) {
-        // Another connection's write may land between two calls unseen:
-        // the parent is read afresh every time, as the join reads it.
-        cursor.parent_row.forget();
-        cursor.parent_at = -1;
-        cursor.memo_rows.forget();
-    } else if (follow && serve_parent_from_window(cursor, table, fk)) {
-        return;
-    }
+    if (follow && serve_parent_from_window(cursor, table, fk)) return;
     cursor.parent_at = -1;
     // The parent of the previous key, as a parent's children come in the
     // planner's order: the scan is already there, and with no new seek the
@@ -998,7 +993,7 @@ void forget_after_write(RelationshipCursor& cursor) {
     cursor.parents.clear();
     cursor.parent_at = -1;
     cursor.parents_refused = false;
-    cursor.uncommitted_known = false;
+    cursor.parents_oversized = 0;
     cursor.memo_by_key = false;
     cursor.memo_calls = 0;
     // The many-to-one memo, and its span.
@@ -1136,7 +1131,12 @@ bool follow_hit(RelationshipCursor& cursor, RelationshipTable& table, int idx_nu
             if (sqlite3_value_type(argv[0]) == SQLITE_INTEGER) key = sqlite3_value_int64(argv[0]);
             else key = integer_argument(argv[0], table.spec.arguments[0].name.c_str());
             if (!key) return SQLITE_OK;  // NULL relates to nothing: no rows, no error
-            if (writing || changes != cursor.changes) forget_after_write(cursor);
+            if (cursor.called && !cursor.uncommitted_known) {
+                cursor.uncommitted_known = true;
+                cursor.uncommitted = reads_uncommitted(table.conn);
+            }
+            cursor.called = true;
+            if (writing || changes != cursor.changes || cursor.uncommitted) forget_after_write(cursor);
             cursor.changes = changes;
             cursor.key = *key;
             cursor.by_parent = false;
