@@ -264,8 +264,8 @@ struct RelationshipCursor {
     // The follow window's parents, read a window of rows at a time
     // (core/row_window.hpp) instead of stepping memo_rows once a parent:
     // with by_parent, `parent_at` is the parent's row in it, or -1 when
-    // memo_rows or memo_keyed serves. Refused (a row too large, a pass that
-    // cannot run) until the next write.
+    // memo_rows or memo_keyed serves. Refused (a pass that cannot run, no
+    // memory, too many rows too large) until the next write.
     RowWindow parents;
     std::ptrdiff_t parent_at = -1;
     bool parents_refused = false;
