@@ -532,24 +532,33 @@ SEEK_WRITES = {
 }
 
 
+@pytest.mark.parametrize("asked_before", [False, True], ids=["pragma set first", "pragma set after a statement"])
 @pytest.mark.parametrize("write", SEEK_WRITES.values(), ids=list(SEEK_WRITES))
-def test_under_read_uncommitted_no_row_read_at_one_call_answers_a_later_one(tmp_path, write):
+def test_under_read_uncommitted_no_row_read_at_one_call_answers_a_later_one(tmp_path, write, asked_before):
     """Keys 5, 6, ..., 10, 100, ... in a LEFT JOIN: the key's forward scan
     stands on audition 10 from the call for 6 on, and each key in between
     gives a row of NULLs. Another connection's write after the second row
     must show in the rest, as in the join: under read_uncommitted every
     call is one after a write (a second reader's finding: the scan's row
     answered key 10 with the old role, a deleted audition, and no rows for
-    inserted ones)."""
+    inserted ones). The connection keeps its answer to the pragma while
+    setting a flag pragma has not expired its statements: a statement that
+    asked it (off) before it is set must not leave the answer "off"."""
     from conftest import connect
     uri = f"file:{tmp_path.name}?mode=memory&cache=shared"
     keep = connect(uri, uri=True)
     keep.execute("SELECT theater_migrate()")
+    query = "SELECT s.pos, s.k, x.id, x.character_name FROM seq s LEFT JOIN audition_role(s.k) x"
 
     def run(sql):
         conn = connect(uri, uri=True)
         other = sqlite3.connect(uri, uri=True, isolation_level=None)
         try:
+            if asked_before:
+                conn.execute("CREATE TEMP TABLE seq (pos INTEGER PRIMARY KEY, k INTEGER)")
+                conn.executemany("INSERT INTO temp.seq (k) VALUES (?)", [(k,) for k in (1, 2, 3)])
+                conn.execute(query).fetchall()  # asks the pragma (off) at its second call
+                conn.execute("DROP TABLE temp.seq")
             conn.execute("PRAGMA read_uncommitted = 1")
             other.executescript("""
                 DROP TABLE IF EXISTS seq; DELETE FROM auditions; DELETE FROM roles;
@@ -569,7 +578,7 @@ def test_under_read_uncommitted_no_row_read_at_one_call_answers_a_later_one(tmp_
             conn.close()
 
     try:
-        got = run("SELECT s.pos, s.k, x.id, x.character_name FROM seq s LEFT JOIN audition_role(s.k) x")
+        got = run(query)
         expected = run("SELECT s.pos, s.k, r.id, r.character_name FROM seq s LEFT JOIN auditions a ON a.id = s.k "
                        "LEFT JOIN roles r ON r.id = a.role_id")
         assert got == expected

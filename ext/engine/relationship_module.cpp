@@ -676,9 +676,37 @@ bool keyed_plan_follows_order(RelationshipTable& table, const RelationshipTable:
 // of one statement and move nothing this connection can see, so what a
 // cursor learned about a table may be stale at its next call. Unknown
 // (the pragma denied): taken for yes.
+//
+// The answer is kept per connection while a sentinel statement has not
+// been prepared again: setting a flag pragma such as read_uncommitted
+// expires every statement of the connection, and the sentinel's next step
+// then re-prepares it (SQLITE_STMTSTATUS_REPREPARE moves; anything else
+// that expires statements, a new function or authorizer, only makes the
+// pragma asked again). The pragma itself expires its own program at every
+// run: asking it costs a prepare, about 9,000 instructions, where the
+// sentinel's step costs about 1,000. (A pragma that sets the flag takes
+// effect when it is prepared and expires the statements when it runs: one
+// prepared and not yet run goes unnoticed until it runs.)
+struct UncommittedAnswer {
+    bool known = false;
+    bool value = true;
+    int reprepares = 0;
+};
+
 bool reads_uncommitted(Connection& conn) {
+    UncommittedAnswer& answer = conn.state<UncommittedAnswer>();
+    int reprepares = -1;
+    {
+        StatementLease sentinel = conn.pool("SELECT 1 /* theater: read_uncommitted's sentinel */").take_if_prepared();
+        if (sentinel && sentinel.step()) reprepares = sqlite3_stmt_status(sentinel.get(), SQLITE_STMTSTATUS_REPREPARE, 0);
+    }
+    if (answer.known && reprepares >= 0 && reprepares == answer.reprepares) return answer.value;
     StatementLease pragma = conn.pool("PRAGMA read_uncommitted").take_if_prepared();
-    return !pragma || !pragma.step() || sqlite3_column_int(pragma.get(), 0) != 0;
+    bool value = !pragma || !pragma.step() || sqlite3_column_int(pragma.get(), 0) != 0;
+    answer.known = reprepares >= 0;
+    answer.value = value;
+    answer.reprepares = reprepares;
+    return value;
 }
 
 // Whether from_table's keys fill their span (RelationshipSpec::
